@@ -1,0 +1,73 @@
+"""Who is calling: the verified identity behind a request (DESIGN.md, Security)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+SCOPES: dict[str, str] = {
+    "schools:read": "Read schools",
+    "schools:write": "Create and change schools",
+    "convention:read": "Read the convention, its terms, calendar and campaigns",
+    "convention:write": "Amend, suspend, terminate; change closures and windows",
+    "accounts:read": "Read accounts, requests and trainings",
+    "accounts:write": "Fulfil requests, lock accounts, run campaigns",
+    "access:read": "The access check only (no names or e-mails)",
+    "account-requests:read": "Read account-creation requests",
+    "account-requests:write": "File account-creation requests",
+    "trainings:write": "Propose and complete referent trainings",
+    "renewals:write": "Answer June renewal campaigns",
+    "enrolments:read": "Read enrolments",
+    "enrolments:write": "Send and cancel enrolments",
+    "storage:read": "Read storage usage, history and alerts",
+    "storage:write": "Post storage snapshots",
+    "support:read": "Read support requests and statistics",
+    "support:write": "Record support requests and answers",
+    "suspensions:restore": "Ask for a suspension to be lifted (school referents)",
+    "billing:read": "Read issued billing statements",
+    "billing:write": "Draft, issue and revise statements; record payments",
+    "audit:read": "Read the audit trail, outbox and job runs",
+    "personal-data:manage": "Export and erase a person's data",
+}
+
+PROFILES: dict[str, tuple[str, ...]] = {
+    "ticketing": ("account-requests:read", "account-requests:write"),
+    "moodle-plugin": ("storage:write", "access:read"),
+    "region": ("billing:read", "convention:read"),
+    "schooling-office": ("enrolments:read", "enrolments:write"),
+    "school-referent": (
+        "schools:read",
+        "accounts:read",
+        "storage:read",
+        "support:read",
+        "renewals:write",
+        "suspensions:restore",
+    ),
+    "ut-admin": tuple(SCOPES),
+}
+
+
+@dataclass(frozen=True)
+class Principal:
+    """A verified caller. `schools` is None for callers not confined to schools
+    (UT staff, machine clients); a tuple of school codes for school referents."""
+
+    subject: str
+    client_id: str | None
+    scopes: frozenset[str] = field(default_factory=frozenset)
+    schools: tuple[str, ...] | None = None
+
+    def has(self, scope: str) -> bool:
+        return scope in self.scopes
+
+    def sees_school(self, school_code: str) -> bool:
+        return self.schools is None or school_code in self.schools
+
+    @property
+    def actor(self) -> str:
+        """The audit trail's `actor`: subject, plus the client id when it differs."""
+        if self.client_id and self.client_id != self.subject:
+            return f"{self.subject} (client {self.client_id})"
+        return self.subject
+
+
+SYSTEM = Principal(subject="system", client_id=None, scopes=frozenset(SCOPES))
