@@ -1,0 +1,202 @@
+"""The convention's calendar: academic years, Paris days and working days.
+
+R-TIME-1: instants are UTC-aware; business rules run on the Europe/Paris calendar.
+R-TIME-2: academic year N/N+1 runs 1 Sept N to 31 Aug N+1 inclusive.
+R-TIME-3: a working day is Monday to Friday, not a French public holiday (metropolitan
+list, no Alsace-Moselle subdivision) and not inside a UT closure period.
+R-TIME-4: a deadline "within N days after reception" is reception date (Paris) + N
+calendar days, moved to the next working day; due at 23:59:59.999 Paris that day.
+
+Pure: time is always an argument, nothing here reads the clock.
+"""
+
+from __future__ import annotations
+
+import calendar as _stdcal
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from itertools import pairwise
+from zoneinfo import ZoneInfo
+
+import holidays
+
+from app.domain.errors import InvalidInput
+
+PARIS = ZoneInfo("Europe/Paris")
+
+_ACADEMIC_YEAR_RE = re.compile(r"[0-9]{4}-[0-9]{4}")
+_ONE_DAY = timedelta(days=1)
+
+
+# --------------------------------------------------------------------------- years
+
+
+@dataclass(frozen=True, order=True)
+class AcademicYear:
+    """Academic year N/N+1, identified by N (R-TIME-2)."""
+
+    start_year: int
+
+    @classmethod
+    def parse(cls, text: str) -> AcademicYear:
+        """Parse "2024-2025" (exactly four digits, a hyphen, the next year)."""
+        if not isinstance(text, str) or _ACADEMIC_YEAR_RE.fullmatch(text) is None:
+            raise InvalidInput(
+                "an academic year is written YYYY-YYYY, e.g. 2024-2025",
+                code="invalid-academic-year",
+            )
+        first, second = (int(part) for part in text.split("-"))
+        if second != first + 1 or not 1 <= first <= 9998:
+            raise InvalidInput(
+                "the second year of an academic year must follow the first",
+                code="invalid-academic-year",
+            )
+        return cls(first)
+
+    @classmethod
+    def containing(cls, d: date) -> AcademicYear:
+        return cls(d.year if d.month >= 9 else d.year - 1)
+
+    @property
+    def label(self) -> str:
+        return f"{self.start_year:04d}-{self.start_year + 1:04d}"
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def starts_on(self) -> date:
+        return date(self.start_year, 9, 1)
+
+    @property
+    def ends_on(self) -> date:
+        return date(self.start_year + 1, 8, 31)
+
+    def contains(self, d: date) -> bool:
+        return self.starts_on <= d <= self.ends_on
+
+    def next(self) -> AcademicYear:
+        return AcademicYear(self.start_year + 1)
+
+    def previous(self) -> AcademicYear:
+        return AcademicYear(self.start_year - 1)
+
+
+# ---------------------------------------------------------------------- Paris days
+
+
+def paris_date(instant: datetime) -> date:
+    """The Europe/Paris calendar date of an aware instant (naive → ValueError)."""
+    if instant.tzinfo is None or instant.utcoffset() is None:
+        raise ValueError("a naive datetime has no place on the timeline")
+    return instant.astimezone(PARIS).date()
+
+
+def paris_day_start(d: date) -> datetime:
+    """The UTC instant of 00:00 Paris on `d` (midnight is never skipped nor repeated)."""
+    return datetime.combine(d, time(0), tzinfo=PARIS).astimezone(UTC)
+
+
+def paris_day_bounds(d: date) -> tuple[datetime, datetime]:
+    """[start, end) of the Paris day `d` in UTC; 23 h or 25 h long on DST days."""
+    return paris_day_start(d), paris_day_start(d + _ONE_DAY)
+
+
+def end_of_paris_day(d: date) -> datetime:
+    """The UTC instant of 23:59:59.999 Paris on `d`: when a deadline is due (R-TIME-4)."""
+    return datetime.combine(d, time(23, 59, 59, 999_000), tzinfo=PARIS).astimezone(UTC)
+
+
+def add_months_clamped(d: date, months: int) -> date:
+    """Same day-of-month `months` later (or earlier), clamped to the month's last day."""
+    index = d.year * 12 + (d.month - 1) + months
+    year, month0 = divmod(index, 12)
+    month = month0 + 1
+    last = _stdcal.monthrange(year, month)[1]
+    return date(year, month, min(d.day, last))
+
+
+# ------------------------------------------------------------------------ closures
+
+
+@dataclass(frozen=True)
+class Closure:
+    """An administrative closure period of UT, both ends inclusive (R-TIME-3)."""
+
+    starts_on: date
+    ends_on: date
+    label: str = ""
+
+    def contains(self, d: date) -> bool:
+        return self.starts_on <= d <= self.ends_on
+
+
+def validate_closures(closures: Iterable[Closure]) -> None:
+    """Reject a reversed range or two ranges sharing at least one day."""
+    ordered = sorted(closures, key=lambda c: (c.starts_on, c.ends_on))
+    for closure in ordered:
+        if closure.ends_on < closure.starts_on:
+            raise InvalidInput(
+                f"closure ends on {closure.ends_on.isoformat()}, "
+                f"before it starts on {closure.starts_on.isoformat()}",
+                code="invalid-closure",
+            )
+    for before, after in pairwise(ordered):
+        if after.starts_on <= before.ends_on:
+            raise InvalidInput(
+                f"closure {before.starts_on.isoformat()}..{before.ends_on.isoformat()} "
+                f"overlaps {after.starts_on.isoformat()}..{after.ends_on.isoformat()}",
+                code="invalid-closure",
+            )
+
+
+# ------------------------------------------------------------------- working days
+
+
+@lru_cache(maxsize=64)
+def _public_holidays(year: int) -> frozenset[date]:
+    # "FR" without subdivision = the 11 metropolitan holidays (no Good Friday nor
+    # 26 December, which only Alsace-Moselle has).
+    return frozenset(holidays.country_holidays("FR", years=year).keys())
+
+
+class WorkingCalendar:
+    """Working days of UT (R-TIME-3) and deadlines counted on them (R-TIME-4)."""
+
+    def __init__(self, closures: Iterable[Closure] = ()) -> None:
+        ordered = tuple(sorted(closures, key=lambda c: (c.starts_on, c.ends_on)))
+        validate_closures(ordered)
+        self._closures = ordered
+
+    @property
+    def closures(self) -> tuple[Closure, ...]:
+        """The closure periods, sorted by start date."""
+        return self._closures
+
+    def is_public_holiday(self, d: date) -> bool:
+        return d in _public_holidays(d.year)
+
+    def is_closed(self, d: date) -> bool:
+        return any(c.contains(d) for c in self._closures)
+
+    def is_working_day(self, d: date) -> bool:
+        return d.weekday() < 5 and not self.is_public_holiday(d) and not self.is_closed(d)
+
+    def next_working_day(self, d: date) -> date:
+        """`d` itself when it is a working day, else the first working day after it."""
+        while not self.is_working_day(d):
+            d += _ONE_DAY
+        return d
+
+    def deadline(self, received_on: date, days: int) -> date:
+        """R-TIME-4: received_on + `days` calendar days, moved to the next working day."""
+        if days < 0:
+            raise ValueError("a deadline counts a non-negative number of days")
+        return self.next_working_day(received_on + timedelta(days=days))
+
+    def deadline_from_instant(self, instant: datetime, days: int) -> date:
+        """R-TIME-4 with the reception given as an instant (its Paris date counts)."""
+        return self.deadline(paris_date(instant), days)
