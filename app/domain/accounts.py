@@ -1,0 +1,512 @@
+"""Accounts: uids, role validity, student grace and the effective status (R-ACC-1..8),
+plus the referent counting of R-REF-1.
+
+Pure Python: time is an argument, dates are inclusive Paris days, instants are aware
+datetimes. The convention's access end (R-CONV-4/5) is computed by the caller from the
+convention clock and passed in as a `date`; it is applied here when a status or a
+validity is evaluated, never stored (stored validities are never cut).
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import string
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from app.domain.errors import InvalidInput
+
+_PARIS = ZoneInfo("Europe/Paris")
+_ONE_DAY = timedelta(days=1)
+
+
+def _paris_date(instant: datetime) -> date:
+    """The Paris calendar day of an aware instant."""
+    if instant.tzinfo is None or instant.utcoffset() is None:
+        raise ValueError("instant must be timezone-aware")
+    return instant.astimezone(_PARIS).date()
+
+
+def _academic_year_start(day: date) -> int:
+    """N of the academic year N/N+1 (1 Sep N – 31 Aug N+1) containing `day`."""
+    return day.year if day.month >= 9 else day.year - 1
+
+
+def _academic_year_bounds(year_start: int) -> tuple[date, date]:
+    return date(year_start, 9, 1), date(year_start + 1, 8, 31)
+
+
+# --- R-ACC-1: uid ---------------------------------------------------------------------
+
+UID_PATTERN = re.compile(r"^[a-z]{3}[0-9]{4}[a-z]$")
+
+
+def validate_uid(uid: object) -> str:
+    """Return `uid` unchanged when it is well-formed (lowercase only, no surrounding
+    whitespace, no trailing newline); raise InvalidInput `invalid-uid` otherwise."""
+    if not isinstance(uid, str) or UID_PATTERN.fullmatch(uid) is None:
+        raise InvalidInput(
+            "The uid must be 3 lowercase letters, 4 digits and 1 lowercase letter.",
+            code="invalid-uid",
+            field="uid",
+        )
+    return uid
+
+
+def generate_uid(rng: random.Random) -> str:
+    """A random well-formed uid. Uniqueness (never reused, even after erasure) is the
+    caller's business: it retries on collision."""
+    letters = string.ascii_lowercase
+    return (
+        "".join(rng.choice(letters) for _ in range(3))
+        + "".join(rng.choice(string.digits) for _ in range(4))
+        + rng.choice(letters)
+    )
+
+
+# --- R-ACC-2: roles -------------------------------------------------------------------
+
+
+class RoleKind(StrEnum):
+    STUDENT = "student"
+    REFERENT = "referent"
+    TRAINER = "trainer"
+
+
+HOSTED_KINDS: frozenset[RoleKind] = frozenset({RoleKind.REFERENT, RoleKind.TRAINER})
+
+
+@dataclass(frozen=True)
+class Role:
+    """One role of an account in one school. `valid_from`/`valid_until` are inclusive
+    Paris days. `grace_until` (inclusive) is only meaningful for students: it is ignored
+    for other kinds. Stored values are never cut by the convention's access end."""
+
+    kind: RoleKind
+    school_code: str
+    valid_from: date
+    valid_until: date
+    grace_until: date | None = None
+    role_id: str | None = None
+
+    def effective_grace_until(self) -> date | None:
+        """The grace end when this role has a real grace period after its validity."""
+        if (
+            self.kind is RoleKind.STUDENT
+            and self.grace_until is not None
+            and self.grace_until > self.valid_until
+        ):
+            return self.grace_until
+        return None
+
+    def last_access_day(self) -> date:
+        """Last day (uncapped) on which this role gives access, grace included."""
+        grace = self.effective_grace_until()
+        return grace if grace is not None else self.valid_until
+
+
+def capped_valid_until(role: Role, access_end_on: date) -> date:
+    """The validity end to display: the stored one capped by the access end (R-CONV-5)."""
+    return min(role.valid_until, access_end_on)
+
+
+def is_valid_on(role: Role, day: date, access_end_on: date) -> bool:
+    """valid_from ≤ day ≤ min(valid_until, access_end_on)."""
+    return role.valid_from <= day <= capped_valid_until(role, access_end_on)
+
+
+def is_in_grace_on(role: Role, day: date, access_end_on: date) -> bool:
+    """A student role with valid_until < day ≤ min(grace_until, access_end_on)."""
+    grace = role.effective_grace_until()
+    return grace is not None and role.valid_until < day <= min(grace, access_end_on)
+
+
+# --- R-ACC-3: hosted accounts ---------------------------------------------------------
+
+
+def hosted_valid_until(created_on: date, renewal_season_starts: tuple[int, int] = (6, 1)) -> date:
+    """Validity end of a referent or trainer role created (or renewed) on `created_on`:
+    the 31 Aug that ends the academic year (1 Sep – 31 Aug) containing it, except on or
+    after `renewal_season_starts` (month, day; 1 June) — then 31 Aug of the next year."""
+    if created_on.month >= 9 or (created_on.month, created_on.day) >= renewal_season_starts:
+        end_year = created_on.year + 1
+    else:
+        end_year = created_on.year
+    return date(end_year, 8, 31)
+
+
+def renew_valid_until(current: date, new: date) -> date:
+    """A renewal never shortens a validity."""
+    return max(current, new)
+
+
+# --- R-ACC-7: students ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StudentEnrolment:
+    """One administrative enrolment for academic year `academic_year_start`/+1."""
+
+    school_code: str
+    academic_year_start: int
+    enrolled_on: date
+    final_year: bool
+    cancelled_on: date | None = None
+    transfer: bool = False
+    enrolment_id: str | None = None
+
+    @property
+    def year_end(self) -> date:
+        return date(self.academic_year_start + 1, 8, 31)
+
+    def validity(self) -> tuple[date, date] | None:
+        """The inclusive days this enrolment makes the student valid, or None. A
+        cancelled enrolment ends the day before its cancellation date."""
+        end = self.year_end
+        if self.cancelled_on is not None:
+            end = min(end, self.cancelled_on - _ONE_DAY)
+        if end < self.enrolled_on:
+            return None
+        return self.enrolled_on, end
+
+
+def default_main_closes_on(year_start: int) -> date:
+    """Default close of the main enrolment campaign of N/N+1 (R-ACC-6): 31 Oct N."""
+    return date(year_start, 10, 31)
+
+
+def student_roles(
+    enrolments: Iterable[StudentEnrolment],
+    main_closes_on: Callable[[int], date] = default_main_closes_on,
+) -> list[Role]:
+    """The student roles given by an account's enrolments (R-ACC-7), ordered by
+    valid_from (then school code).
+
+    Per school, the validities of the enrolments (enrolled_on → 31 Aug N+1, or the day
+    before cancellation) are merged when they overlap or touch; a gap (a year without
+    enrolment, or a re-enrolment after 1 Sep) starts a new role. A role ending on the
+    31 Aug N+1 of a non-cancelled, non-final-year enrolment of year N has a grace period
+    from 1 Sep N+1 to `main_closes_on(N+1)`, cut the day before any later enrolment of
+    that school (its enrolled_on, or its cancelled_on if earlier): re-enrolling ends the
+    grace, and a cancelled later enrolment leaves no grace from its cancellation on.
+    Student roles carry no role_id (they derive from enrolments)."""
+    by_school: dict[str, list[StudentEnrolment]] = {}
+    for enrolment in enrolments:
+        by_school.setdefault(enrolment.school_code, []).append(enrolment)
+
+    roles: list[Role] = []
+    for school_code, school_enrolments in by_school.items():
+        intervals: list[tuple[date, date, StudentEnrolment]] = []
+        for enrolment in school_enrolments:
+            validity = enrolment.validity()
+            if validity is not None:
+                intervals.append((validity[0], validity[1], enrolment))
+        intervals.sort(key=lambda item: (item[0], item[1]))
+        segments: list[tuple[date, date, list[StudentEnrolment]]] = []
+        for start, end, enrolment in intervals:
+            if segments and start <= segments[-1][1] + _ONE_DAY:
+                seg_start, seg_end, members = segments[-1]
+                members.append(enrolment)
+                segments[-1] = (seg_start, max(seg_end, end), members)
+            else:
+                segments.append((start, end, [enrolment]))
+
+        for seg_start, seg_end, members in segments:
+            grace_until = _student_grace_until(seg_end, members, school_enrolments, main_closes_on)
+            roles.append(
+                Role(
+                    kind=RoleKind.STUDENT,
+                    school_code=school_code,
+                    valid_from=seg_start,
+                    valid_until=seg_end,
+                    grace_until=grace_until,
+                )
+            )
+    roles.sort(key=lambda role: (role.valid_from, role.school_code))
+    return roles
+
+
+def _student_grace_until(
+    seg_end: date,
+    members: list[StudentEnrolment],
+    school_enrolments: list[StudentEnrolment],
+    main_closes_on: Callable[[int], date],
+) -> date | None:
+    # The enrolments whose full academic year ends the segment.
+    closing = [e for e in members if e.cancelled_on is None and e.year_end == seg_end]
+    if not closing:
+        return None  # the segment ends on a cancellation: no grace
+    latest = max(closing, key=lambda e: e.enrolled_on)
+    if latest.final_year:
+        return None
+    year = latest.academic_year_start
+    grace_end = main_closes_on(year + 1)
+    for later in school_enrolments:
+        if later.academic_year_start > year:
+            first_day = later.enrolled_on
+            if later.cancelled_on is not None:
+                first_day = min(first_day, later.cancelled_on)
+            grace_end = min(grace_end, first_day - _ONE_DAY)
+    return grace_end if grace_end > seg_end else None
+
+
+# --- Locks, suspensions, erasure ------------------------------------------------------
+
+
+def _active_at(starts_at: datetime, ends_at: datetime | None, at: datetime) -> bool:
+    return starts_at <= at and (ends_at is None or at < ends_at)
+
+
+@dataclass(frozen=True)
+class Lock:
+    """An account lock, half-open [starts_at, ends_at); ends_at None = still locked."""
+
+    starts_at: datetime
+    ends_at: datetime | None = None
+
+    def active_at(self, at: datetime) -> bool:
+        return _active_at(self.starts_at, self.ends_at, at)
+
+
+class SuspensionScope(StrEnum):
+    PLATFORM = "platform"
+    MESSAGING = "messaging"
+
+
+@dataclass(frozen=True)
+class SuspensionCover:
+    """What a suspension covers, half-open [starts_at, ends_at) (ends_at None = not
+    lifted). `kinds` None = every role kind; `account_uids` None = the whole school."""
+
+    suspension_id: str
+    school_code: str
+    scope: SuspensionScope
+    starts_at: datetime
+    ends_at: datetime | None
+    kinds: frozenset[RoleKind] | None = None
+    account_uids: frozenset[str] | None = None
+
+    def active_at(self, at: datetime) -> bool:
+        return _active_at(self.starts_at, self.ends_at, at)
+
+    def covers(self, role: Role, uid: str, at: datetime) -> bool:
+        return (
+            self.active_at(at)
+            and role.school_code == self.school_code
+            and (self.kinds is None or role.kind in self.kinds)
+            and (self.account_uids is None or uid in self.account_uids)
+        )
+
+
+# --- R-ACC-8: effective status --------------------------------------------------------
+
+
+class AccountStatus(StrEnum):
+    ERASED = "erased"
+    DISABLED = "disabled"
+    SUSPENDED = "suspended"
+    ACTIVE = "active"
+    GRACE = "grace"
+    PENDING = "pending"
+    EXPIRED = "expired"
+
+
+@dataclass(frozen=True)
+class AccessDecision:
+    status: AccountStatus
+    allowed: bool
+    reason_code: str
+    reason_fr: str
+    access_until: date | None
+    messaging_allowed: bool
+    suspension_id: str | None = None
+
+
+_REASONS: dict[AccountStatus, tuple[str, str]] = {
+    AccountStatus.ERASED: ("account-erased", "Le compte a été effacé."),
+    AccountStatus.DISABLED: (
+        "convention-ended",
+        "La convention a pris fin : aucun compte n'est plus valide.",
+    ),
+    AccountStatus.ACTIVE: ("active-role", "Le compte a un rôle valide."),
+    AccountStatus.GRACE: (
+        "grace-period",
+        "Période de grâce : l'accès est maintenu jusqu'à la réinscription.",
+    ),
+    AccountStatus.PENDING: ("role-not-started", "Le rôle du compte n'a pas encore commencé."),
+    AccountStatus.EXPIRED: ("no-valid-role", "Le compte n'a aucun rôle valide."),
+}
+_LOCKED = ("account-locked", "Le compte est verrouillé.")
+_SUSPENDED = ("platform-suspension", "L'accès est suspendu pour l'établissement.")
+
+
+def account_access_until(roles: Iterable[Role], day: date, access_end_on: date) -> date | None:
+    """The last Paris day on which the roles or their grace give access, capped by the
+    access end, among roles whose access period has not ended before `day` (roles not
+    started yet count); None if none."""
+    best: date | None = None
+    for role in roles:
+        if role.valid_from > access_end_on:
+            continue
+        last = min(role.last_access_day(), access_end_on)
+        if last < day or last < role.valid_from:
+            continue
+        if best is None or last > best:
+            best = last
+    return best
+
+
+def evaluate_access(
+    *,
+    uid: str,
+    roles: Sequence[Role],
+    at: datetime,
+    access_end_on: date,
+    locks: Iterable[Lock] = (),
+    suspensions: Iterable[SuspensionCover] = (),
+    erased_at: datetime | None = None,
+) -> AccessDecision:
+    """Effective status of the account `uid` at instant `at` (R-ACC-8), first match wins:
+    erased → disabled → suspended → active → grace → pending → expired.
+
+    - `at` must be aware (ValueError otherwise); the day is its Paris date.
+    - `roles` are the account's stored roles (all schools, all kinds); `access_end_on`
+      is the convention's access end (R-CONV-5), applied here as a cap.
+    - `allowed` is True only for `active` and `grace`.
+    - `messaging_allowed` = allowed and no `messaging` suspension active at `at` covers
+      one of the roles valid or in grace on the day (so it is False whenever access is
+      refused).
+    - `access_until` (`account_access_until`): locks and suspensions never extend or cut
+      it; None when erased, disabled, or no role gives access on or after the day.
+    - `suspension_id` names a covering platform suspension when the status is
+      `suspended` for that reason (None for a lock)."""
+    day = _paris_date(at)
+    locks = tuple(locks)
+    suspensions = tuple(suspensions)
+
+    if erased_at is not None and erased_at <= at:
+        return _decision(AccountStatus.ERASED, None, False, *_REASONS[AccountStatus.ERASED])
+    if day > access_end_on:
+        return _decision(AccountStatus.DISABLED, None, False, *_REASONS[AccountStatus.DISABLED])
+
+    access_until = account_access_until(roles, day, access_end_on)
+    valid = [r for r in roles if is_valid_on(r, day, access_end_on)]
+    in_grace = [r for r in roles if is_in_grace_on(r, day, access_end_on)]
+    live = valid + in_grace
+
+    if any(lock.active_at(at) for lock in locks):
+        return _decision(AccountStatus.SUSPENDED, access_until, False, *_LOCKED)
+    platform = [s for s in suspensions if s.scope is SuspensionScope.PLATFORM]
+    if live:
+        covering: list[str] = []
+        for role in live:
+            cover = next((s for s in platform if s.covers(role, uid, at)), None)
+            if cover is None:
+                break
+            covering.append(cover.suspension_id)
+        else:
+            return _decision(
+                AccountStatus.SUSPENDED,
+                access_until,
+                False,
+                *_SUSPENDED,
+                suspension_id=covering[0],
+            )
+
+    if valid or in_grace:
+        status = AccountStatus.ACTIVE if valid else AccountStatus.GRACE
+        messaging_blocked = any(
+            s.covers(role, uid, at)
+            for s in suspensions
+            if s.scope is SuspensionScope.MESSAGING
+            for role in live
+        )
+        return _decision(status, access_until, not messaging_blocked, *_REASONS[status])
+
+    if any(day < r.valid_from <= access_end_on for r in roles):
+        return _decision(
+            AccountStatus.PENDING, access_until, False, *_REASONS[AccountStatus.PENDING]
+        )
+    return _decision(AccountStatus.EXPIRED, access_until, False, *_REASONS[AccountStatus.EXPIRED])
+
+
+def _decision(
+    status: AccountStatus,
+    access_until: date | None,
+    messaging_allowed: bool,
+    reason_code: str,
+    reason_fr: str,
+    *,
+    suspension_id: str | None = None,
+) -> AccessDecision:
+    return AccessDecision(
+        status=status,
+        allowed=status in (AccountStatus.ACTIVE, AccountStatus.GRACE),
+        reason_code=reason_code,
+        reason_fr=reason_fr,
+        access_until=access_until,
+        messaging_allowed=messaging_allowed,
+        suspension_id=suspension_id,
+    )
+
+
+# --- R-REF-1: referent counting -------------------------------------------------------
+
+REFERENT_CAP = 3
+REFERENT_MIN = 1
+
+
+def referent_year_for(received_on: date) -> int:
+    """N of the academic year N/N+1 targeted by a referent request received on
+    `received_on`: the year that ends on hosted_valid_until(received_on)."""
+    return hosted_valid_until(received_on).year - 1
+
+
+def years_covered(valid_from: date, valid_until: date) -> list[int]:
+    """Start years N of the academic years N/N+1 in which [valid_from, valid_until]
+    has at least one day; empty when valid_until < valid_from."""
+    if valid_until < valid_from:
+        return []
+    return list(range(_academic_year_start(valid_from), _academic_year_start(valid_until) + 1))
+
+
+@dataclass(frozen=True)
+class HeldRole:
+    """A role together with the uid of the account that holds it."""
+
+    uid: str
+    role: Role
+
+
+def count_referents_for_year(
+    *,
+    year_start: int,
+    checked_on: date,
+    referent_roles: Sequence[HeldRole],
+    replaced_uids: set[str] | frozenset[str],
+    pending_referent_requests_for_year: int,
+    renew_decisions: int,
+) -> int:
+    """R-REF-1 count for academic year `year_start`/+1 checked on `checked_on`: the
+    school's referent roles valid on some day of the year on or after `checked_on`
+    (counted once per uid; non-referent roles are ignored), minus those held by
+    `replaced_uids`, plus pending referent requests targeting the year, plus `renew`
+    decisions of an open campaign for the year. The caller compares the result with
+    REFERENT_CAP / REFERENT_MIN (and includes the request being created or fulfilled
+    in `pending_referent_requests_for_year` when that is the rule's moment)."""
+    first, last = _academic_year_bounds(year_start)
+    window_start = max(first, checked_on)
+    holders: set[str] = set()
+    if window_start <= last:
+        for held in referent_roles:
+            role = held.role
+            if role.kind is not RoleKind.REFERENT:
+                continue
+            if role.valid_from <= last and role.valid_until >= window_start:
+                holders.add(held.uid)
+    holders -= set(replaced_uids)
+    return len(holders) + pending_referent_requests_for_year + renew_decisions
