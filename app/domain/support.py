@@ -1,0 +1,165 @@
+"""Support requests: the response deadline's outcome, live SLA state and statistics
+(R-SUP-1, R-SUP-2). Pure: ``now`` and the opening-hours clock are arguments."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from enum import StrEnum
+from fractions import Fraction
+
+from app.domain.errors import InvalidInput
+from app.domain.opening_hours import OpeningHoursClock
+
+__all__ = [
+    "SlaOutcome",
+    "SlaState",
+    "SupportStatus",
+    "compliance_ratio",
+    "median",
+    "nearest_rank_percentile",
+    "sla_outcome",
+    "sla_state",
+    "validate_closure_order",
+    "validate_response_order",
+]
+
+
+class SupportStatus(StrEnum):
+    open = "open"
+    answered = "answered"
+    closed = "closed"
+
+
+class SlaState(StrEnum):
+    on_track = "on_track"
+    at_risk = "at_risk"
+    breached = "breached"
+    met = "met"
+
+
+class SlaOutcome(StrEnum):
+    met = "met"
+    breached = "breached"
+
+
+def _utc(instant: datetime, name: str) -> datetime:
+    if instant.tzinfo is None or instant.utcoffset() is None:
+        raise ValueError(f"{name} must be timezone-aware")
+    return instant.astimezone(UTC)
+
+
+def sla_outcome(response_due_at: datetime, responded_at: datetime) -> SlaOutcome:
+    """R-SUP-2: met when the first response is sent at or before the deadline."""
+    due = _utc(response_due_at, "response_due_at")
+    responded = _utc(responded_at, "responded_at")
+    return SlaOutcome.met if responded <= due else SlaOutcome.breached
+
+
+def sla_state(
+    *,
+    status: SupportStatus | str,
+    received_at: datetime,
+    response_due_at: datetime,
+    responded_at: datetime | None,
+    now: datetime,
+    clock: OpeningHoursClock,
+    budget_seconds: int,
+    at_risk_ratio: float = 0.25,
+) -> SlaState | None:
+    """The SLA state of a request at ``now``.
+
+    - A request with a first response (answered, or closed after an answer) keeps the
+      outcome of that response: ``met`` or ``breached`` (the response decides, whatever
+      the status says).
+    - A request closed without an answer has no state (None).
+    - An open request is ``breached`` once ``now`` is after the deadline, ``at_risk``
+      while the opening time left before the deadline is below ``at_risk_ratio`` of the
+      budget (at the deadline itself, 0 s are left: ``at_risk``), else ``on_track``.
+    """
+    status = SupportStatus(status)
+    if not 0 <= at_risk_ratio <= 1:
+        raise ValueError("at_risk_ratio must be between 0 and 1")
+    if budget_seconds <= 0:
+        raise ValueError("budget_seconds must be positive")
+    _utc(received_at, "received_at")
+    due = _utc(response_due_at, "response_due_at")
+    current = _utc(now, "now")
+
+    if responded_at is not None:
+        return SlaState(sla_outcome(due, responded_at).value)
+    if status is SupportStatus.answered:
+        raise ValueError("an answered request has a response instant")
+    if status is SupportStatus.closed:
+        return None
+
+    if current > due:
+        return SlaState.breached
+    remaining = clock.business_seconds_between(current, due)
+    if remaining < at_risk_ratio * budget_seconds:
+        return SlaState.at_risk
+    return SlaState.on_track
+
+
+def nearest_rank_percentile(values: Sequence[int | float], p: float) -> float | None:
+    """The p-th percentile by the nearest-rank method; None for no values.
+
+    rank = ceil(p / 100 × n), 1-based, computed exactly (p = 10 of 30 values is rank 3,
+    not 4 through float rounding); p = 0 gives the smallest value.
+    """
+    if not 0 <= p <= 100:
+        raise ValueError("p must be between 0 and 100")
+    if not values:
+        return None
+    ordered = sorted(values)
+    n = len(ordered)
+    rank = max(1, math.ceil(Fraction(str(p)) * n / 100))
+    return float(ordered[rank - 1])
+
+
+def median(values: Sequence[int | float]) -> float | None:
+    """The nearest-rank 50th percentile (a value of the sample, never an average)."""
+    return nearest_rank_percentile(values, 50)
+
+
+def compliance_ratio(met: int, breached: int, open_breached: int) -> float | None:
+    """met / (met + breached + open_breached); None when nothing counts yet."""
+    if met < 0 or breached < 0 or open_breached < 0:
+        raise ValueError("counts are non-negative")
+    denominator = met + breached + open_breached
+    if denominator == 0:
+        return None
+    return met / denominator
+
+
+def validate_response_order(received_at: datetime, responded_at: datetime) -> None:
+    """A response cannot precede the receipt (422 ``out-of-order``)."""
+    if _utc(responded_at, "responded_at") < _utc(received_at, "received_at"):
+        raise InvalidInput(
+            "the response is dated before the request was received",
+            code="out-of-order",
+            field="responded_at",
+        )
+
+
+def validate_closure_order(
+    received_at: datetime, responded_at: datetime | None, closed_at: datetime
+) -> None:
+    """A closure cannot precede the receipt nor the response (422 ``out-of-order``)."""
+    received = _utc(received_at, "received_at")
+    closed = _utc(closed_at, "closed_at")
+    if closed < received:
+        raise InvalidInput(
+            "the closure is dated before the request was received",
+            code="out-of-order",
+            field="closed_at",
+        )
+    if responded_at is not None:
+        validate_response_order(received_at, responded_at)
+        if closed < _utc(responded_at, "responded_at"):
+            raise InvalidInput(
+                "the closure is dated before the response",
+                code="out-of-order",
+                field="closed_at",
+            )
