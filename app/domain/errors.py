@@ -41,3 +41,15 @@ class PreconditionRequired(DomainError):
 
 class PreconditionFailed(DomainError):
     code = "precondition-failed"
+
+
+class Unauthenticated(DomainError):
+    """No credentials, or credentials that do not verify (401)."""
+
+    code = "unauthorized"
+
+
+class Forbidden(DomainError):
+    """Verified caller without the scope the operation needs (403)."""
+
+    code = "forbidden"

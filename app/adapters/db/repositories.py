@@ -1,0 +1,407 @@
+"""SQL repositories: rows in, domain objects out. They never commit (the unit of work does)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.adapters.db.tables import (
+    ApiClientRow,
+    AuditEventRow,
+    ClosureRow,
+    ConventionRow,
+    JobRunRow,
+    OutboxMessageRow,
+    SchoolRow,
+)
+from app.domain.calendar import Closure
+from app.domain.reference import ConventionReference
+from app.domain.schools import School
+from app.services.ports import (
+    ApiClient,
+    AuditEvent,
+    JobRun,
+    OutboxMessage,
+    OutgoingMail,
+)
+
+
+def insert_ignoring_conflicts(session: AsyncSession, table: Any):
+    """INSERT … ON CONFLICT DO NOTHING for the session's dialect."""
+    dialect = session.bind.dialect.name if session.bind is not None else "postgresql"
+    builder = pg_insert if dialect == "postgresql" else sqlite_insert
+    return builder(table).on_conflict_do_nothing()
+
+
+class SqlConventionRepository:
+    def __init__(self, session: AsyncSession):
+        self.session = session
+
+    async def get(self) -> ConventionReference | None:
+        row = await self.session.get(ConventionRow, 1)
+        if row is None:
+            return None
+        return ConventionReference(
+            reference=row.reference,
+            title=row.title,
+            effective_from=row.effective_from,
+            ends_on=row.ends_on,
+            storage_capacity_bytes=row.storage_capacity_bytes,
+            school_alert_threshold_bytes=row.school_alert_threshold_bytes,
+            rate_per_student_cents=row.rate_per_student_cents,
+            currency=row.currency,
+            parties=tuple(row.parties),
+            payee=dict(row.payee),
+            dpo_contacts=tuple(row.dpo_contacts),
+            platform=dict(row.platform),
+        )
+
+    async def add(self, ref: ConventionReference) -> None:
+        self.session.add(
+            ConventionRow(
+                id=1,
+                reference=ref.reference,
+                title=ref.title,
+                effective_from=ref.effective_from,
+                ends_on=ref.ends_on,
+                storage_capacity_bytes=ref.storage_capacity_bytes,
+                school_alert_threshold_bytes=ref.school_alert_threshold_bytes,
+                rate_per_student_cents=ref.rate_per_student_cents,
+                currency=ref.currency,
+                parties=list(ref.parties),
+                payee=dict(ref.payee),
+                dpo_contacts=list(ref.dpo_contacts),
+                platform=dict(ref.platform),
+            )
+        )
+        await self.session.flush()
+
+
+def _school(row: SchoolRow) -> School:
+    return School(
+        code=row.code,
+        name=row.name,
+        group=row.group_name,
+        sites=tuple(row.sites),
+        amendment_reference=row.amendment_reference,
+        version=row.version,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+class SqlSchoolRepository:
+    def __init__(self, session: AsyncSession):
+        self.session = session
+
+    async def get(self, code: str) -> School | None:
+        row = await self.session.get(SchoolRow, code)
+        return _school(row) if row else None
+
+    async def list(
+        self, *, codes: Sequence[str] | None, after: str | None, limit: int
+    ) -> list[School]:
+        query = select(SchoolRow).order_by(SchoolRow.code).limit(limit)
+        if codes is not None:
+            query = query.where(SchoolRow.code.in_(list(codes)))  # type: ignore[attr-defined]
+        if after is not None:
+            query = query.where(SchoolRow.code > after)
+        rows = (await self.session.execute(query)).scalars().all()
+        return [_school(r) for r in rows]
+
+    async def add(self, school: School) -> None:
+        self.session.add(
+            SchoolRow(
+                code=school.code,
+                name=school.name,
+                group_name=school.group,
+                sites=list(school.sites),
+                amendment_reference=school.amendment_reference,
+                version=school.version,
+                created_at=school.created_at,
+                updated_at=school.updated_at,
+            )
+        )
+        await self.session.flush()
+
+    async def update(self, school: School, *, expected_version: int) -> bool:
+        result = await self.session.execute(
+            update(SchoolRow)
+            .where(SchoolRow.code == school.code, SchoolRow.version == expected_version)
+            .values(
+                name=school.name,
+                group_name=school.group,
+                sites=list(school.sites),
+                version=school.version,
+                updated_at=school.updated_at,
+            )
+        )
+        return result.rowcount == 1  # type: ignore[attr-defined]
+
+    async def codes(self) -> set[str]:
+        return set((await self.session.execute(select(SchoolRow.code))).scalars().all())
+
+
+def _client(row: ApiClientRow) -> ApiClient:
+    return ApiClient(
+        client_id=row.client_id,
+        name=row.name,
+        secret_hash=row.secret_hash,
+        scopes=tuple(row.scopes.split()),
+        schools=tuple(row.schools) if row.schools is not None else None,
+        created_at=row.created_at,
+        revoked_at=row.revoked_at,
+    )
+
+
+class SqlClientRepository:
+    def __init__(self, session: AsyncSession):
+        self.session = session
+
+    async def get(self, client_id: str) -> ApiClient | None:
+        row = (
+            await self.session.execute(
+                select(ApiClientRow).where(ApiClientRow.client_id == client_id)
+            )
+        ).scalar_one_or_none()
+        return _client(row) if row else None
+
+    async def add(self, client: ApiClient) -> None:
+        self.session.add(
+            ApiClientRow(
+                client_id=client.client_id,
+                name=client.name,
+                secret_hash=client.secret_hash,
+                scopes=" ".join(client.scopes),
+                schools=list(client.schools) if client.schools is not None else None,
+                created_at=client.created_at,
+                revoked_at=client.revoked_at,
+            )
+        )
+        await self.session.flush()
+
+    async def list(self) -> list[ApiClient]:
+        rows = (
+            await self.session.execute(select(ApiClientRow).order_by(ApiClientRow.client_id))
+        ).scalars()
+        return [_client(r) for r in rows]
+
+    async def revoke(self, client_id: str, at: datetime) -> bool:
+        result = await self.session.execute(
+            update(ApiClientRow)
+            .where(ApiClientRow.client_id == client_id, ApiClientRow.revoked_at.is_(None))  # type: ignore[union-attr]
+            .values(revoked_at=at)
+        )
+        return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def _audit(row: AuditEventRow) -> AuditEvent:
+    return AuditEvent(
+        id=row.id,
+        occurred_at=row.occurred_at,
+        actor=row.actor,
+        client_id=row.client_id,
+        action=row.action,
+        resource_type=row.resource_type,
+        resource_id=row.resource_id,
+        request_id=row.request_id,
+        changes=dict(row.changes),
+    )
+
+
+class SqlAuditRepository:
+    def __init__(self, session: AsyncSession):
+        self.session = session
+
+    async def add(self, event: AuditEvent) -> None:
+        await self.session.execute(
+            insert(AuditEventRow).values(
+                occurred_at=event.occurred_at,
+                actor=event.actor,
+                client_id=event.client_id,
+                action=event.action,
+                resource_type=event.resource_type,
+                resource_id=event.resource_id,
+                request_id=event.request_id,
+                changes=event.changes,
+            )
+        )
+
+    async def list(
+        self,
+        *,
+        resource_type: str | None,
+        resource_id: str | None,
+        actor: str | None,
+        since: datetime | None,
+        before_id: int | None,
+        limit: int,
+    ) -> list[AuditEvent]:
+        query = select(AuditEventRow).order_by(AuditEventRow.id.desc()).limit(limit)  # type: ignore[union-attr]
+        if resource_type is not None:
+            query = query.where(AuditEventRow.resource_type == resource_type)
+        if resource_id is not None:
+            query = query.where(AuditEventRow.resource_id == resource_id)
+        if actor is not None:
+            query = query.where(AuditEventRow.actor == actor)
+        if since is not None:
+            query = query.where(AuditEventRow.occurred_at >= since)
+        if before_id is not None:
+            query = query.where(AuditEventRow.id < before_id)  # type: ignore[operator]
+        rows = (await self.session.execute(query)).scalars().all()
+        return [_audit(r) for r in rows]
+
+
+def outbox_message(row: OutboxMessageRow) -> OutboxMessage:
+    return OutboxMessage(
+        id=row.id,  # type: ignore[arg-type]
+        dedupe_key=row.dedupe_key,
+        message_id=row.message_id,
+        template=row.template,
+        recipients=tuple(row.recipients),
+        cc=tuple(row.cc),
+        subject=row.subject,
+        body_text=row.body_text,
+        body_html=row.body_html,
+        status=row.status,
+        attempts=row.attempts,
+        next_attempt_at=row.next_attempt_at,
+        created_at=row.created_at,
+        sent_at=row.sent_at,
+        last_error=row.last_error,
+    )
+
+
+class SqlOutboxRepository:
+    def __init__(self, session: AsyncSession):
+        self.session = session
+
+    async def add(self, mail: OutgoingMail, *, now: datetime, message_id: str) -> bool:
+        statement = insert_ignoring_conflicts(self.session, OutboxMessageRow).values(
+            dedupe_key=mail.dedupe_key,
+            message_id=message_id,
+            template=mail.template,
+            recipients=list(mail.recipients),
+            cc=list(mail.cc),
+            subject=mail.subject,
+            body_text=mail.body_text,
+            body_html=mail.body_html,
+            status="pending",
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        result = await self.session.execute(statement)
+        return result.rowcount == 1  # type: ignore[attr-defined]
+
+    async def list(
+        self, *, status: str | None, after_id: int | None, limit: int
+    ) -> list[OutboxMessage]:
+        query = select(OutboxMessageRow).order_by(OutboxMessageRow.id).limit(limit)  # type: ignore[arg-type]
+        if status is not None:
+            query = query.where(OutboxMessageRow.status == status)
+        if after_id is not None:
+            query = query.where(OutboxMessageRow.id > after_id)  # type: ignore[operator]
+        return [outbox_message(r) for r in (await self.session.execute(query)).scalars()]
+
+
+class SqlClosureRepository:
+    def __init__(self, session: AsyncSession):
+        self.session = session
+
+    async def list(self) -> list[tuple[str, Closure]]:
+        rows = (
+            await self.session.execute(select(ClosureRow).order_by(ClosureRow.starts_on))
+        ).scalars()
+        return [(r.id, Closure(r.starts_on, r.ends_on, r.label)) for r in rows]
+
+    async def add(self, closure_id: str, closure: Closure, *, now: datetime) -> None:
+        await self.session.execute(
+            insert(ClosureRow).values(
+                id=closure_id,
+                starts_on=closure.starts_on,
+                ends_on=closure.ends_on,
+                label=closure.label,
+                created_at=now,
+            )
+        )
+
+    async def delete(self, closure_id: str) -> Closure | None:
+        row = await self.session.get(ClosureRow, closure_id)
+        if row is None:
+            return None
+        closure = Closure(row.starts_on, row.ends_on, row.label)
+        await self.session.execute(delete(ClosureRow).where(ClosureRow.id == closure_id))
+        return closure
+
+
+def _job_run(row: JobRunRow) -> JobRun:
+    return JobRun(
+        id=row.id,  # type: ignore[arg-type]
+        job=row.job,
+        scheduled_for=row.scheduled_for,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        outcome=row.outcome,
+        counts=dict(row.counts or {}),
+        error=row.error,
+    )
+
+
+class SqlJobRunRepository:
+    def __init__(self, session: AsyncSession):
+        self.session = session
+
+    async def last_success(self, job: str) -> JobRun | None:
+        row = (
+            await self.session.execute(
+                select(JobRunRow)
+                .where(JobRunRow.job == job, JobRunRow.outcome == "succeeded")
+                .order_by(JobRunRow.scheduled_for.desc(), JobRunRow.id.desc())  # type: ignore[attr-defined,union-attr]
+                .limit(1)
+            )
+        ).scalar_one_or_none()
+        return _job_run(row) if row else None
+
+    async def start(self, job: str, *, scheduled_for: datetime, now: datetime) -> int:
+        result = await self.session.execute(
+            insert(JobRunRow)
+            .values(
+                job=job, scheduled_for=scheduled_for, started_at=now, outcome="running", counts={}
+            )
+            .returning(JobRunRow.id)
+        )
+        return int(result.scalar_one())
+
+    async def finish(
+        self,
+        run_id: int,
+        *,
+        now: datetime,
+        outcome: str,
+        counts: dict[str, Any],
+        error: str | None,
+    ) -> None:
+        await self.session.execute(
+            update(JobRunRow)
+            .where(JobRunRow.id == run_id)
+            .values(finished_at=now, outcome=outcome, counts=counts, error=error)
+        )
+
+    async def list(self, *, job: str | None, before_id: int | None, limit: int) -> list[JobRun]:
+        query = select(JobRunRow).order_by(JobRunRow.id.desc()).limit(limit)  # type: ignore[union-attr]
+        if job is not None:
+            query = query.where(JobRunRow.job == job)
+        if before_id is not None:
+            query = query.where(JobRunRow.id < before_id)  # type: ignore[operator]
+        return [_job_run(r) for r in (await self.session.execute(query)).scalars()]
+
+
+async def count_rows(session: AsyncSession, table: Any) -> int:
+    return int((await session.execute(select(func.count()).select_from(table))).scalar_one())

@@ -1,0 +1,220 @@
+"""Pure ASGI middleware: request ids and access logs, body guard, metrics.
+
+The body guard enforces the HTTP contract before any route runs: size limits (413 as
+soon as the limit is passed, before the body is read whole — Content-Length first, then
+counted chunks for chunked uploads), JSON media type (415), strict JSON (NaN/Infinity
+→ 422) and no NUL characters anywhere in a JSON body (422)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.api.problems import PROBLEM_JSON, STATUS_CODES
+
+log = logging.getLogger("app.access")
+
+FORM_PATHS = frozenset({"/api/v1/oauth/token"})
+
+
+def _problem_bytes(status: int, code: str, detail: str, path: str, base: str) -> bytes:
+    from http import HTTPStatus
+
+    body = {
+        "type": f"{base.rstrip('/')}/{code}",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "code": code,
+        "detail": detail,
+        "instance": path,
+    }
+    return json.dumps(body).encode()
+
+
+async def send_problem(
+    send: Send, status: int, code: str, detail: str, path: str, base: str,
+    headers: Iterable[tuple[bytes, bytes]] = (),
+) -> None:
+    payload = _problem_bytes(status, code, detail, path, base)
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", PROBLEM_JSON.encode()),
+                (b"content-length", str(len(payload)).encode()),
+                *headers,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": payload})
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+class BodyGuard:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_bytes: int,
+        batch_max_bytes: int,
+        batch_paths: frozenset[str],
+        problem_base: str,
+    ):
+        self.app = app
+        self.max_bytes = max_bytes
+        self.batch_max_bytes = batch_max_bytes
+        self.batch_paths = batch_paths
+        self.base = problem_base
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS", "DELETE"):
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        limit = self.batch_max_bytes if path in self.batch_paths else self.max_bytes
+        headers = {k.lower(): v for k, v in scope["headers"]}
+        declared = headers.get(b"content-length")
+        if declared is not None:
+            try:
+                declared_len = int(declared)
+            except ValueError:
+                await send_problem(send, 400, "bad-request", "invalid Content-Length", path,
+                                   self.base)
+                return
+            if declared_len > limit:
+                await send_problem(
+                    send, 413, "payload-too-large",
+                    f"the body exceeds {limit} bytes", path, self.base,
+                )
+                return
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                await send_problem(
+                    send, 413, "payload-too-large", f"the body exceeds {limit} bytes",
+                    path, self.base,
+                )
+                return
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        if body and path not in FORM_PATHS and path.startswith("/api/"):
+            content_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+            if not (content_type == b"application/json" or content_type.endswith(b"+json")):
+                await send_problem(
+                    send, 415, "unsupported-media-type",
+                    "the body must be application/json", path, self.base,
+                )
+                return
+            try:
+                parsed = json.loads(body, parse_constant=_reject_constant)
+            except (ValueError, UnicodeDecodeError):
+                await send_problem(
+                    send, 422, "invalid-json", "the body is not strict JSON", path, self.base,
+                )
+                return
+            if _has_nul(parsed):
+                await send_problem(
+                    send, 422, "validation-error", "NUL characters are not allowed", path,
+                    self.base,
+                )
+                return
+        scope.setdefault("state", {})["raw_body"] = body
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+class RequestContext:
+    """Request id (`X-Request-ID`, echoed or made), access log, metrics hook.
+
+    The access log records the route template and status, never the query string."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        observe: Callable[[str, str, int, float], None] | None = None,
+    ):
+        self.app = app
+        self.observe = observe
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        incoming = headers.get(b"x-request-id", b"").decode("latin-1")
+        request_id = incoming if incoming and len(incoming) <= 64 and incoming.isprintable() \
+            else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        started = time.perf_counter()
+        status_holder = {"status": 500}
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status_holder["status"] = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = [
+                    *message["headers"],
+                    (b"x-request-id", request_id.encode()),
+                ]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            elapsed = time.perf_counter() - started
+            route = scope.get("route")
+            template = getattr(route, "path", None) or "unmatched"
+            status = status_holder["status"]
+            if self.observe is not None:
+                self.observe(scope["method"], template, status, elapsed)
+            log.info(
+                "request",
+                extra={
+                    "request_id": request_id,
+                    "method": scope["method"],
+                    "route": template,
+                    "status": status,
+                    "duration_ms": round(elapsed * 1000, 2),
+                },
+            )
+
+
+Middleware = Callable[[Scope, Receive, Send], Awaitable[None]]
+__all__ = ["STATUS_CODES", "BodyGuard", "RequestContext", "send_problem"]

@@ -1,0 +1,65 @@
+"""The convention: terms, state and access end on any date (R-CONV-1..5)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from app.api.deps import ClockDep, UowDep, require, scope_doc
+from app.api.responses import problems
+from app.domain.auth import Principal
+from app.domain.calendar import paris_date
+from app.schemas.common import money_fields
+from app.schemas.convention import ConventionOut
+from app.services.convention import convention_on
+
+router = APIRouter(prefix="/api/v1", tags=["convention"])
+
+
+@router.get(
+    "/convention",
+    summary="The convention on a date",
+    description=(
+        "Reference data, parties, payee, DPO contacts, platform (annex 1), and the terms, "
+        "state and access end in force on `at` (a Paris date, default today). "
+        + scope_doc("convention:read")
+    ),
+    response_model=ConventionOut,
+    responses=problems(),
+)
+async def get_convention(
+    uow: UowDep,
+    clock: ClockDep,
+    _: Annotated[Principal, Depends(require("convention:read"))],
+    at: Annotated[date | None, Query(description="Paris date (YYYY-MM-DD)")] = None,
+) -> ConventionOut:
+    on = at or paris_date(clock.now())
+    view = await convention_on(uow, on)
+    ref, status = view.reference, view.status
+    return ConventionOut.model_validate(
+        {
+            "reference": ref.reference,
+            "title": ref.title,
+            "at": on,
+            "parties": list(ref.parties),
+            "effective_from": ref.effective_from,
+            "ends_on": status.terms.ends_on,
+            "state": status.state.value,
+            "access_end_on": status.access_end_on,
+            "prospective_access_end_on": status.prospective_access_end_on,
+            "accepts_new_accounts": status.accepts_new_accounts,
+            "terms": {
+                "ends_on": status.terms.ends_on,
+                "storage_capacity_bytes": status.terms.storage_capacity_bytes,
+                "school_alert_threshold_bytes": status.terms.school_alert_threshold_bytes,
+                "rate_per_student_cents": status.terms.rate_per_student_cents,
+                "rate_per_student": money_fields(status.terms.rate_per_student_cents),
+                "currency": status.terms.currency,
+            },
+            "payee": ref.payee,
+            "dpo_contacts": list(ref.dpo_contacts),
+            "platform": ref.platform,
+        }
+    )

@@ -1,0 +1,111 @@
+"""OAuth 2.0 client credentials (RFC 6749 §4.4). Errors here follow RFC 6749, not 9457."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from app.domain.errors import Forbidden, Unauthenticated
+from app.services import clients
+
+router = APIRouter(prefix="/api/v1", tags=["auth"])
+
+
+class TokenResponse(BaseModel):
+    access_token: str
+    token_type: str = "Bearer"
+    expires_in: int
+    scope: str
+
+
+class OAuthError(BaseModel):
+    error: str
+    error_description: str | None = None
+
+
+def _error(status: int, error: str, description: str, headers: dict[str, str] | None = None):
+    return JSONResponse(
+        {"error": error, "error_description": description},
+        status_code=status,
+        headers={"Cache-Control": "no-store", "Pragma": "no-cache", **(headers or {})},
+    )
+
+
+def _basic(request: Request) -> tuple[str, str] | None:
+    header = request.headers.get("authorization", "")
+    if not header.lower().startswith("basic "):
+        return None
+    try:
+        raw = base64.b64decode(header[6:].strip(), validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    client_id, sep, secret = raw.partition(":")
+    return (client_id, secret) if sep else None
+
+
+@router.post(
+    "/oauth/token",
+    summary="Get an access token (client credentials)",
+    description=(
+        "Form body `grant_type=client_credentials`, `client_id`, `client_secret` (or HTTP "
+        "Basic), optional `scope` (space-separated; default: every scope granted to the "
+        "client). Errors follow RFC 6749 (`application/json`, `error`, "
+        "`error_description`). Rate limited per client id and per address (429)."
+    ),
+    response_model=TokenResponse,
+    responses={
+        400: {"model": OAuthError, "description": "invalid_request, invalid_scope, ..."},
+        401: {"model": OAuthError, "description": "invalid_client"},
+        429: {"model": OAuthError, "description": "Too many attempts"},
+    },
+)
+async def token(
+    request: Request,
+    grant_type: Annotated[str | None, Form(max_length=64)] = None,
+    client_id: Annotated[str | None, Form(max_length=128)] = None,
+    client_secret: Annotated[str | None, Form(max_length=256)] = None,
+    scope: Annotated[str | None, Form(max_length=2000)] = None,
+):
+    basic = _basic(request)
+    if basic is not None:
+        client_id, client_secret = basic
+    address = request.client.host if request.client else "unknown"
+    limiter = request.app.state.token_rate_limiter
+    retry_after = limiter.hit(f"client:{client_id or '-'}", f"addr:{address}")
+    if retry_after is not None:
+        return _error(
+            429, "slow_down", "too many token requests; retry later",
+            {"Retry-After": str(retry_after)},
+        )
+    if grant_type is None:
+        return _error(400, "invalid_request", "grant_type is required")
+    if grant_type != "client_credentials":
+        return _error(400, "unsupported_grant_type", "only client_credentials is supported")
+    if not client_id or client_secret is None:
+        return _error(401, "invalid_client", "client authentication failed",
+                      {"WWW-Authenticate": 'Basic realm="convention-api"'})
+    try:
+        issued = await clients.issue_token(
+            request.app.state.uow_factory(),
+            request.app.state.clock,
+            request.app.state.client_auth,
+            client_id=client_id,
+            client_secret=client_secret,
+            requested_scope=scope,
+        )
+    except Unauthenticated:
+        return _error(401, "invalid_client", "client authentication failed",
+                      {"WWW-Authenticate": 'Basic realm="convention-api"'})
+    except Forbidden as exc:
+        return _error(400, "invalid_scope", exc.detail)
+    return JSONResponse(
+        TokenResponse(
+            access_token=issued.token, expires_in=issued.expires_in, scope=issued.scope
+        ).model_dump(),
+        headers={"Cache-Control": "no-store", "Pragma": "no-cache"},
+    )

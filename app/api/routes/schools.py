@@ -1,0 +1,158 @@
+"""Beneficiary schools (R-SCH-1). Referents see only their schools; others answer 404."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from app.api.deps import (
+    ClockDep,
+    UowDep,
+    decode_cursor,
+    encode_cursor,
+    etag_of,
+    get_actor,
+    parse_version_etag,
+    require,
+    required_if_match,
+    scope_doc,
+)
+from app.api.problems import ProblemException
+from app.api.responses import body_problems, problems
+from app.domain.auth import Principal
+from app.domain.schools import School
+from app.schemas.schools import SchoolCreate, SchoolList, SchoolOut, SchoolPatch
+from app.services import schools as service
+from app.services.ports import Actor
+
+router = APIRouter(prefix="/api/v1", tags=["schools"])
+
+
+async def _out(request: Request, school: School) -> SchoolOut:
+    uow = request.app.state.uow_factory()
+    async with uow:
+        status = await service.school_status(uow, school.code, request.app.state.clock.now())
+    return SchoolOut(
+        code=school.code,
+        name=school.name,
+        group=school.group,
+        sites=list(school.sites),
+        status=status.value,
+        amendment_reference=school.amendment_reference,
+        version=school.version,
+        created_at=school.created_at,
+        updated_at=school.updated_at,
+    )
+
+
+@router.get(
+    "/schools",
+    summary="List the beneficiary schools",
+    description="Keyset pagination by code. " + scope_doc("schools:read"),
+    response_model=SchoolList,
+    responses=problems(),
+)
+async def list_schools(
+    request: Request,
+    uow: UowDep,
+    principal: Annotated[Principal, Depends(require("schools:read"))],
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> SchoolList:
+    after = decode_cursor(cursor, 1)
+    items = await service.list_schools(
+        uow, principal, after=str(after[0]) if after else None, limit=limit + 1
+    )
+    page, more = items[:limit], len(items) > limit
+    return SchoolList(
+        items=[await _out(request, s) for s in page],
+        next_cursor=encode_cursor(page[-1].code) if more else None,
+    )
+
+
+@router.get(
+    "/schools/{code}",
+    summary="One school",
+    description="Answers with an `ETag` for conditional changes. " + scope_doc("schools:read"),
+    response_model=SchoolOut,
+    responses=problems(404),
+)
+async def get_school(
+    request: Request,
+    response: Response,
+    uow: UowDep,
+    principal: Annotated[Principal, Depends(require("schools:read"))],
+    code: str,
+) -> SchoolOut:
+    school = await service.get_school(uow, principal, code)
+    response.headers["ETag"] = etag_of(school.version)
+    return await _out(request, school)
+
+
+@router.post(
+    "/schools",
+    status_code=201,
+    summary="Add a beneficiary school (by amendment)",
+    description=(
+        "A school is added by an amendment (R-CONV-2): `amendment_reference` is required. "
+        + scope_doc("schools:write")
+    ),
+    response_model=SchoolOut,
+    responses=body_problems(409),
+)
+async def create_school(
+    request: Request,
+    response: Response,
+    uow: UowDep,
+    clock: ClockDep,
+    _: Annotated[Principal, Depends(require("schools:write"))],
+    actor: Annotated[Actor, Depends(get_actor)],
+    body: SchoolCreate,
+) -> SchoolOut:
+    school = await service.create_school(
+        uow, clock, actor,
+        code=body.code, name=body.name, group=body.group, sites=tuple(body.sites),
+        amendment_reference=body.amendment_reference,
+    )
+    response.headers["Location"] = f"/api/v1/schools/{school.code}"
+    response.headers["ETag"] = etag_of(school.version)
+    return await _out(request, school)
+
+
+@router.patch(
+    "/schools/{code}",
+    summary="Change a school's name, group or sites",
+    description="Requires `If-Match` with the ETag of a GET. " + scope_doc("schools:write"),
+    response_model=SchoolOut,
+    responses=body_problems(404, 412, 428),
+)
+async def patch_school(
+    request: Request,
+    response: Response,
+    uow: UowDep,
+    clock: ClockDep,
+    _: Annotated[Principal, Depends(require("schools:write"))],
+    actor: Annotated[Actor, Depends(get_actor)],
+    code: str,
+    body: SchoolPatch,
+) -> SchoolOut:
+    expected = parse_version_etag(required_if_match(request))
+    if expected is None:
+        raise ProblemException(412, "the If-Match value is not this resource's ETag",
+                               code="precondition-failed")
+    changes: dict[str, object] = {}
+    fields = body.model_dump(exclude_unset=True)
+    for name in ("name", "group", "sites"):
+        if name in fields:
+            if fields[name] is None and name != "group":
+                raise ProblemException(
+                    422, f"{name} cannot be null", code="validation-error",
+                    errors=[{"field": f"body.{name}", "code": "null", "message": "not null"}],
+                )
+            changes[name] = tuple(fields[name]) if name == "sites" else fields[name]
+    school = await service.update_school(
+        uow, clock, actor, code, expected_version=expected, changes=changes
+    )
+    response.headers["ETag"] = etag_of(school.version)
+    return await _out(request, school)

@@ -1,0 +1,158 @@
+"""`convention-api`: database, reference data, clients, tokens, contract, jobs."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from app.adapters.auth import TokenClientAuth
+from app.adapters.clock import SystemClock
+from app.adapters.db import migrations
+from app.adapters.db.engine import create_engine, session_factory
+from app.adapters.db.uow import SqlUnitOfWorkFactory
+from app.domain.auth import SYSTEM, Principal
+from app.services import clients as client_service
+from app.services.ports import Actor
+from app.services.seed import seed_reference_data
+from app.settings import Settings
+
+cli = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+db_cli = typer.Typer(no_args_is_help=True, help="Schema and reference data.")
+clients_cli = typer.Typer(no_args_is_help=True, help="Registered machine clients (OAuth2).")
+tokens_cli = typer.Typer(no_args_is_help=True, help="Tokens for development and tests.")
+cli.add_typer(db_cli, name="db")
+cli.add_typer(clients_cli, name="clients")
+cli.add_typer(tokens_cli, name="tokens")
+
+CLI_ACTOR = Actor(Principal(subject="cli", client_id=None, scopes=SYSTEM.scopes))
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+async def _with_uow(settings: Settings, work):
+    engine = create_engine(settings.database_url)
+    try:
+        return await work(SqlUnitOfWorkFactory(session_factory(engine)))
+    finally:
+        await engine.dispose()
+
+
+@db_cli.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Apply the migrations (alembic upgrade)."""
+    migrations.upgrade(_settings().database_url, revision)
+    typer.echo(f"database at {revision}")
+
+
+@db_cli.command("downgrade")
+def db_downgrade(revision: str) -> None:
+    """Revert migrations down to REVISION (`base` for an empty schema)."""
+    migrations.downgrade(_settings().database_url, revision)
+    typer.echo(f"database at {revision}")
+
+
+@db_cli.command("seed")
+def db_seed() -> None:
+    """Load the convention's reference data (idempotent)."""
+    settings = _settings()
+    added = asyncio.run(
+        _with_uow(settings, lambda f: seed_reference_data(f(), SystemClock(), CLI_ACTOR))
+    )
+    typer.echo(f"seeded: {added['convention']} convention, {added['schools']} schools")
+
+
+@cli.command("openapi")
+def openapi(
+    output: Annotated[Path, typer.Option("--output", "-o")] = Path("openapi/openapi.json"),
+) -> None:
+    """Write the OpenAPI contract generated from create_app()."""
+    from app.main import create_app
+
+    settings = Settings(database_url="sqlite+aiosqlite:///:memory:", environment="development")
+    document = create_app(settings).openapi()
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(document, indent=2, ensure_ascii=False, sort_keys=False) + "\n")
+    typer.echo(f"wrote {output}")
+
+
+def _auth(settings: Settings) -> TokenClientAuth:
+    from app.main import build_token_service
+
+    return TokenClientAuth(build_token_service(settings))
+
+
+@clients_cli.command("create")
+def clients_create(
+    name: str,
+    scope: Annotated[list[str], typer.Option("--scope", help="repeat; a scope of DESIGN.md")],
+    school: Annotated[list[str] | None, typer.Option("--school")] = None,
+    client_id: Annotated[str | None, typer.Option("--client-id")] = None,
+) -> None:
+    """Register a client; prints its id and secret (the secret is shown once)."""
+    settings = _settings()
+    scopes = [s for item in scope for s in item.split()]
+    created = asyncio.run(
+        _with_uow(
+            settings,
+            lambda f: client_service.create_client(
+                f(), SystemClock(), _auth(settings), CLI_ACTOR,
+                name=name, scopes=scopes, schools=school or None, client_id=client_id,
+            ),
+        )
+    )
+    typer.echo(f"client_id={created.client.client_id}")
+    typer.echo(f"client_secret={created.secret}")
+
+
+@clients_cli.command("list")
+def clients_list() -> None:
+    """List registered clients (never their secrets)."""
+    found = asyncio.run(_with_uow(_settings(), lambda f: client_service.list_clients(f())))
+    for c in found:
+        state = "revoked" if c.revoked_at else "active"
+        schools = ",".join(c.schools) if c.schools else "-"
+        typer.echo(f"{c.client_id}\t{state}\t{c.name}\t{' '.join(c.scopes)}\t{schools}")
+
+
+@clients_cli.command("revoke")
+def clients_revoke(client_id: str) -> None:
+    """Revoke a client: it gets no new tokens."""
+    asyncio.run(
+        _with_uow(
+            _settings(),
+            lambda f: client_service.revoke_client(f(), SystemClock(), CLI_ACTOR, client_id),
+        )
+    )
+    typer.echo(f"revoked {client_id}")
+
+
+@tokens_cli.command("mint")
+def tokens_mint(
+    sub: Annotated[str, typer.Option("--sub")],
+    scope: Annotated[list[str], typer.Option("--scope")],
+    school: Annotated[list[str] | None, typer.Option("--school")] = None,
+    client_id: Annotated[str | None, typer.Option("--client-id")] = None,
+) -> None:
+    """Print a signed token (development and tests)."""
+    settings = _settings()
+    scopes = client_service.check_scopes([s for item in scope for s in item.split()])
+    token = _auth(settings).issue(
+        subject=sub, scopes=scopes, client_id=client_id, schools=school or None,
+        now=datetime.now(UTC),
+    )
+    typer.echo(token)
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,48 @@
+"""The convention: reference data and the clock built from what is stored (R-CONV-1..5)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from app.domain.convention import ConventionClock, ConventionStatus, Terms
+from app.domain.errors import NotFound
+from app.domain.reference import ConventionReference
+from app.services.ports import UnitOfWork
+
+
+async def load_clock(uow: UnitOfWork) -> ConventionClock:
+    """The convention's clock from the stored initial terms (+ amendments and notices
+    once the lifecycle capability stores them). Every rule needing terms calls this."""
+    ref = await _reference(uow)
+    return ConventionClock(initial_terms=initial_terms(ref), effective_from=ref.effective_from)
+
+
+def initial_terms(ref: ConventionReference) -> Terms:
+    return Terms(
+        ends_on=ref.ends_on,
+        storage_capacity_bytes=ref.storage_capacity_bytes,
+        school_alert_threshold_bytes=ref.school_alert_threshold_bytes,
+        rate_per_student_cents=ref.rate_per_student_cents,
+        currency=ref.currency,
+    )
+
+
+async def _reference(uow: UnitOfWork) -> ConventionReference:
+    ref = await uow.convention.get()
+    if ref is None:
+        raise NotFound("the convention's reference data are not loaded (run the seed)")
+    return ref
+
+
+@dataclass(frozen=True)
+class ConventionView:
+    reference: ConventionReference
+    status: ConventionStatus
+
+
+async def convention_on(uow: UnitOfWork, on: date) -> ConventionView:
+    async with uow:
+        ref = await _reference(uow)
+        clock = await load_clock(uow)
+        return ConventionView(reference=ref, status=clock.status_on(on))

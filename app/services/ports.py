@@ -1,0 +1,210 @@
+"""Ports: what the use cases need from the outside world (DESIGN.md, Layers).
+
+Adapters in `app/adapters` implement them; `tests/fakes.py` holds in-memory fakes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Protocol
+
+from app.domain.auth import Principal
+from app.domain.calendar import Closure, paris_date
+from app.domain.reference import ConventionReference
+from app.domain.schools import School
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current instant, aware, UTC."""
+        ...
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who does a change and in which request: the audit trail's attribution."""
+
+    principal: Principal
+    request_id: str | None = None
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    occurred_at: datetime
+    actor: str
+    client_id: str | None
+    action: str
+    resource_type: str
+    resource_id: str
+    request_id: str | None
+    changes: dict[str, Any]
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class OutgoingMail:
+    """A message to queue in the outbox, in the business transaction."""
+
+    dedupe_key: str
+    template: str
+    recipients: tuple[str, ...]
+    subject: str
+    body_text: str
+    body_html: str
+    cc: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    id: int
+    dedupe_key: str
+    message_id: str
+    template: str
+    recipients: tuple[str, ...]
+    cc: tuple[str, ...]
+    subject: str
+    body_text: str
+    body_html: str
+    status: str
+    attempts: int
+    next_attempt_at: datetime
+    created_at: datetime
+    sent_at: datetime | None
+    last_error: str | None
+
+
+@dataclass(frozen=True)
+class JobRun:
+    id: int
+    job: str
+    scheduled_for: datetime
+    started_at: datetime
+    finished_at: datetime | None
+    outcome: str
+    counts: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class ApiClient:
+    client_id: str
+    name: str
+    secret_hash: str
+    scopes: tuple[str, ...]
+    schools: tuple[str, ...] | None
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class ConventionRepository(Protocol):
+    async def get(self) -> ConventionReference | None: ...
+    async def add(self, ref: ConventionReference) -> None: ...
+
+
+class SchoolRepository(Protocol):
+    async def get(self, code: str) -> School | None: ...
+    async def list(
+        self, *, codes: Sequence[str] | None, after: str | None, limit: int
+    ) -> list[School]: ...
+    async def add(self, school: School) -> None: ...
+    async def update(self, school: School, *, expected_version: int) -> bool: ...
+    async def codes(self) -> set[str]: ...
+
+
+class ClientRepository(Protocol):
+    async def get(self, client_id: str) -> ApiClient | None: ...
+    async def add(self, client: ApiClient) -> None: ...
+    async def list(self) -> list[ApiClient]: ...
+    async def revoke(self, client_id: str, at: datetime) -> bool: ...
+
+
+class AuditRepository(Protocol):
+    async def add(self, event: AuditEvent) -> None: ...
+    async def list(
+        self,
+        *,
+        resource_type: str | None,
+        resource_id: str | None,
+        actor: str | None,
+        since: datetime | None,
+        before_id: int | None,
+        limit: int,
+    ) -> list[AuditEvent]: ...
+
+
+class OutboxRepository(Protocol):
+    async def add(self, mail: OutgoingMail, *, now: datetime, message_id: str) -> bool:
+        """Queue a mail; False when its dedupe key is already queued (nothing added)."""
+        ...
+
+    async def list(
+        self, *, status: str | None, after_id: int | None, limit: int
+    ) -> list[OutboxMessage]: ...
+
+
+class ClosureRepository(Protocol):
+    async def list(self) -> list[tuple[str, Closure]]: ...
+    async def add(self, closure_id: str, closure: Closure, *, now: datetime) -> None: ...
+    async def delete(self, closure_id: str) -> Closure | None: ...
+
+
+class JobRunRepository(Protocol):
+    async def last_success(self, job: str) -> JobRun | None: ...
+    async def start(self, job: str, *, scheduled_for: datetime, now: datetime) -> int: ...
+    async def finish(
+        self, run_id: int, *, now: datetime, outcome: str, counts: dict[str, Any],
+        error: str | None,
+    ) -> None: ...
+    async def list(
+        self, *, job: str | None, before_id: int | None, limit: int
+    ) -> list[JobRun]: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction per use case: rolls back unless `commit()` was called."""
+
+    convention: ConventionRepository
+    schools: SchoolRepository
+    clients: ClientRepository
+    audit: AuditRepository
+    outbox: OutboxRepository
+    closures: ClosureRepository
+    job_runs: JobRunRepository
+
+    async def __aenter__(self) -> UnitOfWork: ...
+    async def __aexit__(self, *exc: object) -> None: ...
+    async def commit(self) -> None: ...
+    async def rollback(self) -> None: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self) -> UnitOfWork: ...
+
+
+class DeadlineRecomputer(Protocol):
+    """A later capability's open deadlines, recomputed when closures change (R-TIME-4)."""
+
+    name: str
+
+    async def recompute(self, uow: UnitOfWork, *, calendar: Any, now: datetime) -> int: ...
+
+
+def today_in_paris(clock: Clock) -> date:
+    return paris_date(clock.now())
+
+
+class ClientAuth(Protocol):
+    """Secrets (argon2) and token issuing for registered machine clients."""
+
+    lifetime_seconds: int
+
+    def hash_secret(self, secret: str) -> str: ...
+    def verify_secret(self, secret_hash: str, secret: str) -> bool: ...
+    def verify_against_nothing(self, secret: str) -> bool: ...
+    def new_client_id(self) -> str: ...
+    def new_client_secret(self) -> str: ...
+    def issue(
+        self, *, subject: str, scopes: Sequence[str], client_id: str | None,
+        schools: Sequence[str] | None, now: datetime,
+    ) -> str: ...

@@ -1,0 +1,111 @@
+"""Beneficiary schools (R-SCH-1): read, add (citing an amendment), rename."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+
+from app.domain.auth import Principal
+from app.domain.errors import Conflict, NotFound, PreconditionFailed
+from app.domain.schools import School, SchoolStatus, validate_school_code
+from app.services import audit
+from app.services.ports import Actor, Clock, UnitOfWork
+
+
+def _visible(principal: Principal, code: str) -> bool:
+    return principal.sees_school(code)
+
+
+async def school_status(uow: UnitOfWork, code: str, now: datetime) -> SchoolStatus:
+    """`suspended` while a platform suspension of the whole school is active (the
+    suspensions capability stores them); `active` otherwise."""
+    suspended = getattr(uow, "suspended_school_codes", None)
+    if suspended is not None and code in await suspended(now):
+        return SchoolStatus.SUSPENDED
+    return SchoolStatus.ACTIVE
+
+
+async def list_schools(
+    uow: UnitOfWork, principal: Principal, *, after: str | None, limit: int
+) -> list[School]:
+    async with uow:
+        return await uow.schools.list(codes=principal.schools, after=after, limit=limit)
+
+
+async def get_school(uow: UnitOfWork, principal: Principal, code: str) -> School:
+    async with uow:
+        school = await uow.schools.get(code)
+    if school is None or not _visible(principal, code):
+        raise NotFound("no such school")
+    return school
+
+
+async def create_school(
+    uow: UnitOfWork,
+    clock: Clock,
+    actor: Actor,
+    *,
+    code: str,
+    name: str,
+    group: str | None,
+    sites: tuple[str, ...],
+    amendment_reference: str,
+) -> School:
+    validate_school_code(code)
+    now = clock.now()
+    async with uow:
+        if await uow.schools.get(code) is not None:
+            raise Conflict("a school with this code already exists", code="school-exists")
+        school = School(
+            code=code,
+            name=name,
+            group=group,
+            sites=sites,
+            amendment_reference=amendment_reference,
+            version=1,
+            created_at=now,
+            updated_at=now,
+        )
+        await uow.schools.add(school)
+        await audit.record(
+            uow, actor, now=now, action="school.created", resource_type="school",
+            resource_id=code, new=_fields(school),
+        )
+        await uow.commit()
+    return school
+
+
+async def update_school(
+    uow: UnitOfWork,
+    clock: Clock,
+    actor: Actor,
+    code: str,
+    *,
+    expected_version: int,
+    changes: dict[str, object],
+) -> School:
+    now = clock.now()
+    async with uow:
+        current = await uow.schools.get(code)
+        if current is None or not actor.principal.sees_school(code):
+            raise NotFound("no such school")
+        if current.version != expected_version:
+            raise PreconditionFailed("the school changed since it was read (stale If-Match)")
+        if not changes:
+            return current
+        updated = current.changed(now=now, **changes)
+        if not await uow.schools.update(updated, expected_version=expected_version):
+            raise PreconditionFailed("the school changed since it was read (stale If-Match)")
+        await audit.record(
+            uow, actor, now=now, action="school.updated", resource_type="school",
+            resource_id=code, old=_fields(current), new=_fields(updated),
+        )
+        await uow.commit()
+    return updated
+
+
+def _fields(school: School) -> dict[str, object]:
+    data = asdict(school)
+    data.pop("created_at")
+    data.pop("updated_at")
+    return data
