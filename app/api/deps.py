@@ -127,3 +127,34 @@ def required_if_match(request: Request) -> str:
 def parse_version_etag(value: str) -> int | None:
     value = value.removeprefix("W/").strip('"')
     return int(value) if value.isdigit() else None
+
+
+_QUERY_NAMES: dict[int, frozenset[str]] = {}
+
+
+def _query_names(dependant: Any) -> set[str]:
+    names = {p.alias for p in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
+
+
+def forbid_unknown_query(request: Request) -> None:
+    """Unknown query parameters are refused (422), as unknown body fields are."""
+    if not request.query_params:
+        return
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return
+    names = _QUERY_NAMES.get(id(route))
+    if names is None:
+        names = frozenset(_query_names(dependant))
+        _QUERY_NAMES[id(route)] = names
+    unknown = sorted({k for k in request.query_params if k not in names})
+    if unknown:
+        raise ProblemException(
+            422, "unknown query parameter(s)", code="validation-error",
+            errors=[{"field": "query", "code": "extra_forbidden",
+                     "message": f"{len(unknown)} unknown parameter(s)"}],
+        )

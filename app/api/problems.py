@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from app.domain.errors import (
     Conflict,
@@ -120,6 +121,17 @@ def validation_errors(exc: RequestValidationError) -> list[dict[str, str]]:
     return out
 
 
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method of every route matching the path (Starlette lists only one route's)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches({**request.scope, "method": "GET"})
+        route_methods = getattr(route, "methods", None)
+        if match != Match.NONE and route_methods:
+            methods |= set(route_methods)
+    return sorted(methods)
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(ProblemException)
     async def _problem(request: Request, exc: ProblemException) -> JSONResponse:
@@ -151,9 +163,12 @@ def install(app: FastAPI) -> None:
         detail = exc.detail if isinstance(exc.detail, str) else None
         if exc.status_code == 404 and detail == "Not Found":
             detail = "no such resource"
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = ", ".join(_allowed_methods(request))
         return problem_response(
             request, exc.status_code, code=STATUS_CODES.get(exc.status_code, "error"),
-            detail=detail, headers=dict(exc.headers or {}),
+            detail=detail, headers=headers,
         )
 
     @app.exception_handler(Exception)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+import re
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from pydantic import (
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StrictBool,
@@ -21,7 +23,42 @@ SafeInt = Annotated[StrictInt, Field(ge=-MAX_SAFE_INT, le=MAX_SAFE_INT)]
 NonNegativeInt = Annotated[StrictInt, Field(ge=0, le=MAX_SAFE_INT)]
 PositiveInt = Annotated[StrictInt, Field(gt=0, le=MAX_SAFE_INT)]
 Bool = StrictBool
-Instant = AwareDatetime  # R-TIME-1: an offset is required; naive → 422
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_INSTANT = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?P<offset>[Zz]|[+-]\d{2}:\d{2})?$"
+)
+
+
+def _iso_date(value: Any) -> Any:
+    """Only `YYYY-MM-DD` (no timestamps, no other formats)."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _DATE.match(value):
+        raise ValueError("a date is written YYYY-MM-DD")
+    return date.fromisoformat(value)
+
+
+_NEEDS_OFFSET = "an instant needs an offset (RFC 3339), e.g. 2025-03-03T10:00:00+01:00"
+
+
+def _rfc3339(value: Any) -> Any:
+    """Only RFC 3339 instants with an offset (R-TIME-1); naive ones are refused."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError(_NEEDS_OFFSET)
+        return value
+    if not isinstance(value, str):
+        raise ValueError("an instant is an RFC 3339 string")
+    match = _INSTANT.match(value)
+    if not match:
+        raise ValueError("an instant is RFC 3339, e.g. 2025-03-03T10:00:00+01:00")
+    if match.group("offset") is None:
+        raise ValueError(_NEEDS_OFFSET)
+    return datetime.fromisoformat(value.replace("z", "Z"))
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+Instant = Annotated[AwareDatetime, BeforeValidator(_rfc3339)]  # naive → 422
 
 
 def text(max_length: int, *, min_length: int = 1) -> Any:

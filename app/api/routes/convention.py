@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
@@ -11,7 +10,7 @@ from app.api.deps import ClockDep, UowDep, require, scope_doc
 from app.api.responses import problems
 from app.domain.auth import Principal
 from app.domain.calendar import paris_date
-from app.schemas.common import money_fields
+from app.schemas.common import IsoDate, money_fields
 from app.schemas.convention import ConventionOut
 from app.services.convention import convention_on
 
@@ -33,7 +32,7 @@ async def get_convention(
     uow: UowDep,
     clock: ClockDep,
     _: Annotated[Principal, Depends(require("convention:read"))],
-    at: Annotated[date | None, Query(description="Paris date (YYYY-MM-DD)")] = None,
+    at: Annotated[IsoDate | None, Query(description="Paris date (YYYY-MM-DD)")] = None,
 ) -> ConventionOut:
     on = at or paris_date(clock.now())
     view = await convention_on(uow, on)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
@@ -26,6 +25,20 @@ class TokenResponse(BaseModel):
 class OAuthError(BaseModel):
     error: str
     error_description: str | None = None
+
+
+FORM_LIMITS = {"grant_type": 64, "client_id": 128, "client_secret": 256, "scope": 2000}
+
+TOKEN_FORM_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "grant_type": {"type": "string", "enum": ["client_credentials"]},
+        "client_id": {"type": "string", "maxLength": 128},
+        "client_secret": {"type": "string", "maxLength": 256},
+        "scope": {"type": "string", "maxLength": 2000},
+    },
+    "required": ["grant_type"],
+}
 
 
 def _error(status: int, error: str, description: str, headers: dict[str, str] | None = None):
@@ -58,19 +71,35 @@ def _basic(request: Request) -> tuple[str, str] | None:
         "`error_description`). Rate limited per client id and per address (429)."
     ),
     response_model=TokenResponse,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/x-www-form-urlencoded": {"schema": TOKEN_FORM_SCHEMA}},
+        }
+    },
     responses={
         400: {"model": OAuthError, "description": "invalid_request, invalid_scope, ..."},
         401: {"model": OAuthError, "description": "invalid_client"},
         429: {"model": OAuthError, "description": "Too many attempts"},
     },
 )
-async def token(
-    request: Request,
-    grant_type: Annotated[str | None, Form(max_length=64)] = None,
-    client_id: Annotated[str | None, Form(max_length=128)] = None,
-    client_secret: Annotated[str | None, Form(max_length=256)] = None,
-    scope: Annotated[str | None, Form(max_length=2000)] = None,
-):
+async def token(request: Request):
+    # The form is read here, not by FastAPI, so that every error is an RFC 6749 one.
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != "application/x-www-form-urlencoded":
+        return _error(400, "invalid_request", "the body must be form-urlencoded")
+    try:
+        form = await request.form()
+    except Exception:
+        return _error(400, "invalid_request", "the form cannot be read")
+    fields: dict[str, str | None] = {}
+    for name, limit in FORM_LIMITS.items():
+        value = form.get(name)
+        if value is not None and (not isinstance(value, str) or len(value) > limit):
+            return _error(400, "invalid_request", f"{name} is not valid")
+        fields[name] = value
+    grant_type, client_id = fields["grant_type"], fields["client_id"]
+    client_secret, scope = fields["client_secret"], fields["scope"]
     basic = _basic(request)
     if basic is not None:
         client_id, client_secret = basic

@@ -1,0 +1,37 @@
+# Two commands for a newcomer (README): `make run` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install run test lint openapi bench clean
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Serve the API on 127.0.0.1:8000 with the embedded SQLite database (migrated, seeded).
+run: $(STAMP)
+	mkdir -p var
+	$(BIN)/convention-api db upgrade
+	$(BIN)/convention-api db seed
+	$(BIN)/uvicorn --factory app.main:create_app --host 127.0.0.1 --port 8000
+
+## The whole test suite (SQLite; set TEST_DATABASE_URL to run it on PostgreSQL).
+test: $(STAMP)
+	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+
+openapi: $(STAMP)
+	$(BIN)/convention-api openapi
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -1,0 +1,43 @@
+"""Settings: production refuses development material."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from app.settings import Settings
+
+
+def _production(**values):
+    base = {
+        "environment": "production",
+        "database_url": "postgresql+asyncpg://svc@db/convention",
+        "jwt_private_key_file": "/run/secrets/signing-key.pem",
+    }
+    return Settings(_env_file=None, **(base | values))  # type: ignore[call-arg]
+
+
+def test_production_with_real_material_is_accepted():
+    assert _production().environment == "production"
+
+
+def test_production_refuses_the_development_signing_key():
+    with pytest.raises(ValidationError):
+        _production(jwt_private_key_file="var/keys/dev-signing-key.pem")
+
+
+def test_production_refuses_sqlite():
+    with pytest.raises(ValidationError):
+        _production(database_url="sqlite+aiosqlite:///./var/convention.db")
+
+
+def test_production_refuses_a_development_smtp_password():
+    with pytest.raises(ValidationError):
+        _production(smtp_password="dev-password")
+
+
+def test_the_embedded_default_is_sqlite_under_var():
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert settings.database_url == "sqlite+aiosqlite:///./var/convention.db"
+    assert settings.jwt_lifetime_seconds == 900
+    assert settings.clock_skew_seconds == 300
