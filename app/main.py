@@ -36,7 +36,7 @@ from app.api import problems
 from app.api.middleware import BodyGuard, RequestContext
 from app.api.problems import problem_response
 from app.api.ratelimit import SlidingWindowLimiter
-from app.api.routes import convention, health, oauth, schools
+from app.api.routes import audit, convention, health, oauth, schools
 from app.domain.auth import SCOPES, SYSTEM
 from app.services.ports import Actor, Clock
 from app.services.seed import seed_reference_data
@@ -207,7 +207,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             request, 500, code="internal-error", detail="an unexpected error occurred"
         )
 
-    for router in (health.router, oauth.router, convention.router, schools.router):
+    for router in (health.router, oauth.router, convention.router, schools.router,
+                   audit.router):
         app.include_router(router)
 
     @app.get("/.well-known/jwks.json", tags=["auth"], summary="Public signing keys (JWKS)")

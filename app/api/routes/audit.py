@@ -1,0 +1,63 @@
+"""The audit trail (R-GDPR-2): who changed what, newest first."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from app.api.deps import UowDep, decode_cursor, encode_cursor, require, scope_doc
+from app.api.problems import ProblemException
+from app.api.responses import problems
+from app.domain.auth import Principal
+from app.schemas.audit import AuditEventList, AuditEventOut
+from app.schemas.query import QueryInstant
+from app.services import audit as service
+
+router = APIRouter(prefix="/api/v1", tags=["audit"])
+
+
+def _before_id(cursor: str | None) -> int | None:
+    key = decode_cursor(cursor, 1)
+    if key is None:
+        return None
+    if not isinstance(key[0], int) or isinstance(key[0], bool):
+        raise ProblemException(
+            422, "the cursor is not valid", code="invalid-cursor",
+            errors=[{"field": "query.cursor", "code": "invalid-cursor",
+                     "message": "not a cursor from this list"}],
+        )
+    return key[0]
+
+
+@router.get(
+    "/audit-events",
+    summary="The audit trail, newest first",
+    description=(
+        "One event per state change, written in the change's transaction (R-GDPR-2); "
+        "personal values (names, e-mails) are masked as `***`. Filters combine; `since` "
+        "is an RFC 3339 instant with an offset (events at or after it); `actor` is the "
+        "token subject. Keyset pagination, newest first. " + scope_doc("audit:read")
+    ),
+    response_model=AuditEventList,
+    responses=problems(),
+)
+async def list_audit_events(
+    uow: UowDep,
+    _: Annotated[Principal, Depends(require("audit:read"))],
+    resource_type: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+    resource_id: Annotated[str | None, Query(min_length=1, max_length=128)] = None,
+    actor: Annotated[str | None, Query(min_length=1, max_length=300)] = None,
+    since: Annotated[QueryInstant | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> AuditEventList:
+    events = await service.list_events(
+        uow, resource_type=resource_type, resource_id=resource_id, actor=actor, since=since,
+        before_id=_before_id(cursor), limit=limit + 1,
+    )
+    page, more = events[:limit], len(events) > limit
+    return AuditEventList(
+        items=[AuditEventOut.model_validate(e) for e in page],
+        next_cursor=encode_cursor(page[-1].id) if more else None,
+    )
