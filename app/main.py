@@ -36,9 +36,9 @@ from app.api import problems
 from app.api.middleware import BodyGuard, RequestContext
 from app.api.problems import problem_response
 from app.api.ratelimit import SlidingWindowLimiter
-from app.api.routes import audit, convention, health, oauth, schools
+from app.api.routes import audit, calendar, convention, health, oauth, schools
 from app.domain.auth import SCOPES, SYSTEM
-from app.services.ports import Actor, Clock
+from app.services.ports import Actor, Clock, DeadlineRecomputer
 from app.services.seed import seed_reference_data
 from app.settings import Settings
 
@@ -170,6 +170,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.state.token_rate_limiter = SlidingWindowLimiter(settings.token_rate_limit_per_minute)
     app.state.problem_base_url = settings.problem_base_url
     app.state.metrics = metrics
+    # Later capabilities append theirs: run when UT closures change (R-TIME-4).
+    app.state.deadline_recomputers: list[DeadlineRecomputer] = []
 
     async def readiness() -> tuple[bool, str]:
         try:
@@ -208,7 +210,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         )
 
     for router in (health.router, oauth.router, convention.router, schools.router,
-                   audit.router):
+                   audit.router, calendar.router):
         app.include_router(router)
 
     @app.get("/.well-known/jwks.json", tags=["auth"], summary="Public signing keys (JWKS)")

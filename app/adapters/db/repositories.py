@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -314,6 +314,12 @@ class SqlOutboxRepository:
 class SqlClosureRepository:
     def __init__(self, session: AsyncSession):
         self.session = session
+
+    async def lock_for_change(self) -> None:
+        # Two concurrent changes must not both pass the overlap check. SQLite already
+        # holds the write lock (BEGIN IMMEDIATE); PostgreSQL locks out other writers.
+        if self.session.bind is not None and self.session.bind.dialect.name == "postgresql":
+            await self.session.execute(text("LOCK TABLE closures IN SHARE ROW EXCLUSIVE MODE"))
 
     async def list(self) -> list[tuple[str, Closure]]:
         rows = (
