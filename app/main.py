@@ -22,6 +22,7 @@ from app.adapters.auth import TokenClientAuth, token_verifier
 from app.adapters.clock import SystemClock
 from app.adapters.db import migrations
 from app.adapters.db.engine import create_engine, session_factory
+from app.adapters.db.idempotency_store import SqlIdempotencyStore
 from app.adapters.db.uow import SqlUnitOfWorkFactory
 from app.adapters.logs import configure_logging
 from app.adapters.tokens import (
@@ -33,6 +34,7 @@ from app.adapters.tokens import (
     load_signing_key,
 )
 from app.api import problems
+from app.api.idempotency import IdempotencyMiddleware, document_idempotency_key
 from app.api.middleware import BodyGuard, RequestContext
 from app.api.problems import problem_response
 from app.api.ratelimit import SlidingWindowLimiter
@@ -130,6 +132,7 @@ def _problem_json_openapi(app: FastAPI, settings: Settings) -> dict[str, Any]:
             "RS256 JWT from POST /api/v1/oauth/token. Scopes: "
             + ", ".join(f"`{s}`" for s in SCOPES)
         )
+    document_idempotency_key(schema, settings.idempotency_ttl_hours)
     app.openapi_schema = schema
     return schema
 
@@ -170,6 +173,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.state.token_rate_limiter = SlidingWindowLimiter(settings.token_rate_limit_per_minute)
     app.state.problem_base_url = settings.problem_base_url
     app.state.metrics = metrics
+    app.state.idempotency_store = SqlIdempotencyStore(uow_factory.sessions)
     # Later capabilities append theirs: run when UT closures change (R-TIME-4).
     app.state.deadline_recomputers: list[DeadlineRecomputer] = []
 
@@ -219,6 +223,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
 
     app.openapi = lambda: _problem_json_openapi(app, settings)  # type: ignore[method-assign]
 
+    app.add_middleware(IdempotencyMiddleware)  # inside BodyGuard: reads the raw body
     app.add_middleware(
         BodyGuard,
         max_bytes=settings.max_body_bytes,

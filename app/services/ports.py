@@ -211,3 +211,40 @@ class ClientAuth(Protocol):
         self, *, subject: str, scopes: Sequence[str], client_id: str | None,
         schools: Sequence[str] | None, now: datetime,
     ) -> str: ...
+
+
+@dataclass(frozen=True)
+class IdempotencyRecord:
+    """A claimed `Idempotency-Key`: in progress, or completed with the stored response."""
+
+    method: str
+    path: str
+    body_sha256: str
+    state: str  # in_progress | completed
+    expires_at: datetime
+    status_code: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    body: str | None = None
+
+
+class IdempotencyStore(Protocol):
+    """Idempotency keys per client (DESIGN.md, HTTP contract). Each call runs in its own
+    short, committed transaction, never in the business transaction."""
+
+    async def claim(
+        self, *, client_key: str, key: str, method: str, path: str, body_sha256: str,
+        now: datetime, expires_at: datetime,
+    ) -> IdempotencyRecord | None:
+        """Claim the key (state in_progress); None when claimed, else the record that
+        holds it. Expired keys (expires_at ≤ now) are purged first, so they are claimed
+        anew."""
+        ...
+
+    async def complete(
+        self, *, client_key: str, key: str, status_code: int, headers: dict[str, str],
+        body: str,
+    ) -> None: ...
+
+    async def release(self, *, client_key: str, key: str) -> None:
+        """Drop an in-progress claim, so that the client can retry."""
+        ...
