@@ -231,6 +231,16 @@ class EnrolmentRequest:
         )
 
 
+@dataclass(frozen=True)
+class ItemError:
+    """Why one item of a batch is refused: a binding `code`, a message without personal
+    data, the field when one is at fault."""
+
+    code: str
+    message: str
+    field: str | None = None
+
+
 def enrolment_fingerprint(
     *,
     student_number: str,

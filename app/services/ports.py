@@ -13,6 +13,7 @@ from app.domain.auth import Principal
 from app.domain.calendar import Closure, paris_date
 from app.domain.reference import ConventionReference
 from app.domain.schools import School
+from app.services.enrolment_ports import EnrolmentRepository
 
 
 class Clock(Protocol):
@@ -174,6 +175,7 @@ class UnitOfWork(Protocol):
     outbox: OutboxRepository
     closures: ClosureRepository
     job_runs: JobRunRepository
+    enrolments: EnrolmentRepository
 
     async def __aenter__(self) -> UnitOfWork: ...
     async def __aexit__(self, *exc: object) -> None: ...

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.adapters.db.enrolments_repo import SqlEnrolmentRepository
 from app.adapters.db.repositories import (
     SqlAuditRepository,
     SqlClientRepository,
@@ -13,6 +14,7 @@ from app.adapters.db.repositories import (
     SqlOutboxRepository,
     SqlSchoolRepository,
 )
+from app.domain.accounts import Role
 
 
 class SqlUnitOfWork:
@@ -30,6 +32,7 @@ class SqlUnitOfWork:
         self.outbox = SqlOutboxRepository(session)
         self.closures = SqlClosureRepository(session)
         self.job_runs = SqlJobRunRepository(session)
+        self.enrolments = SqlEnrolmentRepository(session)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -39,6 +42,11 @@ class SqlUnitOfWork:
         finally:
             await self.session.close()
             self.session = None
+
+    async def student_roles(self, uid: str) -> list[Role]:
+        """Student roles from enrolments (R-ACC-7) for the account view and access check."""
+        assert self.session is not None
+        return await self.enrolments.student_roles(uid)
 
     async def commit(self) -> None:
         assert self.session is not None

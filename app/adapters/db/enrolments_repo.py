@@ -1,0 +1,291 @@
+"""SQL repository of students: enrolment windows, enrolments, the census aggregate and the
+student roles of the access check. Set-based: a batch of 1,000 items costs a handful of
+statements (one lookup of accounts, one of enrolments, one `executemany` per table).
+It never commits."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import bindparam, func, insert, or_, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.adapters.db.repositories import insert_ignoring_conflicts
+from app.adapters.db.tables import AccountRow, EnrolmentCampaignRow, EnrolmentRow
+from app.domain.accounts import Role, student_roles
+from app.domain.enrolments import (
+    CensusRule,
+    Enrolment,
+    EnrolmentStatus,
+    EnrolmentWindows,
+    grace_end_for,
+)
+from app.services.enrolment_ports import NewStudentAccount, StudentAccount
+
+# pg_advisory_xact_lock key of enrolment batches ("enrl" in ASCII).
+_BATCH_LOCK_KEY = 0x656E726C
+
+_E = EnrolmentRow.__table__.c  # type: ignore[attr-defined]
+_C = EnrolmentCampaignRow.__table__.c  # type: ignore[attr-defined]
+_A = AccountRow.__table__.c  # type: ignore[attr-defined]
+
+
+def _enrolment(row: Any) -> Enrolment:
+    return Enrolment(
+        id=row.id,
+        uid=row.uid,
+        student_number=row.student_number,
+        school_code=row.school_code,
+        academic_year=row.academic_year,
+        enrolled_on=row.enrolled_on,
+        final_year=bool(row.final_year),
+        transfer=bool(row.transfer),
+        status=EnrolmentStatus(row.status),
+        cancelled_on=row.cancelled_on,
+        content_sha256=row.content_sha256,
+        created_at=row.created_at,
+    )
+
+
+def _windows(row: Any) -> EnrolmentWindows:
+    return EnrolmentWindows(
+        academic_year=row.academic_year,
+        main_opens_on=row.main_opens_on,
+        main_closes_on=row.main_closes_on,
+        s2_opens_on=row.s2_opens_on,
+        s2_closes_on=row.s2_closes_on,
+        version=row.version,
+        updated_at=row.updated_at,
+    )
+
+
+class SqlEnrolmentRepository:
+    def __init__(self, session: AsyncSession):
+        self.session = session
+
+    def _is_postgres(self) -> bool:
+        return self.session.bind is not None and self.session.bind.dialect.name == "postgresql"
+
+    # --------------------------------------------------------------- windows
+
+    async def stored_windows(self, years: Collection[int]) -> dict[int, EnrolmentWindows]:
+        if not years:
+            return {}
+        rows = await self.session.execute(
+            select(EnrolmentCampaignRow.__table__).where(  # type: ignore[arg-type]
+                _C.academic_year.in_(sorted(years))
+            )
+        )
+        return {row.academic_year: _windows(row) for row in rows}
+
+    async def save_windows(self, windows: EnrolmentWindows, *, expected_version: int) -> bool:
+        values = {
+            "main_opens_on": windows.main_opens_on,
+            "main_closes_on": windows.main_closes_on,
+            "s2_opens_on": windows.s2_opens_on,
+            "s2_closes_on": windows.s2_closes_on,
+            "version": windows.version,
+            "updated_at": windows.updated_at,
+        }
+        if expected_version == 0:
+            result = await self.session.execute(
+                insert_ignoring_conflicts(self.session, EnrolmentCampaignRow.__table__).values(
+                    academic_year=windows.academic_year, **values
+                )
+            )
+        else:
+            result = await self.session.execute(
+                update(EnrolmentCampaignRow.__table__)  # type: ignore[arg-type]
+                .where(
+                    _C.academic_year == windows.academic_year,
+                    _C.version == expected_version,
+                )
+                .values(**values)
+            )
+        return result.rowcount == 1  # type: ignore[attr-defined]
+
+    # --------------------------------------------------------------- batches
+
+    async def lock_for_batch(self) -> None:
+        """PostgreSQL: a transaction-scoped advisory lock; SQLite: BEGIN IMMEDIATE already
+        holds the database's write lock for the whole transaction."""
+        if self._is_postgres():
+            await self.session.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": _BATCH_LOCK_KEY}
+            )
+
+    async def accounts_matching(
+        self, student_numbers: Collection[str], uids: Collection[str]
+    ) -> list[StudentAccount]:
+        conditions = []
+        if student_numbers:
+            conditions.append(_A.student_number.in_(list(student_numbers)))
+        if uids:
+            conditions.append(_A.uid.in_(list(uids)))
+        if not conditions:
+            return []
+        rows = await self.session.execute(
+            select(_A.uid, _A.student_number, _A.erased_at).where(or_(*conditions))
+        )
+        return [StudentAccount(r.uid, r.student_number, r.erased_at is not None) for r in rows]
+
+    async def of_students(
+        self, student_numbers: Collection[str], years: Collection[int]
+    ) -> list[Enrolment]:
+        if not student_numbers or not years:
+            return []
+        rows = await self.session.execute(
+            select(EnrolmentRow.__table__).where(  # type: ignore[arg-type]
+                _E.student_number.in_(list(student_numbers)),
+                _E.academic_year.in_(sorted(years)),
+            )
+        )
+        return [_enrolment(r) for r in rows]
+
+    async def add_accounts(self, accounts: Sequence[NewStudentAccount], *, now: datetime) -> None:
+        if not accounts:
+            return
+        await self.session.execute(
+            insert(AccountRow.__table__),  # type: ignore[arg-type]
+            [
+                {
+                    "uid": a.uid,
+                    "given_name": a.given_name,
+                    "family_name": a.family_name,
+                    "email": a.email,
+                    "student_number": a.student_number,
+                    "created_at": now,
+                    "erased_at": None,
+                    "version": 1,
+                }
+                for a in accounts
+            ],
+        )
+
+    async def attach_student_numbers(self, pairs: Sequence[tuple[str, str]]) -> None:
+        if not pairs:
+            return
+        await self.session.execute(
+            update(AccountRow.__table__)  # type: ignore[arg-type]
+            .where(_A.uid == bindparam("b_uid"), _A.student_number.is_(None))
+            .values(student_number=bindparam("b_number")),
+            [{"b_uid": uid, "b_number": number} for uid, number in pairs],
+        )
+
+    async def add_many(self, enrolments: Sequence[Enrolment]) -> None:
+        if not enrolments:
+            return
+        await self.session.execute(
+            insert(EnrolmentRow.__table__),  # type: ignore[arg-type]
+            [
+                {
+                    "id": e.id,
+                    "uid": e.uid,
+                    "student_number": e.student_number,
+                    "school_code": e.school_code,
+                    "academic_year": e.academic_year,
+                    "enrolled_on": e.enrolled_on,
+                    "final_year": e.final_year,
+                    "transfer": e.transfer,
+                    "status": e.status.value,
+                    "cancelled_on": e.cancelled_on,
+                    "content_sha256": e.content_sha256,
+                    "created_at": e.created_at,
+                }
+                for e in enrolments
+            ],
+        )
+
+    # --------------------------------------------------------------- one enrolment
+
+    async def get(self, enrolment_id: str, *, for_update: bool = False) -> Enrolment | None:
+        query = select(EnrolmentRow.__table__).where(_E.id == enrolment_id)  # type: ignore[arg-type]
+        if for_update and self._is_postgres():
+            query = query.with_for_update()
+        row = (await self.session.execute(query)).first()
+        return _enrolment(row) if row is not None else None
+
+    async def cancel(self, enrolment_id: str, cancelled_on: date) -> None:
+        await self.session.execute(
+            update(EnrolmentRow.__table__)  # type: ignore[arg-type]
+            .where(_E.id == enrolment_id)
+            .values(status=EnrolmentStatus.CANCELLED.value, cancelled_on=cancelled_on)
+        )
+
+    async def list(
+        self,
+        *,
+        academic_year: int | None,
+        school_codes: Sequence[str] | None,
+        status: EnrolmentStatus | None,
+        after_id: str | None,
+        limit: int,
+    ) -> list[Enrolment]:
+        query = select(EnrolmentRow.__table__).order_by(_E.id).limit(limit)  # type: ignore[arg-type]
+        if academic_year is not None:
+            query = query.where(_E.academic_year == academic_year)
+        if school_codes is not None:
+            query = query.where(_E.school_code.in_(list(school_codes)))
+        if status is not None:
+            query = query.where(_E.status == status.value)
+        if after_id is not None:
+            query = query.where(_E.id > after_id)
+        return [_enrolment(r) for r in await self.session.execute(query)]
+
+    # --------------------------------------------------------------- census, roles
+
+    async def census(self, rule: CensusRule) -> dict[str, int]:
+        """R-BIL-1 as `CensusRule` states it, in one aggregate."""
+        query = (
+            select(_E.school_code, func.count())
+            .where(
+                _E.academic_year == rule.academic_year,
+                _E.enrolled_on <= rule.census_on,
+                or_(_E.cancelled_on.is_(None), _E.cancelled_on > rule.census_on),
+            )
+            .group_by(_E.school_code)
+            .order_by(_E.school_code)
+        )
+        if not rule.count_transfers:
+            query = query.where(_E.transfer.is_(False))
+        return {code: count for code, count in await self.session.execute(query)}
+
+    async def student_roles(self, uid: str) -> list[Role]:
+        """One query: the account's enrolments with the changed windows of each next year
+        (whose `main_closes_on` ends the grace, R-ACC-7)."""
+        rows = (
+            await self.session.execute(
+                select(
+                    EnrolmentRow.__table__,  # type: ignore[arg-type]
+                    _C.main_opens_on.label("n_main_opens_on"),
+                    _C.main_closes_on.label("n_main_closes_on"),
+                    _C.s2_opens_on.label("n_s2_opens_on"),
+                    _C.s2_closes_on.label("n_s2_closes_on"),
+                    _C.version.label("n_version"),
+                )
+                .outerjoin(
+                    EnrolmentCampaignRow.__table__,  # type: ignore[arg-type]
+                    _C.academic_year == _E.academic_year + 1,
+                )
+                .where(_E.uid == uid)
+            )
+        ).all()
+        if not rows:
+            return []
+        stored = {
+            r.academic_year + 1: EnrolmentWindows(
+                academic_year=r.academic_year + 1,
+                main_opens_on=r.n_main_opens_on,
+                main_closes_on=r.n_main_closes_on,
+                s2_opens_on=r.n_s2_opens_on,
+                s2_closes_on=r.n_s2_closes_on,
+                version=r.n_version,
+            )
+            for r in rows
+            if r.n_version is not None
+        }
+        return student_roles(
+            [_enrolment(r).as_student_enrolment() for r in rows], grace_end_for(stored)
+        )

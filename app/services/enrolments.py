@@ -1,0 +1,456 @@
+"""Students: enrolment windows, bulk enrolment, cancellation, listing and the census
+(R-ACC-6, R-ACC-7, R-BIL-1, R-CONV-4/5).
+
+A batch is one transaction: the rules are checked item by item against what is stored
+(loaded with a few set-based queries) and what the batch itself adds; one bad item never
+drops the others. The same batch again answers `duplicate` for what it stored."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from enum import StrEnum
+
+from app.domain.accounts import generate_uid, validate_uid
+from app.domain.auth import Principal
+from app.domain.calendar import AcademicYear, paris_date
+from app.domain.convention import ConventionClock
+from app.domain.enrolments import (
+    Enrolment,
+    EnrolmentRequest,
+    EnrolmentStatus,
+    EnrolmentWindows,
+    ItemError,
+    census_rule,
+    ensure_cancellable,
+    ensure_census_read_only,
+    ensure_convention_accepts,
+    ensure_in_window,
+    ensure_year_in_convention,
+    validate_windows,
+    windows_in_force,
+)
+from app.domain.errors import Conflict, DomainError, NotFound, PreconditionFailed
+from app.domain.ids import new_id
+from app.services import audit
+from app.services.convention import load_clock
+from app.services.enrolment_ports import NewStudentAccount, StudentAccount
+from app.services.ports import Actor, Clock, UnitOfWork
+
+_rng = random.SystemRandom()
+
+
+def parse_year(label: str) -> int:
+    """A malformed academic year → 422 `invalid-academic-year`."""
+    return AcademicYear.parse(label).start_year
+
+
+# ---------------------------------------------------------------- windows
+
+
+async def _windows_in(uow: UnitOfWork, year: int) -> EnrolmentWindows:
+    return windows_in_force(year, await uow.enrolments.stored_windows([year]))
+
+
+async def get_windows(uow: UnitOfWork, clock: Clock, year: int) -> EnrolmentWindows:
+    """The windows in force for N/N+1; 409 `convention-not-active` outside the
+    convention (as known today)."""
+    async with uow:
+        ensure_year_in_convention(await load_clock(uow), year, paris_date(clock.now()))
+        return await _windows_in(uow, year)
+
+
+async def change_windows(
+    uow: UnitOfWork,
+    clock: Clock,
+    actor: Actor,
+    year: int,
+    *,
+    expected_version: int | None,
+    main_opens_on: date,
+    main_closes_on: date,
+    s2_opens_on: date,
+    s2_closes_on: date,
+    census_on: date | None,
+) -> EnrolmentWindows:
+    """Change the windows of N/N+1 (R-ACC-6). `expected_version` is the version of the
+    caller's ETag (None: not a version of ours → 412). The same windows again answer as
+    they are; the census moves with `main_closes_on` (R-BIL-1)."""
+    wanted = validate_windows(
+        year, main_opens_on=main_opens_on, main_closes_on=main_closes_on,
+        s2_opens_on=s2_opens_on, s2_closes_on=s2_closes_on,
+    )
+    ensure_census_read_only(wanted, census_on)
+    now = clock.now()
+    async with uow:
+        ensure_year_in_convention(await load_clock(uow), year, paris_date(now))
+        current = await _windows_in(uow, year)
+        if expected_version != current.version:
+            if wanted.same_dates(current):
+                return current  # a retry of a change already made
+            raise PreconditionFailed(
+                "the windows changed since they were read", code="precondition-failed"
+            )
+        if wanted.same_dates(current):
+            return current
+        changed = replace(wanted, version=current.version + 1, updated_at=now)
+        if not await uow.enrolments.save_windows(changed, expected_version=current.version):
+            raise PreconditionFailed(
+                "the windows changed since they were read", code="precondition-failed"
+            )
+        await audit.record(
+            uow, actor, now=now, action="enrolment-campaign.changed",
+            resource_type="enrolment_campaign", resource_id=AcademicYear(year).label,
+            old=_window_fields(current), new=_window_fields(changed),
+        )
+        await uow.commit()
+    return changed
+
+
+def _window_fields(w: EnrolmentWindows) -> dict[str, object]:
+    return {
+        "main_opens_on": w.main_opens_on,
+        "main_closes_on": w.main_closes_on,
+        "s2_opens_on": w.s2_opens_on,
+        "s2_closes_on": w.s2_closes_on,
+        "census_on": w.census_on,
+    }
+
+
+# ---------------------------------------------------------------- batches
+
+
+class ItemStatus(StrEnum):
+    CREATED = "created"
+    DUPLICATE = "duplicate"
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True)
+class ItemOutcome:
+    index: int
+    status: ItemStatus
+    enrolment_id: str | None = None
+    uid: str | None = None
+    errors: tuple[ItemError, ...] = ()
+
+
+@dataclass
+class BatchOutcome:
+    results: list[ItemOutcome] = field(default_factory=list)
+    accounts_created: int = 0
+
+    def count(self, status: ItemStatus) -> int:
+        return sum(1 for r in self.results if r.status is status)
+
+    @property
+    def created(self) -> int:
+        return self.count(ItemStatus.CREATED)
+
+    @property
+    def duplicates(self) -> int:
+        return self.count(ItemStatus.DUPLICATE)
+
+    @property
+    def rejected(self) -> int:
+        return self.count(ItemStatus.REJECTED)
+
+
+BatchItem = EnrolmentRequest | Sequence[ItemError]
+"""A well-formed item, or the errors that made it malformed (rejected as it is)."""
+
+
+class _Batch:
+    """The state of one batch: what is stored and what the batch adds, by key."""
+
+    def __init__(
+        self,
+        accounts: list[StudentAccount],
+        stored: list[Enrolment],
+        free_uids: list[str],
+    ):
+        self.by_number = {a.student_number: a for a in accounts if a.student_number}
+        self.by_uid = {a.uid: a for a in accounts}
+        self.enrolments = {(e.student_number, e.academic_year): e for e in stored}
+        self.free_uids = free_uids
+        self.new_accounts: list[NewStudentAccount] = []
+        self.attached: list[tuple[str, str]] = []
+        self.new_enrolments: list[Enrolment] = []
+
+    def resolve(self, item: EnrolmentRequest) -> StudentAccount | None:
+        """The existing account of the item's student (None: a new account); raises when
+        the uid given belongs to another student or the account was erased."""
+        account = self.by_number.get(item.student_number)
+        if item.uid is not None:
+            validate_uid(item.uid)
+            if account is None:
+                account = self.by_uid.get(item.uid)
+            if account is not None and (
+                account.uid != item.uid
+                or account.student_number not in (None, item.student_number)
+            ):
+                raise _uid_conflict()
+        if account is not None and account.erased:
+            raise Conflict("this student's account was erased and is never reused",
+                           code="uid-erased")
+        return account
+
+    def uid_for(self, item: EnrolmentRequest, account: StudentAccount | None) -> str:
+        if account is not None:
+            return account.uid
+        return item.uid if item.uid is not None else self.free_uids.pop()
+
+    def add(
+        self, item: EnrolmentRequest, account: StudentAccount | None, enrolment: Enrolment
+    ) -> None:
+        if account is None:
+            account = StudentAccount(enrolment.uid, item.student_number, erased=False)
+            self.new_accounts.append(
+                NewStudentAccount(
+                    uid=enrolment.uid, student_number=item.student_number,
+                    given_name=item.given_name, family_name=item.family_name,
+                    email=item.email,
+                )
+            )
+        elif account.student_number is None:
+            self.attached.append((account.uid, item.student_number))
+            account = replace(account, student_number=item.student_number)
+        self.by_number[item.student_number] = account
+        self.by_uid[account.uid] = account
+        self.enrolments[(item.student_number, item.academic_year)] = enrolment
+        self.new_enrolments.append(enrolment)
+
+
+def _uid_conflict() -> Conflict:
+    return Conflict("this uid belongs to another student", code="uid-conflict")
+
+
+async def _free_uids(uow: UnitOfWork, needed: int, reserved: set[str]) -> list[str]:
+    """`needed` generated uids that no account holds (one query per round)."""
+    free: list[str] = []
+    for _ in range(20):
+        if len(free) >= needed:
+            return free
+        candidates = {generate_uid(_rng) for _ in range(needed - len(free) + 8)}
+        candidates -= reserved | set(free)
+        taken = await uow.accounts.uids_taken(sorted(candidates))
+        free += sorted(candidates - taken)
+    if len(free) < needed:  # pragma: no cover - 26^4 * 10^4 uids
+        raise Conflict("no free uid could be generated; retry", code="uid-exhausted")
+    return free
+
+
+async def enrol_batch(
+    uow: UnitOfWork,
+    clock: Clock,
+    actor: Actor,
+    items: Sequence[BatchItem],
+    *,
+    dry_run: bool = False,
+) -> BatchOutcome:
+    """Enrol a batch (R-ACC-6, R-CONV-4/5): per item `created`, `duplicate` (the same
+    enrolment is stored) or `rejected` with its errors. One transaction, one audit event
+    with the counts; `dry_run` checks everything and stores nothing."""
+    now = clock.now()
+    outcome = BatchOutcome()
+    requests = [item for item in items if isinstance(item, EnrolmentRequest)]
+    async with uow:
+        await uow.enrolments.lock_for_batch()
+        convention = await load_clock(uow)
+        schools = await uow.schools.codes()
+        years = {r.academic_year for r in requests}
+        numbers = {r.student_number for r in requests}
+        given_uids = {r.uid for r in requests if r.uid is not None}
+        stored_windows = await uow.enrolments.stored_windows(years)
+        accounts = await uow.enrolments.accounts_matching(numbers, given_uids)
+        known = {a.student_number for a in accounts}
+        unknown = {r.student_number for r in requests if r.uid is None} - known
+        batch = _Batch(
+            accounts,
+            await uow.enrolments.of_students(numbers, years),
+            await _free_uids(uow, len(unknown), given_uids),
+        )
+
+        for index, item in enumerate(items):
+            if not isinstance(item, EnrolmentRequest):
+                outcome.results.append(
+                    ItemOutcome(index, ItemStatus.REJECTED, errors=tuple(item))
+                )
+                continue
+            try:
+                outcome.results.append(
+                    _enrol_one(index, item, batch, actor.principal, schools, convention,
+                               stored_windows, now)
+                )
+            except DomainError as exc:
+                outcome.results.append(
+                    ItemOutcome(index, ItemStatus.REJECTED,
+                                errors=(ItemError(exc.code, exc.detail, exc.field),))
+                )
+
+        if batch.new_enrolments:
+            await uow.enrolments.add_accounts(batch.new_accounts, now=now)
+            await uow.enrolments.attach_student_numbers(batch.attached)
+            await uow.enrolments.add_many(batch.new_enrolments)
+            outcome.accounts_created = len(batch.new_accounts)
+            await audit.record(
+                uow, actor, now=now, action="enrolments.received",
+                resource_type="enrolment_batch", resource_id=new_id(now),
+                new={
+                    "created": outcome.created,
+                    "duplicates": outcome.duplicates,
+                    "rejected": outcome.rejected,
+                    "accounts_created": outcome.accounts_created,
+                    "accounts_attached": len(batch.attached),
+                    "academic_years": sorted(
+                        AcademicYear(y).label for y in {e.academic_year
+                                                        for e in batch.new_enrolments}
+                    ),
+                },
+            )
+            if not dry_run:
+                await uow.commit()
+    return outcome
+
+
+def _enrol_one(
+    index: int,
+    item: EnrolmentRequest,
+    batch: _Batch,
+    principal: Principal,
+    schools: set[str],
+    convention: ConventionClock,
+    stored_windows: dict[int, EnrolmentWindows],
+    now: datetime,
+) -> ItemOutcome:
+    account = batch.resolve(item)
+    fingerprint = item.fingerprint
+    existing = batch.enrolments.get((item.student_number, item.academic_year))
+    if existing is not None:
+        if existing.content_sha256 == fingerprint:
+            return ItemOutcome(index, ItemStatus.DUPLICATE, existing.id, existing.uid)
+        raise Conflict(
+            "the student already has another enrolment for this academic year",
+            code="enrolment-conflict",
+        )
+    if item.school_code not in schools or not principal.sees_school(item.school_code):
+        raise Conflict("unknown school", code="unknown-school", field="school_code")
+    ensure_convention_accepts(convention, item.academic_year, item.enrolled_on)
+    ensure_in_window(
+        windows_in_force(item.academic_year, stored_windows), item.enrolled_on,
+        transfer=item.transfer,
+    )
+    enrolment = Enrolment(
+        id=new_id(now), uid=batch.uid_for(item, account), student_number=item.student_number,
+        school_code=item.school_code, academic_year=item.academic_year,
+        enrolled_on=item.enrolled_on, final_year=item.final_year, transfer=item.transfer,
+        status=EnrolmentStatus.ACTIVE, cancelled_on=None, content_sha256=fingerprint,
+        created_at=now,
+    )
+    batch.add(item, account, enrolment)
+    return ItemOutcome(index, ItemStatus.CREATED, enrolment.id, enrolment.uid)
+
+
+# ---------------------------------------------------------------- one enrolment
+
+
+def _visible(principal: Principal, enrolment: Enrolment | None) -> Enrolment:
+    if enrolment is None or not principal.sees_school(enrolment.school_code):
+        raise NotFound("no such enrolment")
+    return enrolment
+
+
+async def get_enrolment(uow: UnitOfWork, principal: Principal, enrolment_id: str) -> Enrolment:
+    async with uow:
+        return _visible(principal, await uow.enrolments.get(enrolment_id))
+
+
+async def cancel_enrolment(
+    uow: UnitOfWork, clock: Clock, actor: Actor, enrolment_id: str, *, cancelled_on: date
+) -> Enrolment:
+    """Cancel an enrolment from `cancelled_on` (R-ACC-7: no role from that day, no
+    grace). The same cancellation again answers the stored one; another date → 409."""
+    now = clock.now()
+    async with uow:
+        enrolment = _visible(
+            actor.principal, await uow.enrolments.get(enrolment_id, for_update=True)
+        )
+        if not ensure_cancellable(enrolment, cancelled_on):
+            return enrolment
+        await uow.enrolments.cancel(enrolment.id, cancelled_on)
+        done = replace(enrolment, status=EnrolmentStatus.CANCELLED, cancelled_on=cancelled_on)
+        await audit.record(
+            uow, actor, now=now, action="enrolment.cancelled", resource_type="enrolment",
+            resource_id=enrolment.id,
+            old={"status": enrolment.status, "cancelled_on": None},
+            new={"status": done.status, "cancelled_on": cancelled_on},
+        )
+        await uow.commit()
+    return done
+
+
+async def list_enrolments(
+    uow: UnitOfWork,
+    clock: Clock,
+    principal: Principal,
+    *,
+    academic_year: int | None,
+    school_code: str | None,
+    status: EnrolmentStatus | None,
+    after_id: str | None,
+    limit: int,
+) -> list[Enrolment]:
+    """A page ordered by id (creation order); a token confined to schools sees only
+    theirs. A year outside the convention → 409 `convention-not-active`."""
+    if school_code is not None:
+        codes: list[str] | None = [school_code] if principal.sees_school(school_code) else []
+    else:
+        codes = list(principal.schools) if principal.schools is not None else None
+    async with uow:
+        if academic_year is not None:
+            ensure_year_in_convention(
+                await load_clock(uow), academic_year, paris_date(clock.now())
+            )
+        if codes == []:
+            return []
+        return await uow.enrolments.list(
+            academic_year=academic_year, school_codes=codes, status=status,
+            after_id=after_id, limit=limit,
+        )
+
+
+# ---------------------------------------------------------------- census (R-BIL-1)
+
+
+@dataclass(frozen=True)
+class Census:
+    academic_year: int
+    census_on: date
+    counts: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+async def count_census(uow: UnitOfWork, academic_year: int) -> Census:
+    """The census of N/N+1 inside the caller's open unit of work (billing's transaction):
+    students counted per school on `census_on` = the close of the main campaign in force
+    (R-BIL-1); schools without a counted student are absent."""
+    rule = census_rule(await _windows_in(uow, academic_year))
+    return Census(academic_year, rule.census_on, await uow.enrolments.census(rule))
+
+
+async def census(uow: UnitOfWork, academic_year: int) -> dict[str, int]:
+    """school_code → students counted at the census of N/N+1 (R-BIL-1), in its own
+    transaction. Billing inside its own transaction calls `count_census`."""
+    async with uow:
+        return (await count_census(uow, academic_year)).counts
+
+
+async def census_view(uow: UnitOfWork, clock: Clock, academic_year: int) -> Census:
+    async with uow:
+        ensure_year_in_convention(await load_clock(uow), academic_year, paris_date(clock.now()))
+        return await count_census(uow, academic_year)
