@@ -1,0 +1,199 @@
+"""Accounts, locks and Moodle's access check (R-ACC-1..3, R-ACC-8)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from app.api.deps import (
+    ClockDep,
+    UowDep,
+    decode_cursor,
+    encode_cursor,
+    get_actor,
+    require,
+    scope_doc,
+)
+from app.api.responses import body_problems, problems
+from app.domain.accounts import RoleKind, capped_valid_until
+from app.domain.auth import Principal
+from app.schemas.accounts import (
+    AccessOut,
+    AccessReason,
+    AccountList,
+    AccountOut,
+    LockIn,
+    RoleOut,
+    UnlockIn,
+)
+from app.schemas.common import Instant, SchoolCode
+from app.services import accounts as service
+from app.services.ports import Actor
+
+router = APIRouter(prefix="/api/v1", tags=["accounts"])
+
+Status = Literal["erased", "disabled", "suspended", "active", "grace", "pending", "expired"]
+
+
+def account_out(view: service.AccountView) -> AccountOut:
+    end = view.access_end_on
+    return AccountOut(
+        uid=view.account.uid,
+        given_name=view.account.given_name,
+        family_name=view.account.family_name,
+        email=view.account.email,
+        roles=[
+            RoleOut(
+                kind=r.kind.value,
+                school_code=r.school_code,
+                valid_from=r.valid_from,
+                valid_until=capped_valid_until(r, end),
+                grace_until=min(r.grace_until, end) if r.grace_until else None,
+            )
+            for r in view.roles
+        ],
+        status=view.decision.status.value,
+        access_until=view.decision.access_until,
+        messaging_allowed=view.decision.messaging_allowed,
+        locked=view.decision.reason_code == "account-locked",
+    )
+
+
+@router.get(
+    "/accounts",
+    summary="List accounts",
+    description=(
+        "Filter by school, role kind, evaluated status (R-ACC-8, now) and `q` (uid, name "
+        "or e-mail contains). A referent sees the accounts of its schools. "
+        + scope_doc("accounts:read")
+    ),
+    response_model=AccountList,
+    responses=problems(),
+)
+async def list_accounts(
+    uow: UowDep,
+    clock: ClockDep,
+    principal: Annotated[Principal, Depends(require("accounts:read"))],
+    school_code: SchoolCode | None = None,
+    kind: Literal["student", "referent", "trainer"] | None = None,
+    status: Status | None = None,
+    q: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> AccountList:
+    after = decode_cursor(cursor, 1)
+    views, next_uid = await service.list_accounts(
+        uow, clock, principal, school_code=school_code,
+        kind=RoleKind(kind) if kind else None, status=status, q=q,
+        after_uid=str(after[0]) if after else None, limit=limit,
+    )
+    return AccountList(
+        items=[account_out(v) for v in views],
+        next_cursor=encode_cursor(next_uid) if next_uid else None,
+    )
+
+
+@router.get(
+    "/accounts/{uid}",
+    operation_id="get_account",
+    summary="One account with its roles and status",
+    description=scope_doc("accounts:read"),
+    response_model=AccountOut,
+    responses=problems(404),
+)
+async def get_account(
+    uow: UowDep,
+    clock: ClockDep,
+    principal: Annotated[Principal, Depends(require("accounts:read"))],
+    uid: str,
+) -> AccountOut:
+    return account_out(await service.get_account(uow, clock, principal, uid))
+
+
+@router.get(
+    "/accounts/{uid}/access",
+    summary="Access check (Moodle)",
+    description=(
+        "R-ACC-8 at `at` (any instant, default now): `allowed` only for `active` and "
+        "`grace`. No names or e-mails. " + scope_doc("access:read", "accounts:read")
+    ),
+    response_model=AccessOut,
+    responses=problems(404),
+)
+async def access(
+    request: Request,
+    uow: UowDep,
+    clock: ClockDep,
+    principal: Annotated[Principal, Depends(require("access:read", "accounts:read"))],
+    uid: str,
+    at: Annotated[Instant | None, Query(description="RFC 3339 instant with offset")] = None,
+) -> AccessOut:
+    moment = at or clock.now()
+    if principal.schools is not None:
+        # A referent may only look at the accounts of its schools.
+        view = await service.get_account(uow, clock, principal, uid)
+        decision = view.decision if at is None else await service.access_check(
+            request.app.state.uow_factory(), uid, moment
+        )
+    else:
+        decision = await service.access_check(uow, uid, moment)
+    return AccessOut(
+        uid=uid,
+        at=moment,
+        allowed=decision.allowed,
+        status=decision.status.value,
+        reason=AccessReason(code=decision.reason_code, message=decision.reason_fr),
+        access_until=decision.access_until,
+        messaging_allowed=decision.messaging_allowed,
+    )
+
+
+@router.post(
+    "/accounts/{uid}/lock",
+    summary="Lock an account from an instant",
+    description=(
+        "Locks are intervals: the status at any instant is known (R-ACC-8). Repeated "
+        "while the same lock is open → 200. " + scope_doc("accounts:write")
+    ),
+    response_model=AccountOut,
+    responses=body_problems(404, 409),
+)
+async def lock(
+    request: Request,
+    uow: UowDep,
+    clock: ClockDep,
+    _: Annotated[Principal, Depends(require("accounts:write"))],
+    actor: Annotated[Actor, Depends(get_actor)],
+    uid: str,
+    body: LockIn,
+) -> AccountOut:
+    view = await service.lock_account(
+        uow, clock, actor, uid, reason=body.reason, locked_at=body.locked_at,
+        skew_seconds=request.app.state.settings.clock_skew_seconds,
+    )
+    return account_out(view)
+
+
+@router.post(
+    "/accounts/{uid}/unlock",
+    summary="Unlock an account from an instant",
+    description="Ends the open lock; repeated → 200. " + scope_doc("accounts:write"),
+    response_model=AccountOut,
+    responses=body_problems(404, 409),
+)
+async def unlock(
+    request: Request,
+    uow: UowDep,
+    clock: ClockDep,
+    _: Annotated[Principal, Depends(require("accounts:write"))],
+    actor: Annotated[Actor, Depends(get_actor)],
+    uid: str,
+    body: UnlockIn | None = None,
+) -> AccountOut:
+    body = body or UnlockIn()
+    view = await service.unlock_account(
+        uow, clock, actor, uid, unlocked_at=body.unlocked_at,
+        skew_seconds=request.app.state.settings.clock_skew_seconds,
+    )
+    return account_out(view)

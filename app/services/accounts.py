@@ -1,0 +1,651 @@
+"""Hosted accounts: creation requests, fulfilment, accounts, locks and the access check
+(R-ACC-1..4, R-ACC-8, R-ACC-9, R-REF-1, R-REF-2, R-CONV-4..5, R-TIME-4..5)."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+
+from app.domain.accounts import (
+    REFERENT_CAP,
+    AccessDecision,
+    HeldRole,
+    Role,
+    RoleKind,
+    count_referents_for_year,
+    evaluate_access,
+    generate_uid,
+    hosted_valid_until,
+    referent_year_for,
+    validate_uid,
+    years_covered,
+)
+from app.domain.auth import Principal
+from app.domain.calendar import AcademicYear, WorkingCalendar, paris_date
+from app.domain.convention import ConventionClock
+from app.domain.errors import Conflict, InvalidInput, NotFound
+from app.domain.hosted import (
+    Account,
+    AccountRequest,
+    Decision,
+    RequestStatus,
+    StoredRole,
+    Training,
+    TrainingStatus,
+    account_due_on,
+    ensure_transition,
+    request_fingerprint,
+    training_due_on,
+)
+from app.domain.ids import new_id
+from app.services import audit
+from app.services.convention import load_clock
+from app.services.mail import french_date, queue_mail
+from app.services.ports import Actor, Clock, UnitOfWork
+
+_rng = random.SystemRandom()
+
+
+# ---------------------------------------------------------------- shared helpers
+
+
+def ensure_not_ahead(instant: datetime, now: datetime, skew_seconds: int, field: str) -> None:
+    """R-TIME-5: an event instant may be at most `skew` ahead of the server's clock."""
+    if instant > now + timedelta(seconds=skew_seconds):
+        raise InvalidInput(
+            "this instant is in the future (beyond the allowed clock skew)",
+            code="instant-in-future",
+            field=field,
+        )
+
+
+async def calendar_in(uow: UnitOfWork) -> WorkingCalendar:
+    """Today's working-day calendar, read inside the caller's transaction."""
+    return WorkingCalendar(c for _, c in await uow.closures.list())
+
+
+def ensure_accepts_new_accounts(clock: ConventionClock, on: date) -> None:
+    if not clock.accepts_new_accounts_on(on):
+        raise Conflict(
+            "the convention accepts no new account on this date (R-CONV-4/5)",
+            code="convention-not-active",
+        )
+
+
+def _visible_school(principal: Principal, school_code: str) -> bool:
+    return principal.sees_school(school_code)
+
+
+async def _school_exists(uow: UnitOfWork, code: str) -> bool:
+    return await uow.schools.get(code) is not None
+
+
+def _as_role(stored: StoredRole) -> Role:
+    return Role(
+        kind=stored.kind,
+        school_code=stored.school_code,
+        valid_from=stored.valid_from,
+        valid_until=stored.valid_until,
+        role_id=stored.id,
+    )
+
+
+async def referent_count(
+    uow: UnitOfWork,
+    *,
+    school_code: str,
+    year: int,
+    checked_on: date,
+    exclude_request_id: str | None = None,
+    extra_replaced: Sequence[str] = (),
+    renew_decisions: int | None = None,
+) -> int:
+    """R-REF-1 count for academic year `year` of a school, checked on `checked_on`."""
+    roles = await uow.accounts.school_roles(school_code, RoleKind.REFERENT)
+    pending = [
+        r for r in await uow.account_requests.pending_referents(school_code)
+        if r.id != exclude_request_id
+    ]
+    replaced = {r.replaces_uid for r in pending if r.replaces_uid} | set(extra_replaced)
+    if renew_decisions is None:
+        renew_decisions = 0
+        campaign = await uow.campaigns.get(year)
+        if campaign is not None and campaign.status.value == "open":
+            renew_decisions = sum(
+                1
+                for _, _, kind, decision in await uow.campaigns.decisions(year, school_code)
+                if kind is RoleKind.REFERENT and decision is Decision.RENEW
+            )
+    return count_referents_for_year(
+        year_start=year,
+        checked_on=checked_on,
+        referent_roles=[HeldRole(r.uid, _as_role(r)) for r in roles],
+        replaced_uids=replaced,
+        pending_referent_requests_for_year=sum(1 for r in pending if r.academic_year == year),
+        renew_decisions=renew_decisions,
+    )
+
+
+def _cap_reached() -> Conflict:
+    return Conflict(
+        "the school would have more than 3 referents for the academic year (R-REF-1)",
+        code="referent-cap-reached",
+    )
+
+
+# ---------------------------------------------------------------- creation requests
+
+
+@dataclass(frozen=True)
+class NewRequest:
+    ticket_ref: str
+    school_code: str
+    kind: RoleKind
+    given_name: str
+    family_name: str
+    email: str
+    received_at: datetime | None
+    existing_uid: str | None
+    replaces_uid: str | None
+    daip_notified_on: date | None
+
+
+def _request_fields(r: AccountRequest) -> dict[str, object]:
+    return {
+        "ticket_ref": r.ticket_ref,
+        "school_code": r.school_code,
+        "kind": r.kind,
+        "given_name": r.given_name,
+        "family_name": r.family_name,
+        "email": r.email,
+        "status": r.status,
+        "uid": r.uid,
+        "due_on": r.due_on,
+    }
+
+
+async def create_request(
+    uow: UnitOfWork, clock: Clock, actor: Actor, data: NewRequest, *, skew_seconds: int
+) -> tuple[AccountRequest, bool]:
+    """File a request. Returns (request, created); the same ticket with the same content
+    returns the stored one (created False), other content is a 409 `ticket-conflict`."""
+    if data.kind not in (RoleKind.REFERENT, RoleKind.TRAINER):
+        raise InvalidInput("students get their account by enrolment", code="invalid-kind",
+                           field="kind")
+    for field, uid in (("existing_uid", data.existing_uid), ("replaces_uid", data.replaces_uid)):
+        if uid is not None:
+            try:
+                validate_uid(uid)
+            except InvalidInput as exc:
+                raise InvalidInput(exc.detail, code=exc.code, field=field) from None
+    if data.replaces_uid is not None and data.kind is not RoleKind.REFERENT:
+        raise InvalidInput("only a referent replaces a referent", code="invalid-replacement",
+                           field="replaces_uid")
+    now = clock.now()
+    received_at = data.received_at or now
+    ensure_not_ahead(received_at, now, skew_seconds, "received_at")
+    received_on = paris_date(received_at)
+    fingerprint = _fingerprint(data, received_at)
+    async with uow:
+        existing = await uow.account_requests.by_ticket(data.ticket_ref)
+        if existing is not None:
+            return _same_ticket(existing, data), False
+        if not await _school_exists(uow, data.school_code):
+            raise InvalidInput("unknown school", code="unknown-school", field="school_code")
+        if not actor.principal.sees_school(data.school_code):
+            raise InvalidInput("unknown school", code="unknown-school", field="school_code")
+        convention = await load_clock(uow)
+        ensure_accepts_new_accounts(convention, received_on)
+        calendar = await calendar_in(uow)
+        year = referent_year_for(received_on)
+        request = AccountRequest(
+            id=new_id(now),
+            ticket_ref=data.ticket_ref,
+            content_sha256=fingerprint,
+            school_code=data.school_code,
+            kind=data.kind,
+            given_name=data.given_name,
+            family_name=data.family_name,
+            email=data.email,
+            received_at=received_at,
+            existing_uid=data.existing_uid,
+            replaces_uid=data.replaces_uid,
+            daip_notified_on=data.daip_notified_on,
+            academic_year=year,
+            due_on=account_due_on(calendar, received_on),
+            status=RequestStatus.RECEIVED,
+            uid=None,
+            fulfilled_at=None,
+            rejection_reason=None,
+            closed_at=None,
+            created_at=now,
+        )
+        if data.kind is RoleKind.REFERENT:
+            await uow.accounts.lock_school(data.school_code)
+            count = await referent_count(
+                uow, school_code=data.school_code, year=year, checked_on=received_on,
+                extra_replaced=[data.replaces_uid] if data.replaces_uid else (),
+            )
+            if count + 1 > REFERENT_CAP:
+                raise _cap_reached()
+        if not await uow.account_requests.add(request):
+            await uow.rollback()
+            twin = await uow.account_requests.by_ticket(data.ticket_ref)
+            if twin is None:  # pragma: no cover - the conflicting row vanished
+                raise Conflict("the ticket is being filed; retry", code="ticket-conflict")
+            return _same_ticket(twin, data), False
+        await audit.record(
+            uow, actor, now=now, action="account-request.received",
+            resource_type="account_request", resource_id=request.id,
+            new=_request_fields(request),
+        )
+        await uow.commit()
+    return request, True
+
+
+def _fingerprint(data: NewRequest, received_at: datetime) -> str:
+    return request_fingerprint(
+        school_code=data.school_code, kind=data.kind.value, given_name=data.given_name,
+        family_name=data.family_name, email=data.email, received_at=received_at,
+        existing_uid=data.existing_uid, replaces_uid=data.replaces_uid,
+        daip_notified_on=data.daip_notified_on,
+    )
+
+
+def _same_ticket(existing: AccountRequest, data: NewRequest) -> AccountRequest:
+    """A retry of the same ticket (200) or a conflicting one (409). A retry without
+    `received_at` cannot repeat "now": it is compared with the stored reception."""
+    if existing.content_sha256 == _fingerprint(data, data.received_at or existing.received_at):
+        return existing
+    raise Conflict("this ticket was filed with other content", code="ticket-conflict")
+
+
+async def get_request(uow: UnitOfWork, principal: Principal, request_id: str) -> AccountRequest:
+    async with uow:
+        request = await uow.account_requests.get(request_id)
+    if request is None or not _visible_school(principal, request.school_code):
+        raise NotFound("no such account request")
+    return request
+
+
+async def list_requests(
+    uow: UnitOfWork,
+    clock: Clock,
+    principal: Principal,
+    *,
+    status: RequestStatus | None,
+    school_code: str | None,
+    overdue: bool | None,
+    after_id: str | None,
+    limit: int,
+) -> list[AccountRequest]:
+    codes = _codes_filter(principal, school_code)
+    if codes == []:
+        return []
+    today = paris_date(clock.now())
+    async with uow:
+        return await uow.account_requests.list(
+            status=status,
+            school_codes=codes,
+            overdue_before=today if overdue is True else None,
+            not_overdue_on=today if overdue is False else None,
+            after_id=after_id,
+            limit=limit,
+        )
+
+
+def _codes_filter(principal: Principal, school_code: str | None) -> list[str] | None:
+    if school_code is not None:
+        return [school_code] if principal.sees_school(school_code) else []
+    return list(principal.schools) if principal.schools is not None else None
+
+
+# ---------------------------------------------------------------- fulfilment
+
+
+async def _new_uid(uow: UnitOfWork) -> str:
+    for _ in range(20):
+        candidates = [generate_uid(_rng) for _ in range(5)]
+        taken = await uow.accounts.uids_taken(candidates)
+        free = [c for c in candidates if c not in taken]
+        if free:
+            return free[0]
+    raise Conflict("no free uid could be generated; retry", code="uid-exhausted")
+
+
+async def fulfil_request(
+    uow: UnitOfWork,
+    clock: Clock,
+    actor: Actor,
+    request_id: str,
+    *,
+    uid: str | None,
+    fulfilled_at: datetime | None,
+    skew_seconds: int,
+    moodle_url: str,
+) -> AccountRequest:
+    if uid is not None:
+        validate_uid(uid)
+    now = clock.now()
+    at = fulfilled_at or now
+    ensure_not_ahead(at, now, skew_seconds, "fulfilled_at")
+    async with uow:
+        request = await uow.account_requests.get(request_id)
+        if request is None or not actor.principal.sees_school(request.school_code):
+            raise NotFound("no such account request")
+        if request.status is RequestStatus.FULFILLED:
+            if uid is None or uid == request.uid:
+                return request
+            raise Conflict("the request was fulfilled with another uid",
+                           code="already-fulfilled")
+        ensure_transition(request.status, RequestStatus.FULFILLED)
+        if at < request.received_at:
+            raise InvalidInput("fulfilled before it was received", code="out-of-order",
+                               field="fulfilled_at")
+        on = paris_date(at)
+        convention = await load_clock(uow)
+        ensure_accepts_new_accounts(convention, on)
+        valid_until = hosted_valid_until(on)
+        if request.kind is RoleKind.REFERENT:
+            await uow.accounts.lock_school(request.school_code)
+            for year in years_covered(on, valid_until):
+                count = await referent_count(
+                    uow, school_code=request.school_code, year=year, checked_on=on,
+                    exclude_request_id=request.id,
+                    extra_replaced=[request.replaces_uid] if request.replaces_uid else (),
+                )
+                if count + 1 > REFERENT_CAP:
+                    raise _cap_reached()
+        chosen = uid or request.existing_uid
+        account = await uow.accounts.get(chosen) if chosen else None
+        created = False
+        if account is not None and account.erased_at is not None:
+            raise Conflict("this uid belongs to an erased account and is never reused",
+                           code="uid-erased")
+        if account is None:
+            account = Account(
+                uid=chosen or await _new_uid(uow),
+                given_name=request.given_name,
+                family_name=request.family_name,
+                email=request.email,
+                created_at=now,
+            )
+            await uow.accounts.add(account)
+            created = True
+        role = StoredRole(
+            id=new_id(now), uid=account.uid, kind=request.kind,
+            school_code=request.school_code, valid_from=on, valid_until=valid_until,
+        )
+        await uow.accounts.add_role(role, request_id=request.id, now=now)
+        if request.replaces_uid:
+            for old in await uow.accounts.roles(request.replaces_uid):
+                if (
+                    old.kind is RoleKind.REFERENT
+                    and old.school_code == request.school_code
+                    and old.valid_from <= on <= old.valid_until
+                    and old.valid_until != on
+                ):
+                    await uow.accounts.set_valid_until(old.id, on, now=now)
+        if request.kind is RoleKind.REFERENT:
+            notified = request.daip_notified_on or request.received_on
+            calendar = await calendar_in(uow)
+            await uow.trainings.add(
+                Training(
+                    id=new_id(now), uid=account.uid, school_code=request.school_code,
+                    role_id=role.id, daip_notified_on=notified,
+                    due_on=training_due_on(calendar, notified), status=TrainingStatus.DUE,
+                    proposed_on=None, session_on=None, completed_on=None, created_at=now,
+                )
+            )
+        done = replace(request, status=RequestStatus.FULFILLED, uid=account.uid,
+                       fulfilled_at=at, closed_at=now)
+        await uow.account_requests.update(done)
+        if created:
+            await queue_mail(
+                uow, now=now, template="account-created", to=[account.email],
+                dedupe_key=f"account-created:{account.uid}",
+                context={
+                    "given_name": account.given_name,
+                    "uid": account.uid,
+                    "kind": request.kind.value,
+                    "valid_until": french_date(valid_until),
+                    "moodle_url": moodle_url,
+                },
+            )
+        await audit.record(
+            uow, actor, now=now, action="account-request.fulfilled",
+            resource_type="account_request", resource_id=request.id,
+            old={"status": request.status, "uid": None},
+            new={"status": done.status, "uid": done.uid, "fulfilled_at": at},
+        )
+        await audit.record(
+            uow, actor, now=now, action="role.created", resource_type="account",
+            resource_id=account.uid,
+            new={"kind": role.kind, "school_code": role.school_code,
+                 "valid_from": role.valid_from, "valid_until": role.valid_until},
+        )
+        await uow.commit()
+    return done
+
+
+async def close_request(
+    uow: UnitOfWork,
+    clock: Clock,
+    actor: Actor,
+    request_id: str,
+    *,
+    target: RequestStatus,
+    reason: str | None,
+) -> AccountRequest:
+    """Rejection or cancellation; repeated with the same body answers the same."""
+    now = clock.now()
+    async with uow:
+        request = await uow.account_requests.get(request_id)
+        if request is None or not actor.principal.sees_school(request.school_code):
+            raise NotFound("no such account request")
+        if request.status is target:
+            if target is RequestStatus.REJECTED and reason != request.rejection_reason:
+                raise Conflict("the request was rejected for another reason",
+                               code="invalid-transition")
+            return request
+        ensure_transition(request.status, target)
+        done = replace(request, status=target, rejection_reason=reason, closed_at=now)
+        await uow.account_requests.update(done)
+        await audit.record(
+            uow, actor, now=now, action=f"account-request.{target.value}",
+            resource_type="account_request", resource_id=request.id,
+            old={"status": request.status}, new={"status": target, "reason": reason},
+        )
+        await uow.commit()
+    return done
+
+
+# ---------------------------------------------------------------- accounts
+
+
+@dataclass(frozen=True)
+class AccountView:
+    account: Account
+    roles: list[Role]
+    decision: AccessDecision
+    access_end_on: date
+    locks: list[tuple[str, str, object]]
+
+
+async def _roles_for(uow: UnitOfWork, uid: str) -> list[Role]:
+    """Every role of an account: stored hosted roles, plus student roles when the
+    students capability provides them (`uow.student_roles`)."""
+    roles = [_as_role(r) for r in await uow.accounts.roles(uid)]
+    student_roles = getattr(uow, "student_roles", None)
+    if student_roles is not None:
+        roles += await student_roles(uid)
+    return roles
+
+
+async def _suspensions_for(uow: UnitOfWork, roles: Sequence[Role]) -> list:
+    covers = getattr(uow, "suspension_covers", None)
+    if covers is None:
+        return []
+    return await covers({r.school_code for r in roles})
+
+
+async def _view(uow: UnitOfWork, account: Account, at: datetime) -> AccountView:
+    roles = await _roles_for(uow, account.uid)
+    locks = await uow.accounts.locks(account.uid)
+    convention = await load_clock(uow)
+    status = convention.status_on(paris_date(at))
+    decision = evaluate_access(
+        uid=account.uid,
+        roles=roles,
+        at=at,
+        access_end_on=status.prospective_access_end_on,
+        locks=[lock for _, _, lock in locks],
+        suspensions=await _suspensions_for(uow, roles),
+        erased_at=account.erased_at,
+    )
+    return AccountView(account=account, roles=roles, decision=decision,
+                       access_end_on=status.prospective_access_end_on, locks=locks)
+
+
+def _account_visible(principal: Principal, roles: Sequence[Role]) -> bool:
+    if principal.schools is None:
+        return True
+    return any(principal.sees_school(r.school_code) for r in roles)
+
+
+async def get_account(
+    uow: UnitOfWork, clock: Clock, principal: Principal, uid: str
+) -> AccountView:
+    async with uow:
+        account = await uow.accounts.get(uid)
+        if account is None:
+            raise NotFound("no such account")
+        view = await _view(uow, account, clock.now())
+    if not _account_visible(principal, view.roles):
+        raise NotFound("no such account")
+    return view
+
+
+async def list_accounts(
+    uow: UnitOfWork,
+    clock: Clock,
+    principal: Principal,
+    *,
+    school_code: str | None,
+    kind: RoleKind | None,
+    status: str | None,
+    q: str | None,
+    after_uid: str | None,
+    limit: int,
+) -> tuple[list[AccountView], str | None]:
+    """A page of accounts; the status filter is applied to the evaluated status, so a
+    page may hold fewer than `limit` items while `next` is still given."""
+    codes = _codes_filter(principal, school_code)
+    if codes == []:
+        return [], None
+    now = clock.now()
+    async with uow:
+        accounts = await uow.accounts.list(
+            school_codes=codes, kind=kind, q=q, after_uid=after_uid, limit=limit + 1
+        )
+        more = len(accounts) > limit
+        accounts = accounts[:limit]
+        views = [await _view(uow, a, now) for a in accounts]
+    if status is not None:
+        views = [v for v in views if v.decision.status.value == status]
+    return views, (accounts[-1].uid if more and accounts else None)
+
+
+async def access_check(uow: UnitOfWork, uid: str, at: datetime) -> AccessDecision:
+    """Moodle's hot path: the R-ACC-8 decision at `at` (no names or e-mails)."""
+    async with uow:
+        account = await uow.accounts.get(uid)
+        if account is None:
+            raise NotFound("no such account")
+        return (await _view(uow, account, at)).decision
+
+
+async def lock_account(
+    uow: UnitOfWork, clock: Clock, actor: Actor, uid: str, *, reason: str,
+    locked_at: datetime | None, skew_seconds: int,
+) -> AccountView:
+    now = clock.now()
+    at = locked_at or now
+    ensure_not_ahead(at, now, skew_seconds, "locked_at")
+    async with uow:
+        account = await uow.accounts.get(uid)
+        if account is None:
+            raise NotFound("no such account")
+        locks = await uow.accounts.locks(uid)
+        open_lock = next((lock for lock in locks if lock[2].ends_at is None), None)
+        if open_lock is not None:
+            if open_lock[1] == reason and (locked_at is None or open_lock[2].starts_at == at):
+                return await _view(uow, account, now)
+            raise Conflict("the account is already locked", code="already-locked")
+        if any(lock.ends_at is not None and lock.ends_at > at for _, _, lock in locks):
+            raise Conflict("a lock cannot start inside an earlier lock", code="out-of-order")
+        await uow.accounts.add_lock(new_id(now), uid, reason, at)
+        await audit.record(
+            uow, actor, now=now, action="account.locked", resource_type="account",
+            resource_id=uid, new={"locked_at": at, "reason": reason},
+        )
+        view = await _view(uow, account, now)
+        await uow.commit()
+    return view
+
+
+async def unlock_account(
+    uow: UnitOfWork, clock: Clock, actor: Actor, uid: str, *, unlocked_at: datetime | None,
+    skew_seconds: int,
+) -> AccountView:
+    now = clock.now()
+    at = unlocked_at or now
+    ensure_not_ahead(at, now, skew_seconds, "unlocked_at")
+    async with uow:
+        account = await uow.accounts.get(uid)
+        if account is None:
+            raise NotFound("no such account")
+        locks = await uow.accounts.locks(uid)
+        open_lock = next((lock for lock in locks if lock[2].ends_at is None), None)
+        if open_lock is None:
+            last = locks[-1] if locks else None
+            if last is not None and (unlocked_at is None or last[2].ends_at == at):
+                return await _view(uow, account, now)
+            raise Conflict("the account is not locked", code="not-locked")
+        if at < open_lock[2].starts_at:
+            raise InvalidInput("unlocked before it was locked", code="out-of-order",
+                               field="unlocked_at")
+        await uow.accounts.close_lock(open_lock[0], at)
+        await audit.record(
+            uow, actor, now=now, action="account.unlocked", resource_type="account",
+            resource_id=uid, new={"unlocked_at": at},
+        )
+        view = await _view(uow, account, now)
+        await uow.commit()
+    return view
+
+
+class RequestDeadlines:
+    """R-TIME-4: due dates of requests still received and trainings still without a
+    proposal, recomputed when closures change."""
+
+    name = "account-requests-and-trainings"
+
+    async def recompute(self, uow: UnitOfWork, *, calendar: WorkingCalendar, now: datetime) -> int:
+        changed = 0
+        for request in await uow.account_requests.received():
+            due = account_due_on(calendar, request.received_on)
+            if due != request.due_on:
+                await uow.account_requests.set_due_on(request.id, due)
+                changed += 1
+        for training in await uow.trainings.without_proposal():
+            due = training_due_on(calendar, training.daip_notified_on)
+            if due != training.due_on:
+                await uow.trainings.update(replace(training, due_on=due))
+                changed += 1
+        return changed
+
+
+__all__ = ["AcademicYear"]

@@ -1,0 +1,131 @@
+"""Accounts, locks and the access check (R-ACC-8, R-CONV-5)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+
+from app.domain.accounts import Role, RoleKind, evaluate_access
+from app.domain.convention import Amendment, ConventionClock, TermChanges
+from tests.api.accounts_helpers import hosted_account
+from tests.conftest import bearer
+
+
+@pytest.fixture
+def staff(make_token):
+    return bearer(make_token(profile="ut-admin", sub="ut-staff"))
+
+
+@pytest.fixture
+async def referent_uid(client, staff, clock):
+    done = await hosted_account(
+        client, staff, clock, received_at="2025-03-03T09:00:00+01:00",
+        fulfilled_at="2025-03-10T10:00:00+01:00",
+    )
+    return done["uid"]
+
+
+async def _access(client, headers, uid, at):
+    return (await client.get(f"/api/v1/accounts/{uid}/access", params={"at": at},
+                             headers=headers)).json()
+
+
+async def test_a_lock_is_an_interval_and_the_status_is_known_at_any_instant(
+    client, staff, clock, referent_uid
+):
+    url = f"/api/v1/accounts/{referent_uid}"
+    clock.set("2025-04-01T12:00:00+02:00")
+    locked = await client.post(f"{url}/lock", json={"reason": "usage frauduleux",
+                                                    "locked_at": "2025-04-01T10:00:00+02:00"},
+                               headers=staff)
+    assert locked.status_code == 200, locked.text
+    assert locked.json()["status"] == "suspended" and locked.json()["locked"] is True
+    again = await client.post(f"{url}/lock", json={"reason": "usage frauduleux",
+                                                   "locked_at": "2025-04-01T10:00:00+02:00"},
+                              headers=staff)
+    assert again.status_code == 200
+    clock.set("2025-04-03T12:00:00+02:00")
+    unlocked = await client.post(f"{url}/unlock",
+                                 json={"unlocked_at": "2025-04-03T09:00:00+02:00"}, headers=staff)
+    assert unlocked.status_code == 200 and unlocked.json()["status"] == "active"
+    before = await _access(client, staff, referent_uid, "2025-04-01T07:59:59Z")
+    inside = await _access(client, staff, referent_uid, "2025-04-02T12:00:00Z")
+    after = await _access(client, staff, referent_uid, "2025-04-03T07:00:00Z")
+    assert (before["status"], inside["status"], after["status"]) == (
+        "active", "suspended", "active")
+    assert inside["allowed"] is False and inside["reason"]["code"] == "account-locked"
+    assert not (await client.post(f"{url}/unlock", json={}, headers=staff)).is_error
+
+
+async def test_unlocking_an_account_never_locked_is_a_conflict(client, staff, referent_uid):
+    response = await client.post(f"/api/v1/accounts/{referent_uid}/unlock", json={},
+                                 headers=staff)
+    assert response.status_code == 409
+
+
+async def test_the_moodle_plugin_checks_access_without_personal_data(
+    client, make_token, referent_uid
+):
+    plugin = bearer(make_token(profile="moodle-plugin"))
+    response = await client.get(f"/api/v1/accounts/{referent_uid}/access", headers=plugin)
+    assert response.status_code == 200
+    assert set(response.json()) == {"uid", "at", "allowed", "status", "reason",
+                                    "access_until", "messaging_allowed"}
+    assert (await client.get(f"/api/v1/accounts/{referent_uid}", headers=plugin)
+            ).status_code == 403
+
+
+async def test_an_unknown_uid_is_a_404(client, staff):
+    assert (await client.get("/api/v1/accounts/abc1234d/access", headers=staff)
+            ).status_code == 404
+
+
+async def test_a_naive_at_is_refused(client, staff, referent_uid):
+    response = await client.get(f"/api/v1/accounts/{referent_uid}/access",
+                                params={"at": "2025-04-01T10:00:00"}, headers=staff)
+    assert response.status_code == 422
+
+
+async def test_a_referent_of_another_school_gets_404(client, make_token, referent_uid):
+    other = bearer(make_token(profile="school-referent", schools=["ifms-albi"]))
+    own = bearer(make_token(profile="school-referent", schools=["ifms-rodez"]))
+    assert (await client.get(f"/api/v1/accounts/{referent_uid}", headers=other)
+            ).status_code == 404
+    assert (await client.get(f"/api/v1/accounts/{referent_uid}/access", headers=other)
+            ).status_code == 404
+    assert (await client.get(f"/api/v1/accounts/{referent_uid}", headers=own)
+            ).status_code == 200
+
+
+async def test_accounts_are_listed_by_school_kind_and_status(client, staff, clock, referent_uid):
+    await hosted_account(client, staff, clock, school="ifms-albi", kind="trainer",
+                         received_at="2025-03-03T09:00:00+01:00",
+                         fulfilled_at="2025-03-11T10:00:00+01:00")
+    by_school = await client.get("/api/v1/accounts", params={"school_code": "ifms-rodez"},
+                                 headers=staff)
+    assert [a["uid"] for a in by_school.json()["items"]] == [referent_uid]
+    trainers = await client.get("/api/v1/accounts", params={"kind": "trainer"}, headers=staff)
+    assert len(trainers.json()["items"]) == 1
+    clock.set("2025-09-02T10:00:00+02:00")
+    expired = await client.get("/api/v1/accounts", params={"status": "expired"}, headers=staff)
+    assert len(expired.json()["items"]) == 2
+
+
+def test_moving_the_convention_end_moves_validity_without_rewriting_roles():
+    role = Role(RoleKind.REFERENT, "ifms-rodez", date(2029, 6, 10), date(2030, 8, 31))
+    at = datetime.fromisoformat("2030-01-15T10:00:00+01:00")
+    initial = ConventionClock()
+    extended = ConventionClock(amendments=[Amendment(
+        "AV-2029-01", date(2029, 5, 1), date(2029, 6, 1),
+        TermChanges(ends_on=date(2031, 8, 31)))])
+    before = evaluate_access(uid="abc1234d", roles=[role], at=at,
+                             access_end_on=initial.access_end_on(date(2030, 1, 15)))
+    after = evaluate_access(uid="abc1234d", roles=[role], at=at,
+                            access_end_on=extended.access_end_on(date(2030, 1, 15)))
+    assert before.status.value == "disabled" and before.access_until is None
+    assert after.status.value == "active" and after.access_until == date(2030, 8, 31)
+    in_2029 = evaluate_access(uid="abc1234d", roles=[role],
+                              at=datetime.fromisoformat("2029-07-01T10:00:00+02:00"),
+                              access_end_on=initial.access_end_on(date(2029, 7, 1)))
+    assert in_2029.access_until == date(2029, 8, 31)
