@@ -12,10 +12,15 @@ from app.services.ports import UnitOfWork
 
 
 async def load_clock(uow: UnitOfWork) -> ConventionClock:
-    """The convention's clock from the stored initial terms (+ amendments and notices
-    once the lifecycle capability stores them). Every rule needing terms calls this."""
+    """The convention's clock from the stored initial terms, amendments and termination
+    notices (R-CONV-2..5). Every rule needing terms, state or access end calls this."""
     ref = await _reference(uow)
-    return ConventionClock(initial_terms=initial_terms(ref), effective_from=ref.effective_from)
+    return ConventionClock(
+        initial_terms=initial_terms(ref),
+        effective_from=ref.effective_from,
+        amendments=[a.amendment for a in await uow.lifecycle.amendments()],
+        notices=[n.notice for n in await uow.lifecycle.notices()],
+    )
 
 
 def initial_terms(ref: ConventionReference) -> Terms:

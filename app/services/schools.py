@@ -56,6 +56,10 @@ async def create_school(
     async with uow:
         if await uow.schools.get(code) is not None:
             raise Conflict("a school with this code already exists", code="school-exists")
+        if await uow.lifecycle.amendment(amendment_reference) is None:
+            raise Conflict(
+                "a school is added by a recorded amendment (R-CONV-2)", code="unknown-amendment"
+            )
         school = School(
             code=code,
             name=name,

@@ -14,6 +14,18 @@ SCHOOL = {"code": "ifsi-idem", "name": "IFSI Idem", "sites": ["Albi"],
           "amendment_reference": "AV-2026-07"}
 
 
+@pytest.fixture(autouse=True)
+async def recorded_amendment(client, admin_headers):
+    """POST /schools cites a recorded amendment (R-CONV-2)."""
+    response = await client.post(
+        "/api/v1/convention/amendments",
+        json={"reference": "AV-2026-07", "signed_on": "2025-01-10",
+              "effective_on": "2025-02-01", "schools_added": "IFSI Idem"},
+        headers=admin_headers,
+    )
+    assert response.status_code == 201, response.text
+
+
 def keyed(headers: dict[str, str], key: str) -> dict[str, str]:
     return headers | {"Idempotency-Key": key}
 

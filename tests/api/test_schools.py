@@ -62,6 +62,13 @@ async def test_a_referent_sees_only_its_schools_and_others_answer_404(client, ma
 
 
 async def test_creating_a_school_cites_an_amendment_and_is_audited(client, admin_headers):
+    amendment = await client.post(
+        "/api/v1/convention/amendments",
+        json={"reference": "AV-2026-01", "signed_on": "2025-01-10", "effective_on": "2025-02-01",
+              "schools_added": "IFSI Cahors 2"},
+        headers=admin_headers,
+    )
+    assert amendment.status_code == 201
     response = await client.post(
         "/api/v1/schools",
         json={"code": "ifsi-cahors-2", "name": "IFSI Cahors 2", "sites": ["Cahors"],

@@ -1,0 +1,402 @@
+"""Amendments, termination notices and suspensions (R-CONV-2..5, R-SUS-1..2)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from app.api.deps import (
+    ClockDep,
+    UowDep,
+    decode_cursor,
+    encode_cursor,
+    get_actor,
+    require,
+    scope_doc,
+)
+from app.api.responses import body_problems, problems
+from app.domain.accounts import RoleKind, SuspensionScope
+from app.domain.auth import Principal
+from app.domain.convention import Party, TermChanges
+from app.domain.lifecycle import AmendmentRecord, NoticeRecord
+from app.domain.suspensions import Ground, Suspension, SuspensionStatus
+from app.schemas.common import SchoolCode
+from app.schemas.lifecycle import (
+    AmendmentIn,
+    AmendmentList,
+    AmendmentOut,
+    CureIn,
+    LiftingIn,
+    NoticeIn,
+    NoticeList,
+    NoticeOut,
+    RestorationIn,
+    SuspensionIn,
+    SuspensionList,
+    SuspensionOut,
+    TermChangesOut,
+)
+from app.services import lifecycle as service
+from app.services.ports import Actor
+
+router = APIRouter(prefix="/api/v1", tags=["convention lifecycle"])
+
+
+def amendment_out(record: AmendmentRecord) -> AmendmentOut:
+    a = record.amendment
+    return AmendmentOut(
+        reference=a.reference,
+        signed_on=a.signed_on,
+        effective_on=a.effective_on,
+        changes=TermChangesOut(
+            ends_on=a.changes.ends_on,
+            storage_capacity_bytes=a.changes.storage_capacity_bytes,
+            school_alert_threshold_bytes=a.changes.school_alert_threshold_bytes,
+            rate_per_student_cents=a.changes.rate_per_student_cents,
+        ),
+        schools_added=record.schools_added,
+        recorded_at=record.created_at,
+    )
+
+
+def notice_out(request: Request, record: NoticeRecord) -> NoticeOut:
+    n = record.notice
+    return NoticeOut(
+        id=n.id,
+        notifying_party=n.notifying_party.value if n.notifying_party else "",
+        defaulting_party=n.defaulting_party.value if n.defaulting_party else "",
+        grounds=record.grounds,
+        letter_ref=record.letter_ref,
+        received_on=n.received_on,
+        effective_on=n.effective_on,
+        access_end_on=n.access_end_on,
+        cured_on=n.cured_on,
+        status=service.notice_status(record, request.app.state.clock).value,
+    )
+
+
+def suspension_out(s: Suspension) -> SuspensionOut:
+    return SuspensionOut(
+        id=s.id,
+        school_code=s.school_code,
+        ground=s.ground.value,
+        scope=s.scope.value,
+        kinds=sorted(k.value for k in s.kinds) if s.kinds is not None else None,
+        account_uids=sorted(s.account_uids) if s.account_uids is not None else None,
+        starts_at=s.starts_at,
+        notified_at=s.notified_at,
+        notice_ref=s.notice_ref,
+        details=s.details,
+        status=s.status.value,
+        restoration_requested_at=s.restoration_requested_at,
+        corrective_actions=s.corrective_actions,
+        lifted_at=s.lifted_at,
+        lifting_ref=s.lifting_ref,
+    )
+
+
+def _page(items: list, key, cursor: str | None, limit: int):
+    after = decode_cursor(cursor, 1)
+    if after is not None:
+        keys = [key(i) for i in items]
+        start = keys.index(after[0]) + 1 if after[0] in keys else len(items)
+        items = items[start:]
+    page = items[:limit]
+    return page, (encode_cursor(key(page[-1])) if len(items) > limit else None)
+
+
+# ---------------------------------------------------------------- amendments
+
+
+@router.post(
+    "/convention/amendments",
+    status_code=201,
+    summary="Record an amendment (avenant)",
+    description=(
+        "R-CONV-2: terms in force on a date = initial terms + amendments effective on or "
+        "before it. At least one change (or `schools_added`); `ends_on` ≥ `effective_on`; "
+        "a duplicate reference → 409 `amendment-exists`. " + scope_doc("convention:write")
+    ),
+    response_model=AmendmentOut,
+    responses=body_problems(409),
+)
+async def record_amendment(
+    response: Response,
+    uow: UowDep,
+    clock: ClockDep,
+    _: Annotated[Principal, Depends(require("convention:write"))],
+    actor: Annotated[Actor, Depends(get_actor)],
+    body: AmendmentIn,
+) -> AmendmentOut:
+    record = await service.record_amendment(
+        uow, clock, actor, reference=body.reference, signed_on=body.signed_on,
+        effective_on=body.effective_on,
+        changes=TermChanges(
+            ends_on=body.changes.ends_on,
+            storage_capacity_bytes=body.changes.storage_capacity_bytes,
+            school_alert_threshold_bytes=body.changes.school_alert_threshold_bytes,
+            rate_per_student_cents=body.changes.rate_per_student_cents,
+        ),
+        schools_added=body.schools_added,
+    )
+    response.headers["Location"] = "/api/v1/convention/amendments"
+    return amendment_out(record)
+
+
+@router.get(
+    "/convention/amendments",
+    summary="Recorded amendments, in recording order",
+    description=scope_doc("convention:read"),
+    response_model=AmendmentList,
+    responses=problems(),
+)
+async def list_amendments(
+    uow: UowDep,
+    _: Annotated[Principal, Depends(require("convention:read"))],
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> AmendmentList:
+    records = await service.list_amendments(uow)
+    page, next_cursor = _page(records, lambda r: r.amendment.reference, cursor, limit)
+    return AmendmentList(items=[amendment_out(r) for r in page], next_cursor=next_cursor)
+
+
+# ---------------------------------------------------------------- termination
+
+
+@router.post(
+    "/convention/termination-notices",
+    status_code=201,
+    operation_id="file_termination_notice",
+    summary="Record a termination notice (résiliation, art. 10)",
+    description=(
+        "R-CONV-3: effective 3 calendar months after the letter's reception (clamped to "
+        "the month's end) unless cured before. Another uncured notice → 409 "
+        "`termination-pending`; the same letter again → 200. " + scope_doc("convention:write")
+    ),
+    response_model=NoticeOut,
+    responses={**body_problems(409), 200: {"model": NoticeOut, "description": "Same letter"},
+               201: {"description": "Recorded", "links": {
+                   "CureNotice": {"operationId": "cure_termination_notice",
+                                  "parameters": {"id": "$response.body#/id"}}}}},
+)
+async def file_notice(
+    request: Request,
+    response: Response,
+    uow: UowDep,
+    clock: ClockDep,
+    _: Annotated[Principal, Depends(require("convention:write"))],
+    actor: Annotated[Actor, Depends(get_actor)],
+    body: NoticeIn,
+) -> NoticeOut:
+    record, created = await service.file_notice(
+        uow, clock, actor, notifying_party=Party(body.notifying_party),
+        defaulting_party=Party(body.defaulting_party), grounds=body.grounds,
+        letter_ref=body.letter_ref, received_on=body.received_on,
+    )
+    response.status_code = 201 if created else 200
+    response.headers["Location"] = f"/api/v1/convention/termination-notices/{record.notice.id}"
+    return notice_out(request, record)
+
+
+@router.get(
+    "/convention/termination-notices",
+    summary="Termination notices",
+    description=scope_doc("convention:read"),
+    response_model=NoticeList,
+    responses=problems(),
+)
+async def list_notices(
+    request: Request,
+    uow: UowDep,
+    _: Annotated[Principal, Depends(require("convention:read"))],
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> NoticeList:
+    records = await service.list_notices(uow)
+    page, next_cursor = _page(records, lambda r: r.notice.id, cursor, limit)
+    return NoticeList(items=[notice_out(request, r) for r in page], next_cursor=next_cursor)
+
+
+@router.get(
+    "/convention/termination-notices/{id}",
+    summary="One termination notice",
+    description=scope_doc("convention:read"),
+    response_model=NoticeOut,
+    responses=problems(404),
+)
+async def get_notice(
+    request: Request,
+    uow: UowDep,
+    _: Annotated[Principal, Depends(require("convention:read"))],
+    id: str,
+) -> NoticeOut:
+    return notice_out(request, await service.get_notice(uow, id))
+
+
+@router.post(
+    "/convention/termination-notices/{id}/cure",
+    operation_id="cure_termination_notice",
+    summary="Record that the defaulting party cured before the effective date",
+    description=(
+        "Accepted from `pending` or `effective` when `cured_on` < `effective_on`: the "
+        "notice then has no effect. Else 409 `cure-too-late`. " + scope_doc("convention:write")
+    ),
+    response_model=NoticeOut,
+    responses=body_problems(404, 409),
+)
+async def cure(
+    request: Request,
+    uow: UowDep,
+    clock: ClockDep,
+    _: Annotated[Principal, Depends(require("convention:write"))],
+    actor: Annotated[Actor, Depends(get_actor)],
+    id: str,
+    body: CureIn,
+) -> NoticeOut:
+    record = await service.cure_notice(uow, clock, actor, id, cured_on=body.cured_on)
+    return notice_out(request, record)
+
+
+# ---------------------------------------------------------------- suspensions
+
+RESTORE = ("suspensions:restore", "convention:write")
+READ = ("convention:read", "suspensions:restore")
+
+
+@router.post(
+    "/schools/{code}/suspensions",
+    status_code=201,
+    operation_id="suspend_school",
+    summary="Suspend a school's platform access or messaging (art. 6)",
+    description=(
+        "R-SUS-1/2. `platform` (the whole school, or restricted by `kinds` or "
+        "`account_uids`) or `messaging`. Art. 6.2 grounds need `notified_at` and "
+        "`notice_ref`; `mass_mailing` (art. 6.1) is `messaging` of trainers only and may "
+        "start without notice. The school's referents are told by e-mail. "
+        + scope_doc("convention:write")
+    ),
+    response_model=SuspensionOut,
+    responses={**body_problems(404), 201: {"description": "Suspended", "links": {
+        "LiftSuspension": {"operationId": "lift_suspension",
+                           "parameters": {"id": "$response.body#/id"}},
+        "GetSuspension": {"operationId": "get_suspension",
+                          "parameters": {"id": "$response.body#/id"}}}}},
+)
+async def suspend(
+    request: Request,
+    response: Response,
+    uow: UowDep,
+    clock: ClockDep,
+    _: Annotated[Principal, Depends(require("convention:write"))],
+    actor: Annotated[Actor, Depends(get_actor)],
+    code: str,
+    body: SuspensionIn,
+) -> SuspensionOut:
+    s = await service.suspend(
+        uow, clock, actor, school_code=code, ground=Ground(body.ground),
+        scope=SuspensionScope(body.scope), starts_at=body.starts_at,
+        notified_at=body.notified_at, notice_ref=body.notice_ref, details=body.details,
+        kinds=frozenset(RoleKind(k) for k in body.kinds) if body.kinds else None,
+        account_uids=frozenset(body.account_uids) if body.account_uids else None,
+        skew_seconds=request.app.state.settings.clock_skew_seconds,
+    )
+    response.headers["Location"] = f"/api/v1/suspensions/{s.id}"
+    return suspension_out(s)
+
+
+@router.post(
+    "/suspensions/{id}/restoration-request",
+    summary="The school asks for restoration after corrective actions",
+    description="From `active`; repeated → 200. A referent only for its schools. "
+    + scope_doc(*RESTORE),
+    response_model=SuspensionOut,
+    responses=body_problems(404, 409),
+)
+async def request_restoration(
+    request: Request,
+    uow: UowDep,
+    clock: ClockDep,
+    _: Annotated[Principal, Depends(require(*RESTORE))],
+    actor: Annotated[Actor, Depends(get_actor)],
+    id: str,
+    body: RestorationIn,
+) -> SuspensionOut:
+    s = await service.request_restoration(
+        uow, clock, actor, id, requested_at=body.requested_at,
+        corrective_actions=body.corrective_actions,
+        skew_seconds=request.app.state.settings.clock_skew_seconds,
+    )
+    return suspension_out(s)
+
+
+@router.post(
+    "/suspensions/{id}/lifting",
+    operation_id="lift_suspension",
+    summary="UT lifts the suspension by a written notification",
+    description=(
+        "From `active` or `restoration_requested`; active on [starts_at, notified_at). "
+        "Repeated with the same body → 200; else 409 `invalid-transition`. "
+        + scope_doc("convention:write")
+    ),
+    response_model=SuspensionOut,
+    responses=body_problems(404, 409),
+)
+async def lift(
+    request: Request,
+    uow: UowDep,
+    clock: ClockDep,
+    _: Annotated[Principal, Depends(require("convention:write"))],
+    actor: Annotated[Actor, Depends(get_actor)],
+    id: str,
+    body: LiftingIn,
+) -> SuspensionOut:
+    s = await service.lift(
+        uow, clock, actor, id, notified_at=body.notified_at, notice_ref=body.notice_ref,
+        skew_seconds=request.app.state.settings.clock_skew_seconds,
+    )
+    return suspension_out(s)
+
+
+@router.get(
+    "/suspensions",
+    summary="Suspensions",
+    description="A referent sees its schools' only. " + scope_doc(*READ),
+    response_model=SuspensionList,
+    responses=problems(),
+)
+async def list_suspensions(
+    uow: UowDep,
+    principal: Annotated[Principal, Depends(require(*READ))],
+    status: Literal["active", "restoration_requested", "lifted"] | None = None,
+    school_code: SchoolCode | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> SuspensionList:
+    after = decode_cursor(cursor, 1)
+    items = await service.list_suspensions(
+        uow, principal, status=SuspensionStatus(status) if status else None,
+        school_code=school_code, after_id=str(after[0]) if after else None, limit=limit + 1,
+    )
+    page = items[:limit]
+    return SuspensionList(
+        items=[suspension_out(s) for s in page],
+        next_cursor=encode_cursor(page[-1].id) if len(items) > limit else None,
+    )
+
+
+@router.get(
+    "/suspensions/{id}",
+    operation_id="get_suspension",
+    summary="One suspension",
+    description=scope_doc(*READ),
+    response_model=SuspensionOut,
+    responses=problems(404),
+)
+async def get_suspension(
+    uow: UowDep,
+    principal: Annotated[Principal, Depends(require(*READ))],
+    id: str,
+) -> SuspensionOut:
+    return suspension_out(await service.get_suspension(uow, principal, id))

@@ -1,0 +1,131 @@
+"""Suspensions under art. 6.1 (messaging, mass mailing) and 6.2 (R-SUS-1, R-SUS-2)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from app.domain.accounts import RoleKind, SuspensionCover, SuspensionScope
+from app.domain.errors import Conflict, InvalidInput
+
+
+class Ground(StrEnum):
+    BREACH_OF_OBLIGATIONS = "breach_of_obligations"
+    FRAUDULENT_USE = "fraudulent_use"
+    OBSTRUCTION = "obstruction"
+    SECURITY_THREAT = "security_threat"
+    MASS_MAILING = "mass_mailing"  # art. 6.1
+
+
+class SuspensionStatus(StrEnum):
+    ACTIVE = "active"
+    RESTORATION_REQUESTED = "restoration_requested"
+    LIFTED = "lifted"
+
+
+@dataclass(frozen=True)
+class Suspension:
+    id: str
+    school_code: str
+    ground: Ground
+    scope: SuspensionScope
+    kinds: frozenset[RoleKind] | None
+    account_uids: frozenset[str] | None
+    starts_at: datetime
+    notified_at: datetime | None
+    notice_ref: str | None
+    details: str
+    status: SuspensionStatus
+    restoration_requested_at: datetime | None
+    corrective_actions: str | None
+    lifted_at: datetime | None
+    lifting_ref: str | None
+    created_at: datetime
+
+    def cover(self) -> SuspensionCover:
+        """The interval [starts_at, lifting's notified_at) for the R-ACC-8 function."""
+        return SuspensionCover(
+            suspension_id=self.id,
+            school_code=self.school_code,
+            scope=self.scope,
+            starts_at=self.starts_at,
+            ends_at=self.lifted_at,
+            kinds=self.kinds,
+            account_uids=self.account_uids,
+        )
+
+    def active_at(self, at: datetime) -> bool:
+        return self.starts_at <= at and (self.lifted_at is None or at < self.lifted_at)
+
+    @property
+    def whole_school_platform(self) -> bool:
+        return (
+            self.scope is SuspensionScope.PLATFORM
+            and self.kinds is None
+            and self.account_uids is None
+        )
+
+
+def normalise_new_suspension(
+    *,
+    ground: Ground,
+    scope: SuspensionScope,
+    kinds: frozenset[RoleKind] | None,
+    account_uids: frozenset[str] | None,
+    starts_at: datetime | None,
+    notified_at: datetime | None,
+    notice_ref: str | None,
+    now: datetime,
+) -> tuple[frozenset[RoleKind] | None, datetime]:
+    """Check a new suspension's fields; returns (kinds, starts_at) with their defaults.
+
+    Art. 6.2 grounds need a notification (`notified_at`, `notice_ref`) and start by
+    default when notified. `mass_mailing` (art. 6.1) suspends trainers' messaging only,
+    without prior notice (default start: now)."""
+    if ground is Ground.MASS_MAILING:
+        if scope is not SuspensionScope.MESSAGING:
+            raise InvalidInput("a mass-mailing suspension covers messaging only",
+                               code="invalid-suspension", field="scope")
+        if kinds is None:
+            kinds = frozenset({RoleKind.TRAINER})
+        if kinds != frozenset({RoleKind.TRAINER}):
+            raise InvalidInput("a mass-mailing suspension covers trainers only",
+                               code="invalid-suspension", field="kinds")
+        return kinds, starts_at or now
+    if notified_at is None or notice_ref is None:
+        raise InvalidInput("an art. 6.2 suspension is notified: notified_at and notice_ref",
+                           code="invalid-suspension", field="notified_at")
+    if kinds is not None and not kinds:
+        raise InvalidInput("kinds, when given, names at least one role kind",
+                           code="invalid-suspension", field="kinds")
+    if account_uids is not None and not account_uids:
+        raise InvalidInput("account_uids, when given, names at least one account",
+                           code="invalid-suspension", field="account_uids")
+    return kinds, starts_at or notified_at
+
+
+def check_restoration(s: Suspension, requested_at: datetime) -> bool:
+    """True to record the request; False when it is the same request again."""
+    if s.status is SuspensionStatus.RESTORATION_REQUESTED:
+        if s.restoration_requested_at == requested_at:
+            return False
+        raise Conflict("restoration was already requested", code="invalid-transition")
+    if s.status is not SuspensionStatus.ACTIVE:
+        raise Conflict("a lifted suspension cannot be restored", code="invalid-transition")
+    if requested_at < s.starts_at:
+        raise InvalidInput("requested before the suspension started", code="out-of-order",
+                           field="requested_at")
+    return True
+
+
+def check_lifting(s: Suspension, notified_at: datetime, notice_ref: str) -> bool:
+    """True to lift; False when it is the same lifting again (a retry)."""
+    if s.status is SuspensionStatus.LIFTED:
+        if s.lifted_at == notified_at and s.lifting_ref == notice_ref:
+            return False
+        raise Conflict("the suspension was already lifted", code="invalid-transition")
+    if notified_at < s.starts_at:
+        raise InvalidInput("lifted before it started", code="out-of-order",
+                           field="notified_at")
+    return True

@@ -1,0 +1,325 @@
+"""Amendments, termination and suspensions, end to end (R-CONV-2..5, R-SUS-1..2, R-ACC-8)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.api.accounts_helpers import file_request, hosted_account
+from tests.conftest import bearer
+
+
+@pytest.fixture
+def staff(make_token):
+    return bearer(make_token(profile="ut-admin", sub="ut-convention-officer"))
+
+
+async def _convention(client, headers, at):
+    return (await client.get("/api/v1/convention", params={"at": at}, headers=headers)).json()
+
+
+async def _amend(client, headers, reference="AV-1", **body):
+    payload = {"reference": reference, "signed_on": "2025-01-10",
+               "effective_on": "2025-02-01"} | body
+    return await client.post("/api/v1/convention/amendments", json=payload, headers=headers)
+
+
+async def _notice(client, headers, received_on, letter_ref="LRAR-1"):
+    return await client.post(
+        "/api/v1/convention/termination-notices",
+        json={"notifying_party": "region", "defaulting_party": "ut",
+              "grounds": "inexécution de l'article 5", "letter_ref": letter_ref,
+              "received_on": received_on},
+        headers=headers,
+    )
+
+
+# ---------------------------------------------------------------- amendments
+
+
+async def test_an_amended_rate_applies_from_its_effective_date(client, staff, clock):
+    response = await _amend(client, staff, "AV-RATE", signed_on="2025-02-01",
+                            effective_on="2026-09-01",
+                            changes={"rate_per_student_cents": 2300})
+    assert response.status_code == 201, response.text
+    before = await _convention(client, staff, "2026-08-31")
+    after = await _convention(client, staff, "2026-09-01")
+    assert before["terms"]["rate_per_student_cents"] == 2200
+    assert after["terms"]["rate_per_student_cents"] == 2300
+    assert after["terms"]["rate_per_student"] == "23.00"
+    listed = await client.get("/api/v1/convention/amendments", headers=staff)
+    assert [a["reference"] for a in listed.json()["items"]] == ["AV-RATE"]
+
+
+async def test_an_extension_moves_the_end_and_keeps_the_convention_active(client, staff, clock):
+    await _amend(client, staff, "AV-RENEW", changes={"ends_on": "2031-08-31"})
+    assert (await _convention(client, staff, "2030-01-01"))["state"] == "active"
+    assert (await _convention(client, staff, "2031-09-01"))["state"] == "ended"
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ({"changes": {}}, 422),
+        ({"changes": {"storage_capacity_bytes": 0}}, 422),
+        ({"changes": {"rate_per_student_cents": -1}}, 422),
+        ({"changes": {"ends_on": "2025-01-31"}}, 422),
+        ({"changes": {"school_alert_threshold_bytes": 45_000_000_000}}, 201),
+        ({"schools_added": "IFSI Cahors 2"}, 201),
+    ],
+)
+async def test_amendments_are_validated(client, staff, body, status):
+    response = await _amend(client, staff, "AV-V", **body)
+    assert response.status_code == status, response.text
+
+
+async def test_a_duplicate_amendment_reference_is_a_conflict(client, staff):
+    await _amend(client, staff, "AV-D", changes={"rate_per_student_cents": 2300})
+    again = await _amend(client, staff, "AV-D", changes={"rate_per_student_cents": 2400})
+    assert again.status_code == 409 and again.json()["code"] == "amendment-exists"
+
+
+async def test_a_new_school_must_cite_a_recorded_amendment(client, staff):
+    school = {"code": "ifsi-cahors-2", "name": "IFSI Cahors 2", "amendment_reference": "AV-S"}
+    unknown = await client.post("/api/v1/schools", json=school, headers=staff)
+    assert unknown.status_code == 409 and unknown.json()["code"] == "unknown-amendment"
+    await _amend(client, staff, "AV-S", schools_added="IFSI Cahors 2")
+    created = await client.post("/api/v1/schools", json=school, headers=staff)
+    assert created.status_code == 201
+
+
+# ---------------------------------------------------------------- termination
+
+
+@pytest.mark.parametrize(
+    ("received_on", "effective_on", "access_end_on"),
+    [
+        ("2027-02-15", "2027-05-15", "2027-08-31"),
+        ("2027-07-10", "2027-10-10", "2028-08-31"),
+        ("2026-11-30", "2027-02-28", "2027-08-31"),
+    ],
+)
+async def test_a_notice_takes_effect_three_months_after_reception(
+    client, staff, clock, received_on, effective_on, access_end_on
+):
+    clock.set(f"{received_on}T12:00:00+01:00")
+    response = await _notice(client, staff, received_on)
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert (body["effective_on"], body["access_end_on"], body["status"]) == (
+        effective_on, access_end_on, "pending")
+    assert (await _convention(client, staff, received_on))["state"] == "termination_pending"
+    effective = await _convention(client, staff, effective_on)
+    assert effective["state"] == "terminated"
+    assert effective["access_end_on"] == access_end_on
+    assert effective["accepts_new_accounts"] is False
+
+
+async def test_a_termination_refuses_new_accounts_then_disables_everyone(client, staff, clock):
+    done = await hosted_account(client, staff, clock, received_at="2026-06-02T09:00:00+02:00",
+                                fulfilled_at="2026-06-10T09:00:00+02:00")
+    uid = done["uid"]  # valid until 2027-08-31
+    clock.set("2027-02-15T12:00:00+01:00")
+    assert (await _notice(client, staff, "2027-02-15")).status_code == 201
+    clock.set("2027-05-14T12:00:00+02:00")
+    before = await file_request(client, staff, received_at="2027-05-14T09:00:00+02:00")
+    assert before.status_code == 201
+    clock.set("2027-05-15T12:00:00+02:00")
+    refused = await file_request(client, staff, received_at="2027-05-15T09:00:00+02:00")
+    assert refused.status_code == 409 and refused.json()["code"] == "convention-not-active"
+    fulfil = await client.post(
+        f"/api/v1/account-requests/{before.json()['id']}/fulfilment", json={}, headers=staff)
+    assert fulfil.status_code == 409 and fulfil.json()["code"] == "convention-not-active"
+    last_day = await client.get(f"/api/v1/accounts/{uid}/access",
+                                params={"at": "2027-08-31T21:00:00Z"}, headers=staff)
+    after = await client.get(f"/api/v1/accounts/{uid}/access",
+                             params={"at": "2027-08-31T22:00:00Z"}, headers=staff)
+    assert last_day.json()["status"] == "active"
+    assert after.json()["status"] == "disabled" and after.json()["allowed"] is False
+
+
+async def test_a_cured_notice_has_no_effect(client, staff, clock):
+    clock.set("2027-03-01T12:00:00+01:00")
+    notice = (await _notice(client, staff, "2027-02-15")).json()
+    cured = await client.post(
+        f"/api/v1/convention/termination-notices/{notice['id']}/cure",
+        json={"cured_on": "2027-03-01"}, headers=staff)
+    assert cured.status_code == 200 and cured.json()["status"] == "cured"
+    again = await client.post(
+        f"/api/v1/convention/termination-notices/{notice['id']}/cure",
+        json={"cured_on": "2027-03-01"}, headers=staff)
+    assert again.status_code == 200
+    assert (await _convention(client, staff, "2027-06-01"))["state"] == "active"
+    assert (await _convention(client, staff, "2027-06-01"))["access_end_on"] == "2029-08-31"
+    second = await _notice(client, staff, "2027-03-01", letter_ref="LRAR-2")
+    assert second.status_code == 201
+
+
+async def test_a_cure_on_the_effective_date_is_too_late(client, staff, clock):
+    clock.set("2027-05-15T12:00:00+02:00")
+    notice = (await _notice(client, staff, "2027-02-15")).json()
+    assert notice["status"] == "effective"
+    late = await client.post(
+        f"/api/v1/convention/termination-notices/{notice['id']}/cure",
+        json={"cured_on": "2027-05-15"}, headers=staff)
+    assert late.status_code == 409 and late.json()["code"] == "cure-too-late"
+
+
+async def test_a_second_uncured_notice_is_refused(client, staff, clock):
+    clock.set("2027-03-01T12:00:00+01:00")
+    await _notice(client, staff, "2027-02-15")
+    second = await _notice(client, staff, "2027-02-20", letter_ref="LRAR-2")
+    assert second.status_code == 409 and second.json()["code"] == "termination-pending"
+    same = await _notice(client, staff, "2027-02-15")
+    assert same.status_code == 200
+
+
+async def test_parties_must_differ(client, staff, clock):
+    response = await client.post(
+        "/api/v1/convention/termination-notices",
+        json={"notifying_party": "ut", "defaulting_party": "ut", "grounds": "x",
+              "letter_ref": "L", "received_on": "2025-03-01"}, headers=staff)
+    assert response.status_code == 422
+
+
+# ---------------------------------------------------------------- suspensions
+
+
+@pytest.fixture
+async def people(client, staff, clock):
+    """A referent of Rodez, a trainer of Rodez who is also a trainer of Albi."""
+    referent = await hosted_account(client, staff, clock, received_at="2025-03-03T09:00:00+01:00",
+                                    fulfilled_at="2025-03-04T09:00:00+01:00")
+    trainer = await hosted_account(client, staff, clock, kind="trainer",
+                                   received_at="2025-03-03T09:00:00+01:00",
+                                   fulfilled_at="2025-03-04T10:00:00+01:00")
+    await hosted_account(client, staff, clock, kind="trainer", school="ifms-albi",
+                         received_at="2025-03-03T09:00:00+01:00",
+                         fulfilled_at="2025-03-04T11:00:00+01:00",
+                         existing_uid=trainer["uid"])
+    clock.set("2025-04-01T12:00:00+02:00")
+    return {"referent": referent["uid"], "trainer": trainer["uid"]}
+
+
+async def _suspend(client, headers, code="ifms-rodez", **body):
+    payload = {"ground": "breach_of_obligations", "scope": "platform",
+               "notified_at": "2025-04-01T10:00:00+02:00", "notice_ref": "UT-2025-17",
+               "details": "manquement à l'article 6"} | body
+    return await client.post(f"/api/v1/schools/{code}/suspensions", json=payload,
+                             headers=headers)
+
+
+async def _status(client, headers, uid, at="2025-04-01T12:00:00+02:00"):
+    return (await client.get(f"/api/v1/accounts/{uid}/access", params={"at": at},
+                             headers=headers)).json()
+
+
+async def test_a_platform_suspension_blocks_those_whose_roles_are_all_covered(
+    client, staff, people
+):
+    response = await _suspend(client, staff)
+    assert response.status_code == 201, response.text
+    referent = await _status(client, staff, people["referent"])
+    assert referent["status"] == "suspended" and referent["allowed"] is False
+    assert referent["reason"]["code"] == "platform-suspension"
+    trainer = await _status(client, staff, people["trainer"])
+    assert trainer["status"] == "active"  # still a trainer of Albi
+    before = await _status(client, staff, people["referent"], at="2025-04-01T07:59:00Z")
+    assert before["status"] == "active"
+    school = await client.get("/api/v1/schools/ifms-rodez", headers=staff)
+    assert school.json()["status"] == "suspended"
+    outbox = await client.get("/api/v1/outbox-messages", headers=staff)
+    assert "suspension-notice" in [m["template"] for m in outbox.json()["items"]]
+
+
+async def test_a_suspension_restricted_to_trainers_covers_only_them(client, staff, people):
+    await _suspend(client, staff, kinds=["trainer"])
+    assert (await _status(client, staff, people["referent"]))["status"] == "active"
+    school = await client.get("/api/v1/schools/ifms-rodez", headers=staff)
+    assert school.json()["status"] == "active"
+
+
+async def test_a_suspension_of_named_accounts(client, staff, people):
+    await _suspend(client, staff, account_uids=[people["referent"]])
+    assert (await _status(client, staff, people["referent"]))["status"] == "suspended"
+
+
+async def test_a_mass_mailing_suspension_stops_trainer_messaging_only(client, staff, people):
+    response = await _suspend(client, staff, ground="mass_mailing", scope="messaging",
+                              notified_at=None, notice_ref=None)
+    assert response.status_code == 201, response.text
+    assert response.json()["kinds"] == ["trainer"]
+    trainer = await _status(client, staff, people["trainer"])
+    assert trainer["allowed"] is True and trainer["messaging_allowed"] is False
+    referent = await _status(client, staff, people["referent"])
+    assert referent["messaging_allowed"] is True
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"ground": "mass_mailing", "scope": "platform"},
+        {"ground": "mass_mailing", "scope": "messaging", "kinds": ["referent"]},
+        {"ground": "fraudulent_use", "scope": "platform", "notified_at": None},
+    ],
+)
+async def test_invalid_suspensions_are_refused(client, staff, people, body):
+    response = await _suspend(client, staff, **body)
+    assert response.status_code == 422
+
+
+async def test_mass_mailing_named_accounts_must_be_trainers_of_the_school(client, staff, people):
+    response = await _suspend(client, staff, ground="mass_mailing", scope="messaging",
+                              account_uids=[people["referent"]])
+    assert response.status_code == 422
+
+
+async def test_restoration_then_lifting_restores_access_from_the_lifting(
+    client, staff, make_token, clock, people
+):
+    suspension = (await _suspend(client, staff)).json()
+    url = f"/api/v1/suspensions/{suspension['id']}"
+    other = bearer(make_token(profile="school-referent", schools=["ifms-albi"]))
+    own = bearer(make_token(profile="school-referent", schools=["ifms-rodez"]))
+    body = {"corrective_actions": "mots de passe changés"}
+    assert (await client.post(f"{url}/restoration-request", json=body,
+                              headers=other)).status_code == 404
+    asked = await client.post(f"{url}/restoration-request", json=body, headers=own)
+    assert asked.status_code == 200 and asked.json()["status"] == "restoration_requested"
+    assert (await client.post(f"{url}/lifting", json={
+        "notified_at": "2025-04-01T11:00:00+02:00", "notice_ref": "UT-L"}, headers=own)
+            ).status_code == 403
+    clock.set("2025-04-05T12:00:00+02:00")
+    lifted = await client.post(f"{url}/lifting", json={
+        "notified_at": "2025-04-05T09:00:00+02:00", "notice_ref": "UT-2025-17-L"},
+        headers=staff)
+    assert lifted.status_code == 200 and lifted.json()["status"] == "lifted"
+    again = await client.post(f"{url}/lifting", json={
+        "notified_at": "2025-04-05T09:00:00+02:00", "notice_ref": "UT-2025-17-L"},
+        headers=staff)
+    assert again.status_code == 200
+    other_lift = await client.post(f"{url}/lifting", json={
+        "notified_at": "2025-04-05T10:00:00+02:00", "notice_ref": "X"}, headers=staff)
+    assert other_lift.status_code == 409 and other_lift.json()["code"] == "invalid-transition"
+    assert (await client.post(f"{url}/restoration-request", json=body, headers=own)
+            ).status_code == 409
+    during = await _status(client, staff, people["referent"], at="2025-04-05T06:59:59Z")
+    after = await _status(client, staff, people["referent"], at="2025-04-05T07:00:00Z")
+    assert (during["status"], after["status"]) == ("suspended", "active")
+    assert (await client.get(url, headers=own)).status_code == 200
+    assert (await client.get(url, headers=other)).status_code == 404
+    audit = await client.get("/api/v1/audit-events",
+                             params={"resource_type": "suspension",
+                                     "resource_id": suspension["id"]}, headers=staff)
+    actions = [e["action"] for e in audit.json()["items"]]
+    assert actions == ["suspension.lifted", "suspension.restoration-requested",
+                       "suspension.created"]
+
+
+async def test_suspensions_are_listed_per_school_for_referents(client, staff, make_token, people):
+    await _suspend(client, staff)
+    await _suspend(client, staff, code="ifms-albi", notice_ref="UT-2025-18")
+    own = bearer(make_token(profile="school-referent", schools=["ifms-rodez"]))
+    listed = await client.get("/api/v1/suspensions", headers=own)
+    assert [s["school_code"] for s in listed.json()["items"]] == ["ifms-rodez"]
+    everything = await client.get("/api/v1/suspensions", headers=staff)
+    assert len(everything.json()["items"]) == 2
