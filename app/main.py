@@ -38,7 +38,16 @@ from app.api.idempotency import IdempotencyMiddleware, document_idempotency_key
 from app.api.middleware import BodyGuard, RequestContext
 from app.api.problems import problem_response
 from app.api.ratelimit import SlidingWindowLimiter
-from app.api.routes import audit, calendar, convention, enrolments, health, oauth, schools
+from app.api.routes import (
+    audit,
+    calendar,
+    convention,
+    enrolments,
+    health,
+    oauth,
+    schools,
+    trainings,
+)
 from app.domain.auth import SCOPES, SYSTEM
 from app.services.ports import Actor, Clock, DeadlineRecomputer
 from app.services.seed import seed_reference_data
@@ -214,7 +223,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         )
 
     for router in (health.router, oauth.router, convention.router, schools.router,
-                   audit.router, calendar.router, enrolments.router):
+                   audit.router, calendar.router, enrolments.router, trainings.router):
         app.include_router(router)
 
     @app.get("/.well-known/jwks.json", tags=["auth"], summary="Public signing keys (JWKS)")

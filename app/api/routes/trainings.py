@@ -1,0 +1,142 @@
+"""Referent trainings (R-REF-2, R-TIME-4). A referent token sees only its schools."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Depends, Path, Query
+
+from app.api.deps import (
+    ClockDep,
+    UowDep,
+    decode_cursor,
+    encode_cursor,
+    get_actor,
+    require,
+    scope_doc,
+)
+from app.api.responses import body_problems, problems
+from app.domain.auth import Principal
+from app.domain.calendar import paris_date
+from app.domain.hosted import Training, TrainingStatus
+from app.schemas.trainings import (
+    CompletionIn,
+    ProposalIn,
+    TrainingList,
+    TrainingOut,
+    TrainingStatusText,
+)
+from app.services import trainings as service
+from app.services.ports import Actor
+
+router = APIRouter(prefix="/api/v1/trainings", tags=["trainings"])
+
+TrainingId = Annotated[str, Path(min_length=1, max_length=36)]
+RETRY = (
+    "Repeating the same body answers 200 with the current state; other values → 409 "
+    "`invalid-transition`. "
+)
+
+
+def training_out(training: Training, today: date) -> TrainingOut:
+    return TrainingOut(
+        id=training.id,
+        uid=training.uid,
+        school_code=training.school_code,
+        status=training.status.value,
+        daip_notified_on=training.daip_notified_on,
+        due_on=training.due_on,
+        overdue=training.overdue_on(today),
+        proposed_on=training.proposed_on,
+        session_on=training.session_on,
+        completed_on=training.completed_on,
+    )
+
+
+@router.get(
+    "",
+    summary="Referent trainings (R-REF-2)",
+    description=(
+        "`due_on` is 15 days after `daip_notified_on`, moved to the next working day "
+        "(R-TIME-4). `overdue`: no proposal made on or before `due_on` (evaluated today, "
+        "Paris). A referent token sees only its schools. Keyset pagination by id. "
+        + scope_doc("accounts:read")
+    ),
+    response_model=TrainingList,
+    responses=problems(),
+)
+async def list_trainings(
+    uow: UowDep,
+    clock: ClockDep,
+    principal: Annotated[Principal, Depends(require("accounts:read"))],
+    status: Annotated[TrainingStatusText | None, Query()] = None,
+    overdue: Annotated[bool | None, Query()] = None,
+    school_code: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> TrainingList:
+    after = decode_cursor(cursor, 1)
+    items, today = await service.list_trainings(
+        uow, clock, principal,
+        status=TrainingStatus(status) if status else None,
+        overdue=overdue,
+        school_code=school_code,
+        after_id=str(after[0]) if after else None,
+        limit=limit + 1,
+    )
+    page, more = items[:limit], len(items) > limit
+    return TrainingList(
+        items=[training_out(t, today) for t in page],
+        next_cursor=encode_cursor(page[-1].id) if more else None,
+    )
+
+
+@router.post(
+    "/{training_id}/proposal",
+    summary="Record that a training session was proposed",
+    description=(
+        "due → proposed. `proposed_on` defaults to today (Paris) and may not be in the "
+        "future nor before `daip_notified_on`; `session_on` is not before `proposed_on` "
+        "(else 422). " + RETRY + scope_doc("trainings:write")
+    ),
+    response_model=TrainingOut,
+    responses=body_problems(404, 409),
+)
+async def propose(
+    uow: UowDep,
+    clock: ClockDep,
+    _: Annotated[Principal, Depends(require("trainings:write"))],
+    actor: Annotated[Actor, Depends(get_actor)],
+    training_id: TrainingId,
+    body: ProposalIn,
+) -> TrainingOut:
+    training = await service.propose(
+        uow, clock, actor, training_id, proposed_on=body.proposed_on, session_on=body.session_on
+    )
+    return training_out(training, paris_date(clock.now()))
+
+
+@router.post(
+    "/{training_id}/completion",
+    summary="Record that the referent followed the training",
+    description=(
+        "proposed → completed (a training never proposed → 409 `invalid-transition`). "
+        "`completed_on` defaults to today (Paris), may not be in the future nor before "
+        "`proposed_on` (422). " + RETRY + scope_doc("trainings:write")
+    ),
+    response_model=TrainingOut,
+    responses=body_problems(404, 409),
+)
+async def complete(
+    uow: UowDep,
+    clock: ClockDep,
+    _: Annotated[Principal, Depends(require("trainings:write"))],
+    actor: Annotated[Actor, Depends(get_actor)],
+    training_id: TrainingId,
+    body: Annotated[CompletionIn | None, Body()] = None,
+) -> TrainingOut:
+    training = await service.complete(
+        uow, clock, actor, training_id, completed_on=body.completed_on if body else None
+    )
+    return training_out(training, paris_date(clock.now()))
