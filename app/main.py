@@ -45,6 +45,7 @@ from app.api.routes import (
     enrolments,
     health,
     oauth,
+    renewals,
     schools,
     trainings,
 )
@@ -223,7 +224,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         )
 
     for router in (health.router, oauth.router, convention.router, schools.router,
-                   audit.router, calendar.router, enrolments.router, trainings.router):
+                   audit.router, calendar.router, enrolments.router, trainings.router,
+                   renewals.router):
         app.include_router(router)
 
     @app.get("/.well-known/jwks.json", tags=["auth"], summary="Public signing keys (JWKS)")

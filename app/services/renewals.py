@@ -1,0 +1,381 @@
+"""June renewal campaigns (R-ACC-5, R-REF-1): opening (with the French mail to each
+school's referents), the per-school listing and decisions, closing.
+
+Every change is audited in its own transaction. The R-REF-1 count is the one of
+app/services/accounts.referent_count, with the proposed `renew` decisions."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from app.domain.accounts import REFERENT_CAP, REFERENT_MIN, RoleKind, renew_valid_until
+from app.domain.auth import Principal
+from app.domain.calendar import AcademicYear, paris_date
+from app.domain.errors import Conflict, NotFound, PreconditionFailed
+from app.domain.hosted import (
+    Campaign,
+    CampaignStatus,
+    Decision,
+    StoredRole,
+    campaign_deadlines,
+)
+from app.domain.renewals import (
+    ListedPerson,
+    PersonKey,
+    ending_on,
+    ensure_campaign_can_open,
+    ensure_closable,
+    listing_etag,
+    merge_decisions,
+    open_kinds,
+    renewed_until,
+)
+from app.services import audit
+from app.services.accounts import referent_count
+from app.services.convention import load_clock
+from app.services.mail import french_date, queue_mail
+from app.services.ports import Actor, Clock, UnitOfWork
+
+KINDS = (RoleKind.REFERENT, RoleKind.TRAINER)
+
+
+# ---------------------------------------------------------------- reading
+
+
+@dataclass(frozen=True)
+class CampaignSummary:
+    campaign: Campaign
+    renew_decisions: int
+    remove_decisions: int
+
+
+@dataclass(frozen=True)
+class SchoolListing:
+    campaign: Campaign
+    school_code: str
+    people: list[ListedPerson]
+    decisions: dict[PersonKey, Decision]
+    open_kinds: frozenset[RoleKind]
+    etag: str
+
+
+async def _campaign(uow: UnitOfWork, year: int, *, for_update: bool = False) -> Campaign:
+    campaign = await uow.campaigns.get(year, for_update=for_update)
+    if campaign is None:
+        raise NotFound("no campaign for this academic year")
+    return campaign
+
+
+async def _summary(uow: UnitOfWork, campaign: Campaign) -> CampaignSummary:
+    decisions = await uow.campaigns.decisions(campaign.academic_year)
+    renew = sum(1 for *_, d in decisions if d is Decision.RENEW)
+    return CampaignSummary(campaign, renew, len(decisions) - renew)
+
+
+async def get_campaign(uow: UnitOfWork, year: int) -> CampaignSummary:
+    async with uow:
+        return await _summary(uow, await _campaign(uow, year))
+
+
+def _candidate(roles: Sequence[StoredRole]) -> StoredRole:
+    """A person's role of one kind in one school that the campaign is about: the one
+    that lasts longest."""
+    return max(roles, key=lambda r: (r.valid_until, r.valid_from, r.id))
+
+
+async def _people(
+    uow: UnitOfWork, year: int, school_code: str, decided: set[PersonKey]
+) -> list[ListedPerson]:
+    """The school's referents and trainers whose roles end on 31 Aug N; once renewed
+    (valid until 31 Aug N+1), those with a stored decision stay listed."""
+    end, renewed = ending_on(year), renewed_until(year)
+    candidates: list[tuple[PersonKey, StoredRole]] = []
+    for kind in KINDS:
+        by_uid: dict[str, list[StoredRole]] = defaultdict(list)
+        for role in await uow.accounts.school_roles(school_code, kind):
+            by_uid[role.uid].append(role)
+        for uid, roles in by_uid.items():
+            role = _candidate(roles)
+            if role.valid_until == end or (
+                (uid, kind) in decided and role.valid_until == renewed
+            ):
+                candidates.append(((uid, kind), role))
+    people: list[ListedPerson] = []
+    for (uid, kind), role in candidates:
+        account = await uow.accounts.get(uid)
+        if account is None or account.erased_at is not None:
+            continue
+        people.append(
+            ListedPerson(uid=uid, kind=kind, given_name=account.given_name,
+                         family_name=account.family_name, valid_until=role.valid_until,
+                         role_id=role.id)
+        )
+    people.sort(key=lambda p: (p.kind.value, p.family_name, p.given_name, p.uid))
+    return people
+
+
+async def _stored(uow: UnitOfWork, year: int, school_code: str) -> dict[PersonKey, Decision]:
+    return {
+        (uid, kind): decision
+        for _, uid, kind, decision in await uow.campaigns.decisions(year, school_code)
+    }
+
+
+async def _listing(
+    uow: UnitOfWork, campaign: Campaign, school_code: str, today: date
+) -> SchoolListing:
+    year = campaign.academic_year
+    decisions = await _stored(uow, year, school_code)
+    people = await _people(uow, year, school_code, set(decisions))
+    return SchoolListing(
+        campaign=campaign, school_code=school_code, people=people, decisions=decisions,
+        open_kinds=open_kinds(campaign, today),
+        etag=listing_etag(year, school_code, people, decisions, campaign.status),
+    )
+
+
+async def _visible_school(uow: UnitOfWork, principal: Principal, school_code: str) -> None:
+    if not principal.sees_school(school_code) or await uow.schools.get(school_code) is None:
+        raise NotFound("no such school")
+
+
+async def school_listing(
+    uow: UnitOfWork, clock: Clock, principal: Principal, year: int, school_code: str
+) -> SchoolListing:
+    today = paris_date(clock.now())
+    async with uow:
+        await _visible_school(uow, principal, school_code)
+        return await _listing(uow, await _campaign(uow, year), school_code, today)
+
+
+# ---------------------------------------------------------------- opening
+
+
+async def open_campaign(
+    uow: UnitOfWork, clock: Clock, actor: Actor, year: int
+) -> tuple[CampaignSummary, bool]:
+    """Open the campaign for N/N+1 (1–25 June N) and queue the French mail to each
+    school's referents. (summary, created); an existing campaign is returned as is."""
+    now = clock.now()
+    today = paris_date(now)
+    async with uow:
+        existing = await uow.campaigns.get(year)
+        if existing is not None:
+            return await _summary(uow, existing), False
+        ensure_campaign_can_open(year, today, await load_clock(uow))
+        referent_deadline, trainer_deadline = campaign_deadlines(year)
+        campaign = Campaign(
+            academic_year=year, status=CampaignStatus.OPEN,
+            referent_deadline=referent_deadline, trainer_deadline=trainer_deadline,
+            opened_at=now, closed_at=None,
+        )
+        if not await uow.campaigns.add(campaign):  # a concurrent opening won
+            await uow.rollback()
+            return await _summary(uow, await _campaign(uow, year)), False
+        mailed = await _announce(uow, campaign, today, now)
+        await audit.record(
+            uow, actor, now=now, action="renewal-campaign.opened",
+            resource_type="renewal_campaign", resource_id=campaign.label,
+            new={"status": campaign.status, "referent_deadline": referent_deadline,
+                 "trainer_deadline": trainer_deadline, "schools_mailed": mailed},
+        )
+        await uow.commit()
+    return CampaignSummary(campaign, 0, 0), True
+
+
+async def _announce(uow: UnitOfWork, campaign: Campaign, today: date, now: datetime) -> int:
+    """Queue one mail per school that has people to review and referents to tell."""
+    mailed = 0
+    for school in await uow.schools.list(codes=None, after=None, limit=10_000):
+        people = await _people(uow, campaign.academic_year, school.code, set())
+        if not people:
+            continue
+        recipients: list[str] = []
+        for role in await uow.accounts.school_roles(school.code, RoleKind.REFERENT):
+            if role.valid_from <= today <= role.valid_until:
+                account = await uow.accounts.get(role.uid)
+                if account and account.erased_at is None and account.email not in recipients:
+                    recipients.append(account.email)
+        if not recipients:
+            continue
+        await queue_mail(
+            uow, now=now, template="renewal-campaign", to=recipients,
+            dedupe_key=f"renewal-campaign:{campaign.label}:{school.code}",
+            context={
+                "school_name": school.name,
+                "academic_year": campaign.label.replace("-", "/"),
+                "ends_on": french_date(ending_on(campaign.academic_year)),
+                "renewed_until": french_date(renewed_until(campaign.academic_year)),
+                "referents": _mail_rows(people, RoleKind.REFERENT),
+                "trainers": _mail_rows(people, RoleKind.TRAINER),
+                "referent_deadline": french_date(campaign.referent_deadline),
+                "trainer_deadline": french_date(campaign.trainer_deadline),
+            },
+        )
+        mailed += 1
+    return mailed
+
+
+def _mail_rows(people: Sequence[ListedPerson], kind: RoleKind) -> list[dict[str, str]]:
+    return [
+        {"uid": p.uid, "given_name": p.given_name, "family_name": p.family_name,
+         "valid_until": french_date(p.valid_until)}
+        for p in people if p.kind is kind
+    ]
+
+
+# ---------------------------------------------------------------- decisions
+
+
+def _renews(decisions: dict[PersonKey, Decision], kind: RoleKind) -> int:
+    return sum(1 for (_, k), d in decisions.items() if k is kind and d is Decision.RENEW)
+
+
+def _plain(decisions: dict[PersonKey, Decision]) -> dict[str, str]:
+    return {f"{uid}/{kind.value}": d.value for (uid, kind), d in sorted(decisions.items())}
+
+
+async def _check_referents(
+    uow: UnitOfWork, campaign: Campaign, school_code: str, today: date, renews: int
+) -> None:
+    """R-REF-1 for the year the campaign renews into, with `renews` renew decisions."""
+    count = await referent_count(
+        uow, school_code=school_code, year=campaign.academic_year, checked_on=today,
+        renew_decisions=renews,
+    )
+    if count > REFERENT_CAP:
+        raise Conflict(
+            "the school would have more than 3 referents for the academic year (R-REF-1)",
+            code="referent-cap-reached",
+        )
+    if count < REFERENT_MIN:
+        raise Conflict(
+            "the school would have no referent for the academic year (R-REF-1)",
+            code="referent-minimum",
+        )
+
+
+async def replace_decisions(
+    uow: UnitOfWork,
+    clock: Clock,
+    actor: Actor,
+    year: int,
+    school_code: str,
+    *,
+    if_match: str,
+    decisions: Sequence[tuple[str, RoleKind, Decision]],
+) -> SchoolListing:
+    """Replace the school's decisions for the kinds still open. A stale `if_match` is a
+    412, except for a retry that asks for exactly the stored decisions (200)."""
+    now = clock.now()
+    today = paris_date(now)
+    async with uow:
+        await _visible_school(uow, actor.principal, school_code)
+        await uow.accounts.lock_school(school_code)
+        campaign = await _campaign(uow, year, for_update=True)
+        listing = await _listing(uow, campaign, school_code, today)
+        wanted = merge_decisions(
+            listed=[(p.uid, p.kind) for p in listing.people], stored=listing.decisions,
+            proposed=decisions, open_kinds=listing.open_kinds,
+        )
+        if wanted == listing.decisions:
+            return listing
+        if if_match.removeprefix("W/") != listing.etag and if_match != "*":
+            raise PreconditionFailed(
+                "the decisions changed since they were read (If-Match is stale)",
+                code="precondition-failed",
+            )
+        referents_before = {k: v for k, v in listing.decisions.items()
+                            if k[1] is RoleKind.REFERENT}
+        referents_after = {k: v for k, v in wanted.items() if k[1] is RoleKind.REFERENT}
+        if referents_after != referents_before:
+            await _check_referents(
+                uow, campaign, school_code, today, _renews(wanted, RoleKind.REFERENT)
+            )
+        await uow.campaigns.replace_decisions(
+            year, school_code, sorted(listing.open_kinds),
+            [(uid, kind, d) for (uid, kind), d in wanted.items()], now,
+        )
+        await audit.record(
+            uow, actor, now=now, action="renewal-decisions.replaced",
+            resource_type="renewal_campaign", resource_id=f"{campaign.label}/{school_code}",
+            old={"decisions": _plain(listing.decisions)}, new={"decisions": _plain(wanted)},
+        )
+        result = await _listing(uow, campaign, school_code, today)
+        await uow.commit()
+    return result
+
+
+# ---------------------------------------------------------------- closing
+
+
+async def close_campaign(
+    uow: UnitOfWork, clock: Clock, actor: Actor, year: int
+) -> CampaignSummary:
+    """Apply the decisions in one transaction (after both deadlines): renewed roles are
+    valid until 31 Aug N+1 (never shortened), the others keep 31 Aug N. A closed
+    campaign answers its summary again."""
+    now = clock.now()
+    today = paris_date(now)
+    async with uow:
+        campaign = await _campaign(uow, year, for_update=True)
+        if campaign.status is CampaignStatus.CLOSED:
+            return await _summary(uow, campaign)
+        ensure_closable(campaign, today)
+        by_school: dict[str, dict[PersonKey, Decision]] = defaultdict(dict)
+        for school_code, uid, kind, decision in await uow.campaigns.decisions(year):
+            by_school[school_code][(uid, kind)] = decision
+        for school_code in sorted(by_school):
+            await _apply(uow, actor, campaign, school_code, by_school[school_code], today, now)
+        await uow.campaigns.close(year, now)
+        closed = await _campaign(uow, year)
+        await audit.record(
+            uow, actor, now=now, action="renewal-campaign.closed",
+            resource_type="renewal_campaign", resource_id=campaign.label,
+            old={"status": campaign.status}, new={"status": closed.status},
+        )
+        summary = await _summary(uow, closed)
+        await uow.commit()
+    return summary
+
+
+async def _apply(
+    uow: UnitOfWork, actor: Actor, campaign: Campaign, school_code: str,
+    decisions: dict[PersonKey, Decision], today: date, now: datetime,
+) -> None:
+    year = campaign.academic_year
+    renews = _renews(decisions, RoleKind.REFERENT)
+    if renews:
+        await uow.accounts.lock_school(school_code)
+        count = await referent_count(
+            uow, school_code=school_code, year=year, checked_on=today, renew_decisions=renews
+        )
+        if count > REFERENT_CAP:
+            raise Conflict(
+                "a school would have more than 3 referents for the academic year (R-REF-1)",
+                code="referent-cap-reached",
+            )
+    people = {(p.uid, p.kind): p for p in await _people(uow, year, school_code, set())}
+    for key, decision in sorted(decisions.items()):
+        person = people.get(key)
+        if decision is not Decision.RENEW or person is None:
+            continue
+        until = renew_valid_until(person.valid_until, renewed_until(year))
+        if until == person.valid_until:
+            continue
+        await uow.accounts.set_valid_until(person.role_id, until, now=now)
+        await audit.record(
+            uow, actor, now=now, action="role.renewed", resource_type="account",
+            resource_id=person.uid,
+            old={"kind": person.kind, "school_code": school_code,
+                 "valid_until": person.valid_until},
+            new={"kind": person.kind, "school_code": school_code, "valid_until": until},
+        )
+
+
+def parse_year(label: str) -> int:
+    """A malformed academic year → 422 `invalid-academic-year`."""
+    return AcademicYear.parse(label).start_year
