@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import calendar as _stdcal
 import hashlib
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -250,10 +249,9 @@ def enrolment_fingerprint(
     final_year: bool,
     transfer: bool,
 ) -> str:
-    canonical = json.dumps(
-        [student_number, school_code, academic_year, enrolled_on.isoformat(), final_year,
-         transfer],
-        separators=(",", ":"),
+    canonical = "\x1f".join(
+        (student_number, school_code, str(academic_year), enrolled_on.isoformat(),
+         "1" if final_year else "0", "1" if transfer else "0")
     )
     return hashlib.sha256(canonical.encode()).hexdigest()
 

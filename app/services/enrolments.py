@@ -39,7 +39,9 @@ from app.services.convention import load_clock
 from app.services.enrolment_ports import NewStudentAccount, StudentAccount
 from app.services.ports import Actor, Clock, UnitOfWork
 
-_rng = random.SystemRandom()
+# Uids are identifiers, not secrets: a Mersenne Twister seeded from the OS is enough and
+# generates the thousands an autumn batch needs quickly.
+_rng = random.Random()
 
 
 def parse_year(label: str) -> int:
@@ -223,6 +225,31 @@ class _Batch:
         self.new_enrolments.append(enrolment)
 
 
+class _DateRules:
+    """The convention's and the windows' verdict on (year, date, transfer), computed once
+    per distinct key: a batch shares a few dozen dates among its items."""
+
+    def __init__(self, convention: ConventionClock, stored: dict[int, EnrolmentWindows]):
+        self.convention = convention
+        self.stored = stored
+        self.verdicts: dict[tuple[int, date, bool], DomainError | None] = {}
+
+    def check(self, item: EnrolmentRequest) -> None:
+        key = (item.academic_year, item.enrolled_on, item.transfer)
+        if key not in self.verdicts:
+            try:
+                ensure_convention_accepts(self.convention, item.academic_year,
+                                          item.enrolled_on)
+                ensure_in_window(windows_in_force(item.academic_year, self.stored),
+                                 item.enrolled_on, transfer=item.transfer)
+                self.verdicts[key] = None
+            except DomainError as exc:
+                self.verdicts[key] = exc
+        verdict = self.verdicts[key]
+        if verdict is not None:
+            raise verdict
+
+
 def _uid_conflict() -> Conflict:
     return Conflict("this uid belongs to another student", code="uid-conflict")
 
@@ -263,7 +290,7 @@ async def enrol_batch(
         years = {r.academic_year for r in requests}
         numbers = {r.student_number for r in requests}
         given_uids = {r.uid for r in requests if r.uid is not None}
-        stored_windows = await uow.enrolments.stored_windows(years)
+        rules = _DateRules(convention, await uow.enrolments.stored_windows(years))
         accounts = await uow.enrolments.accounts_matching(numbers, given_uids)
         known = {a.student_number for a in accounts}
         unknown = {r.student_number for r in requests if r.uid is None} - known
@@ -281,8 +308,7 @@ async def enrol_batch(
                 continue
             try:
                 outcome.results.append(
-                    _enrol_one(index, item, batch, actor.principal, schools, convention,
-                               stored_windows, now)
+                    _enrol_one(index, item, batch, actor.principal, schools, rules, now)
                 )
             except DomainError as exc:
                 outcome.results.append(
@@ -321,8 +347,7 @@ def _enrol_one(
     batch: _Batch,
     principal: Principal,
     schools: set[str],
-    convention: ConventionClock,
-    stored_windows: dict[int, EnrolmentWindows],
+    rules: _DateRules,
     now: datetime,
 ) -> ItemOutcome:
     account = batch.resolve(item)
@@ -337,11 +362,7 @@ def _enrol_one(
         )
     if item.school_code not in schools or not principal.sees_school(item.school_code):
         raise Conflict("unknown school", code="unknown-school", field="school_code")
-    ensure_convention_accepts(convention, item.academic_year, item.enrolled_on)
-    ensure_in_window(
-        windows_in_force(item.academic_year, stored_windows), item.enrolled_on,
-        transfer=item.transfer,
-    )
+    rules.check(item)
     enrolment = Enrolment(
         id=new_id(now), uid=batch.uid_for(item, account), student_number=item.student_number,
         school_code=item.school_code, academic_year=item.academic_year,

@@ -9,7 +9,8 @@ from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, or_, select, text, update
+from sqlalchemy import Integer, String, any_, bindparam, func, insert, or_, select, text, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.adapters.db.repositories import insert_ignoring_conflicts
@@ -68,6 +69,15 @@ class SqlEnrolmentRepository:
     def _is_postgres(self) -> bool:
         return self.session.bind is not None and self.session.bind.dialect.name == "postgresql"
 
+    def _one_of(self, column: Any, values: Collection[Any]) -> Any:
+        """`column IN values`. On PostgreSQL `= ANY($1)` with one array parameter: a
+        prepared statement with 1,000 parameters gets a generic plan that filters every
+        row against the list (measured: ~1 s per batch against ~2 ms)."""
+        if self._is_postgres():
+            item_type = Integer() if isinstance(column.type, Integer) else String()
+            return column == any_(bindparam(None, list(values), type_=ARRAY(item_type)))
+        return column.in_(list(values))
+
     # --------------------------------------------------------------- windows
 
     async def stored_windows(self, years: Collection[int]) -> dict[int, EnrolmentWindows]:
@@ -121,9 +131,9 @@ class SqlEnrolmentRepository:
     ) -> list[StudentAccount]:
         conditions = []
         if student_numbers:
-            conditions.append(_A.student_number.in_(list(student_numbers)))
+            conditions.append(self._one_of(_A.student_number, student_numbers))
         if uids:
-            conditions.append(_A.uid.in_(list(uids)))
+            conditions.append(self._one_of(_A.uid, uids))
         if not conditions:
             return []
         rows = await self.session.execute(
@@ -138,8 +148,8 @@ class SqlEnrolmentRepository:
             return []
         rows = await self.session.execute(
             select(EnrolmentRow.__table__).where(  # type: ignore[arg-type]
-                _E.student_number.in_(list(student_numbers)),
-                _E.academic_year.in_(sorted(years)),
+                self._one_of(_E.student_number, student_numbers),
+                self._one_of(_E.academic_year, sorted(years)),
             )
         )
         return [_enrolment(r) for r in rows]
