@@ -150,6 +150,52 @@ def tokens_mint(
     typer.echo(token)
 
 
+enrolments_cli = typer.Typer(no_args_is_help=True, help="Students: the schooling office's files.")
+cli.add_typer(enrolments_cli, name="enrolments")
+
+
+@enrolments_cli.command("import")
+def enrolments_import(
+    file: Annotated[Path, typer.Argument(help="CSV export (see README, section Students)")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check everything, store nothing")]
+    = False,
+) -> None:
+    """Enrol the students of a CSV file in batches of 1,000; exit 1 when a row is rejected."""
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from app.adapters import csv_import
+    from app.services import enrolments as enrolment_service
+
+    console = Console(stderr=True)
+    try:
+        parsed = csv_import.read_enrolments(file)
+    except csv_import.CsvFormatError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    if parsed.ignored_columns:
+        console.print("ignored column(s): " + ", ".join(parsed.ignored_columns))
+
+    async def work(factory):
+        with Progress(console=console) as progress:
+            task = progress.add_task(f"{file.name} ({parsed.encoding}, '{parsed.delimiter}')",
+                                     total=len(parsed.items))
+            return await enrolment_service.import_enrolments(
+                factory, SystemClock(), CLI_ACTOR, parsed.items, dry_run=dry_run,
+                on_batch=lambda _, size: progress.advance(task, size),
+            )
+
+    outcome = asyncio.run(_with_uow(_settings(), work))
+    rejected = [(parsed.lines[r.index], error) for r in outcome.results for error in r.errors]
+    tables = [csv_import.summary_table(created=outcome.created, duplicates=outcome.duplicates,
+                                       rejected=outcome.rejected, dry_run=dry_run)]
+    if rejected:
+        tables.append(csv_import.rejections_table(rejected))
+    csv_import.print_tables(Console(), *tables)
+    if outcome.rejected:
+        raise typer.Exit(1)
+
+
 def main() -> None:
     cli()
 

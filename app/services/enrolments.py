@@ -8,7 +8,7 @@ drops the others. The same batch again answers `duplicate` for what it stored.""
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import StrEnum
@@ -18,6 +18,7 @@ from app.domain.auth import Principal
 from app.domain.calendar import AcademicYear, paris_date
 from app.domain.convention import ConventionClock
 from app.domain.enrolments import (
+    MAX_BATCH_ITEMS,
     Enrolment,
     EnrolmentRequest,
     EnrolmentStatus,
@@ -37,7 +38,7 @@ from app.domain.ids import new_id
 from app.services import audit
 from app.services.convention import load_clock
 from app.services.enrolment_ports import NewStudentAccount, StudentAccount
-from app.services.ports import Actor, Clock, UnitOfWork
+from app.services.ports import Actor, Clock, UnitOfWork, UnitOfWorkFactory
 
 # Uids are identifiers, not secrets: a Mersenne Twister seeded from the OS is enough and
 # generates the thousands an autumn batch needs quickly.
@@ -372,6 +373,30 @@ def _enrol_one(
     )
     batch.add(item, account, enrolment)
     return ItemOutcome(index, ItemStatus.CREATED, enrolment.id, enrolment.uid)
+
+
+async def import_enrolments(
+    uow_factory: UnitOfWorkFactory,
+    clock: Clock,
+    actor: Actor,
+    items: Sequence[BatchItem],
+    *,
+    dry_run: bool = False,
+    on_batch: Callable[[BatchOutcome, int], None] | None = None,
+) -> BatchOutcome:
+    """A long list (the CSV import) as successive batches of MAX_BATCH_ITEMS, each its own
+    transaction; results are re-indexed over the whole list. `on_batch(outcome, size)`
+    reports progress. A dry run stores nothing (each batch is rolled back, so a student
+    twice in the file in different batches is seen as new twice)."""
+    total = BatchOutcome()
+    for start in range(0, len(items), MAX_BATCH_ITEMS):
+        chunk = items[start:start + MAX_BATCH_ITEMS]
+        outcome = await enrol_batch(uow_factory(), clock, actor, chunk, dry_run=dry_run)
+        total.results += [replace(r, index=r.index + start) for r in outcome.results]
+        total.accounts_created += outcome.accounts_created
+        if on_batch is not None:
+            on_batch(outcome, len(chunk))
+    return total
 
 
 # ---------------------------------------------------------------- one enrolment
