@@ -47,11 +47,14 @@ from app.api.routes import (
     oauth,
     renewals,
     schools,
+    support,
     trainings,
 )
 from app.domain.auth import SCOPES, SYSTEM
+from app.domain.opening_hours import DeadlineReading
 from app.services.ports import Actor, Clock, DeadlineRecomputer
 from app.services.seed import seed_reference_data
+from app.services.support import SupportDeadlines, SupportPolicy
 from app.settings import Settings
 
 log = logging.getLogger("app")
@@ -100,6 +103,15 @@ def build_token_service(settings: Settings) -> TokenService:
         leeway_seconds=settings.jwt_leeway_seconds,
         external_issuer=settings.external_issuer,
         external_jwks=external,
+    )
+
+
+def build_support_policy(settings: Settings) -> SupportPolicy:
+    """R-SUP-1 reading of "48 hours", at-risk share and R-TIME-5 skew."""
+    return SupportPolicy(
+        reading=DeadlineReading(settings.support_deadline_reading),
+        at_risk_ratio=settings.support_at_risk_ratio,
+        skew_seconds=settings.clock_skew_seconds,
     )
 
 
@@ -186,6 +198,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.state.idempotency_store = SqlIdempotencyStore(uow_factory.sessions)
     # Later capabilities append theirs: run when UT closures change (R-TIME-4).
     app.state.deadline_recomputers: list[DeadlineRecomputer] = []
+    app.state.support_policy = build_support_policy(settings)
+    app.state.deadline_recomputers.append(SupportDeadlines(app.state.support_policy))
 
     async def readiness() -> tuple[bool, str]:
         try:
@@ -225,7 +239,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
 
     for router in (health.router, oauth.router, convention.router, schools.router,
                    audit.router, calendar.router, enrolments.router, trainings.router,
-                   renewals.router):
+                   renewals.router, support.router):
         app.include_router(router)
 
     @app.get("/.well-known/jwks.json", tags=["auth"], summary="Public signing keys (JWKS)")

@@ -14,6 +14,7 @@ from app.domain.calendar import Closure, paris_date
 from app.domain.reference import ConventionReference
 from app.domain.schools import School
 from app.services.enrolment_ports import EnrolmentRepository
+from app.services.support_ports import SupportRequestRepository
 
 
 class Clock(Protocol):
@@ -176,6 +177,7 @@ class UnitOfWork(Protocol):
     closures: ClosureRepository
     job_runs: JobRunRepository
     enrolments: EnrolmentRepository
+    support_requests: SupportRequestRepository
 
     async def __aenter__(self) -> UnitOfWork: ...
     async def __aexit__(self, *exc: object) -> None: ...

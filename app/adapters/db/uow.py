@@ -14,6 +14,7 @@ from app.adapters.db.repositories import (
     SqlOutboxRepository,
     SqlSchoolRepository,
 )
+from app.adapters.db.support_repo import SqlSupportRequestRepository
 from app.domain.accounts import Role
 
 
@@ -33,6 +34,7 @@ class SqlUnitOfWork:
         self.closures = SqlClosureRepository(session)
         self.job_runs = SqlJobRunRepository(session)
         self.enrolments = SqlEnrolmentRepository(session)
+        self.support_requests = SqlSupportRequestRepository(session)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
