@@ -150,6 +150,39 @@ def tokens_mint(
     typer.echo(token)
 
 
+support_cli = typer.Typer(no_args_is_help=True, help="Support requests to DAIP.")
+cli.add_typer(support_cli, name="support")
+
+
+@support_cli.command("import")
+def support_import(
+    file: Annotated[
+        Path,
+        typer.Argument(exists=True, help="An mbox file, or a folder of .eml files"),
+    ],
+) -> None:
+    """Import DAIP's exported mailbox: one request per Message-ID, DAIP's replies as
+    first responses. Safe to run again on the same export."""
+    from app.adapters.mailbox import read_mailbox
+    from app.main import build_support_policy
+    from app.services import support as support_service
+
+    settings = _settings()
+    mails = list(read_mailbox(file))
+    report = asyncio.run(
+        _with_uow(
+            settings,
+            lambda f: support_service.import_mailbox(
+                f, SystemClock(), CLI_ACTOR, mails, build_support_policy(settings),
+                daip_email=settings.daip_email,
+            ),
+        )
+    )
+    typer.echo(" ".join(f"{k}={v}" for k, v in report.counts().items()))
+    for problem in report.problems:
+        typer.echo(problem, err=True)
+
+
 enrolments_cli = typer.Typer(no_args_is_help=True, help="Students: the schooling office's files.")
 cli.add_typer(enrolments_cli, name="enrolments")
 
