@@ -7,12 +7,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -23,8 +23,11 @@ from app.adapters.clock import SystemClock
 from app.adapters.db import migrations
 from app.adapters.db.engine import create_engine, session_factory
 from app.adapters.db.idempotency_store import SqlIdempotencyStore
+from app.adapters.db.locks import job_locks
 from app.adapters.db.uow import SqlUnitOfWorkFactory
 from app.adapters.logs import configure_logging
+from app.adapters.smtp import SmtpMailer
+from app.adapters.statement_render import statement_renderers
 from app.adapters.tokens import (
     HttpJwks,
     TokenService,
@@ -34,27 +37,42 @@ from app.adapters.tokens import (
     load_signing_key,
 )
 from app.api import problems
+from app.api.deps import forbid_unknown_query
 from app.api.idempotency import IdempotencyMiddleware, document_idempotency_key
 from app.api.middleware import BodyGuard, RequestContext
 from app.api.problems import problem_response
 from app.api.ratelimit import SlidingWindowLimiter
 from app.api.routes import (
+    account_requests,
+    accounts,
     audit,
+    billing,
     calendar,
     convention,
     enrolments,
     health,
+    jobs,
+    lifecycle,
     oauth,
+    outbox,
     renewals,
     schools,
+    storage,
     support,
     trainings,
 )
 from app.domain.auth import SCOPES, SYSTEM
 from app.domain.opening_hours import DeadlineReading
+from app.domain.schedules import Every
+from app.services import account_jobs
+from app.services.accounts import RequestDeadlines
+from app.services.billing import billing_jobs
+from app.services.jobs import Job, JobRegistry, run_scheduler
+from app.services.mail import OUTBOX_JOB, OutboxPolicy, outbox_job
 from app.services.ports import Actor, Clock, DeadlineRecomputer
 from app.services.seed import seed_reference_data
-from app.services.support import SupportDeadlines, SupportPolicy
+from app.services.storage import StoragePolicy, storage_jobs
+from app.services.support import SupportDeadlines, SupportPolicy, support_digest_job
 from app.settings import Settings
 
 log = logging.getLogger("app")
@@ -106,12 +124,66 @@ def build_token_service(settings: Settings) -> TokenService:
     )
 
 
+def build_mailer(settings: Settings) -> SmtpMailer:
+    return SmtpMailer(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        sender=settings.mail_from,
+        username=settings.smtp_username,
+        password=settings.smtp_password,
+        starttls=settings.smtp_starttls,
+        timeout_seconds=settings.smtp_timeout_seconds,
+    )
+
+
 def build_support_policy(settings: Settings) -> SupportPolicy:
     """R-SUP-1 reading of "48 hours", at-risk share and R-TIME-5 skew."""
     return SupportPolicy(
         reading=DeadlineReading(settings.support_deadline_reading),
         at_risk_ratio=settings.support_at_risk_ratio,
         skew_seconds=settings.clock_skew_seconds,
+    )
+
+
+def build_jobs(settings: Settings) -> JobRegistry:
+    """The periodic jobs (issue 3, section 4). Later capabilities register theirs here."""
+    policy = OutboxPolicy(
+        max_attempts=settings.outbox_max_attempts,
+        backoff_base=timedelta(seconds=settings.outbox_backoff_base_seconds),
+        lease=timedelta(seconds=settings.outbox_lease_seconds),
+        batch_size=settings.outbox_batch_size,
+    )
+    registry = JobRegistry()
+    registry.register(
+        Job(
+            name=OUTBOX_JOB,
+            schedule=Every(timedelta(minutes=1)),
+            run=outbox_job(build_mailer(settings), policy),
+            description="Deliver queued e-mails over SMTP, with retries and backoff.",
+        )
+    )
+    for job in account_jobs.jobs(accounts_email=settings.ut_accounts_email):
+        registry.register(job)
+    registry.register(
+        support_digest_job(build_support_policy(settings), daip_email=settings.daip_email)
+    )
+    for job in storage_jobs(build_storage_policy(settings)):
+        registry.register(job)
+    for job in billing_jobs(finance_email=settings.ut_finance_email):
+        registry.register(job)
+    return registry
+
+
+def build_storage_policy(settings: Settings) -> StoragePolicy:
+    """Storage settings (issue 6): clock skew (R-TIME-5), hysteresis (R-STO-2), UT in
+    copy of school alerts, DAIP for pool alerts (R-STO-1)."""
+    return StoragePolicy(
+        clock_skew=timedelta(seconds=settings.clock_skew_seconds),
+        hysteresis_bytes=settings.hysteresis_bytes,
+        alert_cc=(settings.storage_alert_cc_email,) if settings.storage_alert_cc_email else (),
+        pool_recipients=(settings.daip_email,),
+        pool_alerts=settings.pool_alerts,
+        moodle_url=settings.moodle_url,
     )
 
 
@@ -159,6 +231,23 @@ def _problem_json_openapi(app: FastAPI, settings: Settings) -> dict[str, Any]:
     return schema
 
 
+_CONNECTION_ERRORS = frozenset({
+    "OperationalError", "InterfaceError", "ConnectionDoesNotExistError",
+    "CannotConnectNowError", "AdminShutdownError", "CrashShutdownError",
+    "ConnectionFailureError", "TooManyConnectionsError",
+})
+
+
+def _connection_lost(exc: BaseException) -> bool:
+    """The database went away (restart, shutdown, network), as opposed to a bad query."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, OSError) or type(seen).__name__ in _CONNECTION_ERRORS:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
     settings = settings or Settings()
     configure_logging(settings.log_level)
@@ -167,6 +256,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     uow_factory = SqlUnitOfWorkFactory(session_factory(engine))
     tokens = build_token_service(settings)
     metrics = Metrics()
+    registry = build_jobs(settings)
+    locks = job_locks(engine)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -174,9 +265,24 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             await migrations.upgrade_async(settings.database_url)
         if settings.seed_on_start:
             await seed_reference_data(uow_factory(), clock, Actor(SYSTEM))
+        scheduler = (
+            asyncio.create_task(
+                run_scheduler(
+                    registry, uow_factory=uow_factory, locks=locks, clock=clock,
+                    tick_seconds=settings.scheduler_tick_seconds,
+                ),
+                name="job-scheduler",
+            )
+            if settings.run_scheduler
+            else None
+        )
         try:
             yield
         finally:
+            if scheduler is not None:
+                scheduler.cancel()
+                with suppress(asyncio.CancelledError):
+                    await scheduler
             await engine.dispose()
 
     app = FastAPI(
@@ -184,6 +290,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         version="1.0.0",
         description=API_DESCRIPTION.format(idempotency_hours=settings.idempotency_ttl_hours),
         lifespan=lifespan,
+        dependencies=[Depends(forbid_unknown_query)],
     )
     app.state.settings = settings
     app.state.clock = clock
@@ -195,10 +302,14 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.state.token_rate_limiter = SlidingWindowLimiter(settings.token_rate_limit_per_minute)
     app.state.problem_base_url = settings.problem_base_url
     app.state.metrics = metrics
+    app.state.jobs = registry
+    app.state.job_locks = locks
     app.state.idempotency_store = SqlIdempotencyStore(uow_factory.sessions)
     # Later capabilities append theirs: run when UT closures change (R-TIME-4).
-    app.state.deadline_recomputers: list[DeadlineRecomputer] = []
+    app.state.deadline_recomputers: list[DeadlineRecomputer] = [RequestDeadlines()]
     app.state.support_policy = build_support_policy(settings)
+    app.state.storage_policy = build_storage_policy(settings)
+    app.state.statement_renderers = statement_renderers()
     app.state.deadline_recomputers.append(SupportDeadlines(app.state.support_policy))
 
     async def readiness() -> tuple[bool, str]:
@@ -221,6 +332,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(PoolTimeout)
+    @app.exception_handler(OSError)
     async def _database_down(request: Request, exc: Exception):
         log.warning("database unavailable", extra={"error_type": type(exc).__name__})
         return problem_response(
@@ -230,7 +342,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
 
     @app.exception_handler(DBAPIError)
     async def _database_error(request: Request, exc: DBAPIError):
-        if exc.connection_invalidated or isinstance(exc, OperationalError):
+        if exc.connection_invalidated or _connection_lost(exc):
             return await _database_down(request, exc)
         log.error("database error", extra={"error_type": type(exc.orig).__name__})
         return problem_response(
@@ -238,8 +350,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         )
 
     for router in (health.router, oauth.router, convention.router, schools.router,
-                   audit.router, calendar.router, enrolments.router, trainings.router,
-                   renewals.router, support.router):
+                   audit.router, calendar.router, outbox.router, jobs.router,
+                   account_requests.router, accounts.router, trainings.router,
+                   renewals.router, lifecycle.router, support.router,
+                   enrolments.router, storage.router, billing.router):
         app.include_router(router)
 
     @app.get("/.well-known/jwks.json", tags=["auth"], summary="Public signing keys (JWKS)")

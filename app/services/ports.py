@@ -5,6 +5,7 @@ Adapters in `app/adapters` implement them; `tests/fakes.py` holds in-memory fake
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -13,7 +14,16 @@ from app.domain.auth import Principal
 from app.domain.calendar import Closure, paris_date
 from app.domain.reference import ConventionReference
 from app.domain.schools import School
+from app.services.account_ports import (
+    AccountRepository,
+    AccountRequestRepository,
+    CampaignRepository,
+    TrainingRepository,
+)
+from app.services.billing_ports import BillingRepository
 from app.services.enrolment_ports import EnrolmentRepository
+from app.services.lifecycle_ports import LifecycleRepository
+from app.services.storage_ports import StorageRepository
 from app.services.support_ports import SupportRequestRepository
 
 
@@ -74,6 +84,33 @@ class OutboxMessage:
     created_at: datetime
     sent_at: datetime | None
     last_error: str | None
+
+
+@dataclass(frozen=True)
+class OutboxAttempt:
+    """One delivery attempt of an outbox message: `sent`, `retry` or `dead`."""
+
+    message_id: int
+    attempted_at: datetime
+    outcome: str
+    detail: str | None
+
+
+class DeliveryError(Exception):
+    """A `Mailer` failure. `permanent` (an SMTP 5xx) is never retried; a temporary one
+    (connection error, 4xx) is. `detail` carries no personal data."""
+
+    def __init__(self, detail: str, *, permanent: bool):
+        super().__init__(detail)
+        self.detail = detail
+        self.permanent = permanent
+
+
+class Mailer(Protocol):
+    async def send(self, message: OutboxMessage) -> str | None:
+        """Deliver one message; a note (e.g. some recipients refused) or None.
+        Raises `DeliveryError`."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -144,6 +181,24 @@ class OutboxRepository(Protocol):
         self, *, status: str | None, after_id: int | None, limit: int
     ) -> list[OutboxMessage]: ...
 
+    async def claim(
+        self, *, now: datetime, lease_until: datetime, limit: int
+    ) -> list[OutboxMessage]:
+        """Lease up to `limit` messages due at `now` (pending or retrying, not leased),
+        oldest first. On PostgreSQL `FOR UPDATE SKIP LOCKED`: concurrent claims never
+        return the same message."""
+        ...
+
+    async def settle(
+        self, message_id: int, *, lease_until: datetime, now: datetime, status: str,
+        attempts: int, next_attempt_at: datetime, outcome: str, detail: str | None,
+    ) -> bool:
+        """Record an attempt and the message's new state; False when the lease was lost
+        (the attempt is recorded, the state left to the new holder)."""
+        ...
+
+    async def attempts(self, message_id: int) -> list[OutboxAttempt]: ...
+
 
 class ClosureRepository(Protocol):
     async def list(self) -> list[tuple[str, Closure]]: ...
@@ -165,6 +220,20 @@ class JobRunRepository(Protocol):
         self, *, job: str | None, before_id: int | None, limit: int
     ) -> list[JobRun]: ...
 
+    async def abandon_running(self, job: str, *, now: datetime) -> int:
+        """Mark `running` rows of `job` failed: called under the job's lock, they belong
+        to a runner that stopped before finishing."""
+        ...
+
+
+class JobLocks(Protocol):
+    """One runner of a job at a time, across processes (PostgreSQL advisory lock)."""
+
+    def hold(self, job: str) -> AbstractAsyncContextManager[bool]:
+        """Try to take the job's lock without waiting: yields False when another runner
+        holds it, True (and holds it until exit) otherwise."""
+        ...
+
 
 class UnitOfWork(Protocol):
     """One transaction per use case: rolls back unless `commit()` was called."""
@@ -176,8 +245,15 @@ class UnitOfWork(Protocol):
     outbox: OutboxRepository
     closures: ClosureRepository
     job_runs: JobRunRepository
+    accounts: AccountRepository
+    account_requests: AccountRequestRepository
+    trainings: TrainingRepository
+    campaigns: CampaignRepository
+    lifecycle: LifecycleRepository
     enrolments: EnrolmentRepository
     support_requests: SupportRequestRepository
+    storage: StorageRepository
+    billing: BillingRepository
 
     async def __aenter__(self) -> UnitOfWork: ...
     async def __aexit__(self, *exc: object) -> None: ...

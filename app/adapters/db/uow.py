@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.adapters.db.accounts_repo import (
+    SqlAccountRepository,
+    SqlAccountRequestRepository,
+    SqlCampaignRepository,
+    SqlTrainingRepository,
+)
+from app.adapters.db.billing_repo import SqlBillingRepository
 from app.adapters.db.enrolments_repo import SqlEnrolmentRepository
+from app.adapters.db.lifecycle_repo import SqlLifecycleRepository
 from app.adapters.db.repositories import (
     SqlAuditRepository,
     SqlClientRepository,
@@ -14,8 +24,9 @@ from app.adapters.db.repositories import (
     SqlOutboxRepository,
     SqlSchoolRepository,
 )
+from app.adapters.db.storage_repo import SqlStorageRepository
 from app.adapters.db.support_repo import SqlSupportRequestRepository
-from app.domain.accounts import Role
+from app.domain.accounts import Role, SuspensionCover
 
 
 class SqlUnitOfWork:
@@ -33,8 +44,15 @@ class SqlUnitOfWork:
         self.outbox = SqlOutboxRepository(session)
         self.closures = SqlClosureRepository(session)
         self.job_runs = SqlJobRunRepository(session)
-        self.enrolments = SqlEnrolmentRepository(session)
+        self.accounts = SqlAccountRepository(session)
+        self.account_requests = SqlAccountRequestRepository(session)
+        self.trainings = SqlTrainingRepository(session)
+        self.campaigns = SqlCampaignRepository(session)
+        self.lifecycle = SqlLifecycleRepository(session)
         self.support_requests = SqlSupportRequestRepository(session)
+        self.enrolments = SqlEnrolmentRepository(session)
+        self.storage = SqlStorageRepository(session)
+        self.billing = SqlBillingRepository(session)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -49,6 +67,18 @@ class SqlUnitOfWork:
         """Student roles from enrolments (R-ACC-7) for the account view and access check."""
         assert self.session is not None
         return await self.enrolments.student_roles(uid)
+
+    async def suspension_covers(self, school_codes: set[str]) -> list[SuspensionCover]:
+        """Every suspension of these schools as an R-ACC-8 cover (intervals)."""
+        if not school_codes:
+            return []
+        found = await self.lifecycle.suspensions(school_codes=sorted(school_codes))
+        return [s.cover() for s in found]
+
+    async def suspended_school_codes(self, at: datetime) -> set[str]:
+        """Schools with a whole-school platform suspension active at `at`."""
+        found = await self.lifecycle.suspensions()
+        return {s.school_code for s in found if s.whole_school_platform and s.active_at(at)}
 
     async def commit(self) -> None:
         assert self.session is not None

@@ -1,0 +1,433 @@
+"""SQL repository of the storage capability (issue 6). It never commits.
+
+Snapshot ingestion is a hot path (DESIGN.md, Persistence): SQLAlchemy Core on the tables,
+one statement per step. On PostgreSQL the batch goes in as one `INSERT … SELECT FROM
+unnest(arrays) … ON CONFLICT DO NOTHING RETURNING` (one round trip, rows in snapshot-id
+order so two racing batches never deadlock on the unique index); on SQLite an
+executemany `INSERT … ON CONFLICT DO NOTHING RETURNING`. History is grouped by Paris
+day in SQL on PostgreSQL (`AT TIME ZONE 'Europe/Paris'`), in Python on SQLite."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    String,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.adapters.db.tables import (
+    StorageAlertRow,
+    StorageDailyRow,
+    StorageLevelRow,
+    StorageSnapshotRow,
+)
+from app.domain.storage import (
+    AlertEvent,
+    AlertKind,
+    Level,
+    LevelState,
+    Point,
+    aggregate,
+    aggregate_points,
+    bucket_start,
+    paris_day_bounds,
+)
+from app.services.storage_ports import POOL_KEY, DailyFigure, Snapshot, StorageAlert, StoredLevel
+
+SNAPSHOTS = StorageSnapshotRow.__table__  # type: ignore[attr-defined]
+DAILY = StorageDailyRow.__table__  # type: ignore[attr-defined]
+LEVELS = StorageLevelRow.__table__  # type: ignore[attr-defined]
+ALERTS = StorageAlertRow.__table__  # type: ignore[attr-defined]
+
+_PG_INSERT_SNAPSHOTS = text(
+    """
+    INSERT INTO storage_snapshots
+        (snapshot_id, school_code, measured_at, bytes_used, files_count, bytes_backup,
+         received_at)
+    SELECT s.snapshot_id, s.school_code, s.measured_at, s.bytes_used, s.files_count,
+           s.bytes_backup, CAST(:received_at AS timestamptz)
+    FROM unnest(CAST(:ids AS text[]), CAST(:schools AS text[]),
+                CAST(:measured AS timestamptz[]), CAST(:bytes AS bigint[]),
+                CAST(:files AS bigint[]), CAST(:backups AS bigint[]))
+         AS s(snapshot_id, school_code, measured_at, bytes_used, files_count, bytes_backup)
+    ORDER BY s.snapshot_id
+    ON CONFLICT (snapshot_id) DO NOTHING
+    RETURNING snapshot_id
+    """
+).bindparams(
+    bindparam("ids", type_=ARRAY(String)),
+    bindparam("schools", type_=ARRAY(String)),
+    bindparam("measured", type_=ARRAY(DateTime(timezone=True))),
+    bindparam("bytes", type_=ARRAY(BigInteger)),
+    bindparam("files", type_=ARRAY(BigInteger)),
+    bindparam("backups", type_=ARRAY(BigInteger)),
+    bindparam("received_at", type_=DateTime(timezone=True)),
+)
+
+_PG_DAILY = text(
+    """
+    SELECT (measured_at AT TIME ZONE 'Europe/Paris')::date AS day,
+           max(bytes_used) AS bytes_max,
+           (array_agg(bytes_used ORDER BY measured_at DESC, id DESC))[1] AS bytes_last
+    FROM storage_snapshots
+    WHERE school_code = :school AND measured_at >= :start AND measured_at < :end
+    GROUP BY 1
+    ORDER BY 1
+    """
+).bindparams(
+    bindparam("start", type_=DateTime(timezone=True)),
+    bindparam("end", type_=DateTime(timezone=True)),
+)
+
+
+def _dialect(session: AsyncSession) -> str:
+    return session.bind.dialect.name if session.bind is not None else "postgresql"
+
+
+def _snapshot(row: Any) -> Snapshot:
+    return Snapshot(
+        snapshot_id=row.snapshot_id,
+        school_code=row.school_code,
+        measured_at=row.measured_at,
+        bytes_used=row.bytes_used,
+        files_count=row.files_count,
+        bytes_backup=row.bytes_backup,
+    )
+
+
+def _level(row: Any) -> StoredLevel:
+    return StoredLevel(
+        scope_key=row.scope_key,
+        state=LevelState(
+            level=Level(row.level),
+            raised_at=row.raised_at,
+            last_reminder_at=row.last_reminder_at,
+            measured_at=row.measured_at,
+        ),
+        bytes_used=row.bytes_used,
+        threshold_bytes=row.threshold_bytes,
+    )
+
+
+def _alert(row: Any) -> StorageAlert:
+    return StorageAlert(
+        id=row.id,
+        scope=row.scope,
+        school_code=row.school_code,
+        recipients_count=row.recipients_count,
+        event=AlertEvent(
+            kind=AlertKind(row.kind),
+            level_from=Level(row.level_from),
+            level_to=Level(row.level_to),
+            bytes_used=row.bytes_used,
+            threshold_bytes=row.threshold_bytes,
+            occurred_at=row.occurred_at,
+        ),
+    )
+
+
+def _day_point(day: date, bytes_max: int, bytes_last: int) -> Point:
+    start, end = paris_day_bounds(day)
+    return Point(start, end, bytes_max, bytes_last)
+
+
+class SqlStorageRepository:
+    def __init__(self, session: AsyncSession):
+        self.session = session
+
+    # ---------------------------------------------------------------- snapshots
+
+    async def insert_snapshots(
+        self, snapshots: Sequence[Snapshot], *, received_at: datetime
+    ) -> set[str]:
+        if not snapshots:
+            return set()
+        ordered = sorted(snapshots, key=lambda s: s.snapshot_id)
+        if _dialect(self.session) == "postgresql":
+            result = await self.session.execute(
+                _PG_INSERT_SNAPSHOTS,
+                {
+                    "ids": [s.snapshot_id for s in ordered],
+                    "schools": [s.school_code for s in ordered],
+                    "measured": [s.measured_at for s in ordered],
+                    "bytes": [s.bytes_used for s in ordered],
+                    "files": [s.files_count for s in ordered],
+                    "backups": [s.bytes_backup for s in ordered],
+                    "received_at": received_at,
+                },
+            )
+            return set(result.scalars())
+        statement = (
+            sqlite_insert(SNAPSHOTS)
+            .on_conflict_do_nothing(index_elements=["snapshot_id"])
+            .returning(SNAPSHOTS.c.snapshot_id)
+        )
+        result = await self.session.execute(
+            statement,
+            [
+                {
+                    "snapshot_id": s.snapshot_id,
+                    "school_code": s.school_code,
+                    "measured_at": s.measured_at,
+                    "bytes_used": s.bytes_used,
+                    "files_count": s.files_count,
+                    "bytes_backup": s.bytes_backup,
+                    "received_at": received_at,
+                }
+                for s in ordered
+            ],
+        )
+        return set(result.scalars())
+
+    async def snapshots(self, snapshot_ids: Sequence[str]) -> dict[str, Snapshot]:
+        if not snapshot_ids:
+            return {}
+        rows = await self.session.execute(
+            select(SNAPSHOTS).where(SNAPSHOTS.c.snapshot_id.in_(list(snapshot_ids)))
+        )
+        return {row.snapshot_id: _snapshot(row) for row in rows}
+
+    # ---------------------------------------------------------------- levels
+
+    async def lock_levels(self, scope_keys: Sequence[str]) -> dict[str, StoredLevel]:
+        keys = sorted(set(scope_keys))
+        if not keys:
+            return {}
+        # One statement: missing rows are created (ok), existing ones "updated" to
+        # themselves, which locks them in key order until the end of the transaction
+        # (SQLite holds the database write lock since BEGIN IMMEDIATE anyway).
+        builder = pg_insert if _dialect(self.session) == "postgresql" else sqlite_insert
+        statement = builder(LEVELS).values(
+            [{"scope_key": k, "level": Level.OK.value, "bytes_used": 0, "threshold_bytes": 0}
+             for k in keys]
+        )
+        statement = statement.on_conflict_do_update(
+            index_elements=["scope_key"], set_={"level": LEVELS.c.level}
+        ).returning(*LEVELS.c)
+        rows = await self.session.execute(statement)
+        return {row.scope_key: _level(row) for row in sorted(rows, key=lambda r: r.scope_key)}
+
+    async def levels(self, scope_keys: Sequence[str] | None = None) -> dict[str, StoredLevel]:
+        query = select(LEVELS)
+        if scope_keys is not None:
+            query = query.where(LEVELS.c.scope_key.in_(list(scope_keys)))
+        return {row.scope_key: _level(row) for row in await self.session.execute(query)}
+
+    async def critical_keys(self) -> list[str]:
+        rows = await self.session.execute(
+            select(LEVELS.c.scope_key)
+            .where(LEVELS.c.level == Level.CRITICAL.value)
+            .order_by(LEVELS.c.scope_key)
+        )
+        return list(rows.scalars())
+
+    async def save_levels(self, levels: Sequence[StoredLevel]) -> None:
+        if not levels:
+            return
+        statement = (
+            update(LEVELS)
+            .where(LEVELS.c.scope_key == bindparam("key"))
+            .values(
+                level=bindparam("level"),
+                raised_at=bindparam("raised_at"),
+                last_reminder_at=bindparam("last_reminder_at"),
+                measured_at=bindparam("measured_at"),
+                bytes_used=bindparam("bytes_used"),
+                threshold_bytes=bindparam("threshold_bytes"),
+            )
+        )
+        await self.session.execute(
+            statement,
+            [
+                {
+                    "key": lv.scope_key,
+                    "level": Level(lv.state.level).value,
+                    "raised_at": lv.state.raised_at,
+                    "last_reminder_at": lv.state.last_reminder_at,
+                    "measured_at": lv.state.measured_at,
+                    "bytes_used": lv.bytes_used,
+                    "threshold_bytes": lv.threshold_bytes,
+                }
+                for lv in levels
+            ],
+        )
+
+    async def school_total(self) -> int:
+        total = await self.session.scalar(
+            select(func.coalesce(func.sum(LEVELS.c.bytes_used), 0)).where(
+                LEVELS.c.scope_key != POOL_KEY
+            )
+        )
+        return int(total or 0)
+
+    # ---------------------------------------------------------------- alerts
+
+    async def add_alerts(self, alerts: Sequence[StorageAlert]) -> None:
+        if not alerts:
+            return
+        await self.session.execute(
+            insert(ALERTS),
+            [
+                {
+                    "scope": a.scope,
+                    "school_code": a.school_code,
+                    "kind": a.event.kind.value,
+                    "level_from": a.event.level_from.value,
+                    "level_to": a.event.level_to.value,
+                    "bytes_used": a.event.bytes_used,
+                    "threshold_bytes": a.event.threshold_bytes,
+                    "occurred_at": a.event.occurred_at,
+                    "recipients_count": a.recipients_count,
+                }
+                for a in alerts
+            ],
+        )
+
+    async def list_alerts(
+        self, *, school_codes: Sequence[str] | None, include_pool: bool,
+        since: datetime | None, after_id: int | None, limit: int,
+    ) -> list[StorageAlert]:
+        query = select(ALERTS).order_by(ALERTS.c.id).limit(limit)
+        scopes = []
+        if school_codes is None:
+            scopes.append(ALERTS.c.scope == "school")
+        elif school_codes:
+            scopes.append(
+                and_(ALERTS.c.scope == "school", ALERTS.c.school_code.in_(list(school_codes)))
+            )
+        if include_pool:
+            scopes.append(ALERTS.c.scope == "pool")
+        if not scopes:
+            return []
+        query = query.where(or_(*scopes))
+        if since is not None:
+            query = query.where(ALERTS.c.occurred_at >= since)
+        if after_id is not None:
+            query = query.where(ALERTS.c.id > after_id)
+        return [_alert(row) for row in await self.session.execute(query)]
+
+    # ---------------------------------------------------------------- history
+
+    async def daily_points(
+        self, school_code: str, start: datetime, end: datetime
+    ) -> list[Point]:
+        if _dialect(self.session) == "postgresql":
+            rows = await self.session.execute(
+                _PG_DAILY, {"school": school_code, "start": start, "end": end}
+            )
+            raw = [_day_point(r.day, r.bytes_max, r.bytes_last) for r in rows]
+        else:
+            rows = await self.session.execute(
+                select(SNAPSHOTS.c.measured_at, SNAPSHOTS.c.bytes_used)
+                .where(
+                    SNAPSHOTS.c.school_code == school_code,
+                    SNAPSHOTS.c.measured_at >= start,
+                    SNAPSHOTS.c.measured_at < end,
+                )
+                .order_by(SNAPSHOTS.c.measured_at, SNAPSHOTS.c.id)
+            )
+            raw = aggregate(((r.measured_at, r.bytes_used) for r in rows), "day")
+        first_day = bucket_start(start, "day")
+        last_day = bucket_start(end - timedelta(microseconds=1), "day")
+        folded = await self.session.execute(
+            select(DAILY)
+            .where(
+                DAILY.c.school_code == school_code,
+                DAILY.c.day >= first_day,
+                DAILY.c.day <= last_day,
+            )
+            .order_by(DAILY.c.day)
+        )
+        points = [_day_point(r.day, r.bytes_max, r.bytes_last) for r in folded]
+        if not points:
+            return raw
+        return aggregate_points([*points, *raw], "day")
+
+    async def fold_before(self, cutoff: datetime, *, limit: int) -> int:
+        rows = (
+            await self.session.execute(
+                select(
+                    SNAPSHOTS.c.id, SNAPSHOTS.c.school_code, SNAPSHOTS.c.measured_at,
+                    SNAPSHOTS.c.bytes_used,
+                )
+                .where(SNAPSHOTS.c.measured_at < cutoff)
+                .order_by(SNAPSHOTS.c.id)
+                .limit(limit)
+            )
+        ).all()
+        if not rows:
+            return 0
+        figures: dict[tuple[str, date], DailyFigure] = {}
+        for row in rows:
+            key = (row.school_code, bucket_start(row.measured_at, "day"))
+            figures[key] = _merge(
+                figures.get(key),
+                DailyFigure(row.school_code, key[1], row.bytes_used, row.bytes_used,
+                            row.measured_at, 1),
+            )
+        existing = await self.session.execute(
+            select(DAILY).where(
+                DAILY.c.school_code.in_({k[0] for k in figures}),
+                DAILY.c.day.in_({k[1] for k in figures}),
+            )
+        )
+        for row in existing:
+            key = (row.school_code, row.day)
+            if key in figures:
+                figures[key] = _merge(
+                    DailyFigure(row.school_code, row.day, row.bytes_max, row.bytes_last,
+                                row.last_measured_at, row.samples),
+                    figures[key],
+                )
+        builder = pg_insert if _dialect(self.session) == "postgresql" else sqlite_insert
+        upsert = builder(DAILY)
+        upsert = upsert.on_conflict_do_update(
+            index_elements=["school_code", "day"],
+            set_={c: upsert.excluded[c]
+                  for c in ("bytes_max", "bytes_last", "last_measured_at", "samples")},
+        )
+        await self.session.execute(
+            upsert,
+            [
+                {"school_code": f.school_code, "day": f.day, "bytes_max": f.bytes_max,
+                 "bytes_last": f.bytes_last, "last_measured_at": f.last_measured_at,
+                 "samples": f.samples}
+                for f in figures.values()
+            ],
+        )
+        await self.session.execute(
+            delete(SNAPSHOTS).where(SNAPSHOTS.c.id.in_([r.id for r in rows]))
+        )
+        return len(rows)
+
+
+def _merge(old: DailyFigure | None, new: DailyFigure) -> DailyFigure:
+    """Two daily figures of the same school and day as one (the later sample is last)."""
+    if old is None:
+        return new
+    later = new if new.last_measured_at >= old.last_measured_at else old
+    return DailyFigure(
+        school_code=new.school_code,
+        day=new.day,
+        bytes_max=max(old.bytes_max, new.bytes_max),
+        bytes_last=later.bytes_last,
+        last_measured_at=later.last_measured_at,
+        samples=old.samples + new.samples,
+    )

@@ -1,0 +1,687 @@
+"""Storage use cases (issue 6; R-STO-1..4, R-UNIT-1, R-TIME-1, R-TIME-5).
+
+* `ingest_snapshots`: one transaction per batch. Items are checked (school, R-TIME-5,
+  age), inserted in one statement (the unique key on `snapshot_id` decides, in this
+  transaction: a resent snapshot is a `duplicate`, the same id with other content a
+  `snapshot-conflict`), then the levels move for the latest accepted snapshot of each
+  school only, and for the pool. A late snapshot (measured before the latest one
+  applied) is stored but changes neither usage nor alerts (R-STO-3). Each rise queues
+  one French mail to the school's current referents (UT in copy); a fall is recorded as
+  `cleared`, without mail.
+* Jobs: `send_critical_reminders` (R-STO-2: every 7 days of measured time while
+  critical, each reminder once), `send_retrieval_reminders` (R-STO-4: 90 and 30 days
+  before the convention's access end) and `fold_old_snapshots` (raw snapshots of Paris
+  days more than 400 days old become daily figures).
+* Reads: `usage`, `history` (Paris days or weeks + the forecast) and `list_alerts`.
+
+The rules themselves (levels, hysteresis, reminders, buckets, forecast) are the pure
+functions of `app.domain.storage`; nothing here re-implements them."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from app.domain.auth import Principal
+from app.domain.calendar import paris_date
+from app.domain.convention import ConventionClock
+from app.domain.errors import InvalidInput, NotFound
+from app.domain.schedules import DailyAt, Every
+from app.domain.storage import (
+    HYSTERESIS_BYTES,
+    RETRIEVAL_REMINDER_DAYS,
+    AlertEvent,
+    AlertKind,
+    Forecast,
+    Level,
+    Point,
+    Window,
+    aggregate_points,
+    apply_snapshot,
+    bucket_start,
+    forecast,
+    paris_day_bounds,
+    paris_week_bounds,
+    pool_threshold,
+    record_reminders,
+    retrieval_reminder_dates,
+    warning_threshold,
+)
+from app.services.convention import load_clock
+from app.services.jobs import Job, JobContext, JobFunction
+from app.services.mail import french_date, french_datetime, queue_mail
+from app.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from app.services.storage_ports import (
+    POOL_KEY,
+    Snapshot,
+    StorageAlert,
+    StoredLevel,
+    school_key,
+)
+
+MAX_BATCH_ITEMS = 1000
+SNAPSHOT_MAX_AGE = timedelta(days=35)
+FOLD_AFTER_DAYS = 400
+FOLD_CHUNK = 5000
+HISTORY_MAX_DAYS = 1830  # the convention's five years
+FORECAST_DAYS = 30
+
+REMINDERS_JOB = "storage-reminders"
+RETRIEVAL_JOB = "storage-retrieval-reminders"
+FOLD_JOB = "storage-fold"
+
+
+@dataclass(frozen=True)
+class StoragePolicy:
+    """The settings the storage use cases need (built from `Settings` by the entrypoint)."""
+
+    clock_skew: timedelta = timedelta(seconds=300)
+    max_age: timedelta = SNAPSHOT_MAX_AGE
+    hysteresis_bytes: int = HYSTERESIS_BYTES
+    alert_cc: tuple[str, ...] = ()
+    """UT's address(es) in copy of every school alert (R-STO-2)."""
+    pool_recipients: tuple[str, ...] = ()
+    """Who receives the pool alerts (R-STO-1): UT (DAIP)."""
+    pool_alerts: bool = True
+    fold_after_days: int = FOLD_AFTER_DAYS
+    moodle_url: str = ""
+
+
+# ------------------------------------------------------------------------ ingestion
+
+
+@dataclass(frozen=True)
+class ItemError:
+    field: str
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One item of a batch as parsed by the HTTP edge: a snapshot, or why it is not one."""
+
+    snapshot_id: str | None
+    snapshot: Snapshot | None
+    errors: tuple[ItemError, ...] = ()
+
+
+ACCEPTED, DUPLICATE, REJECTED = "accepted", "duplicate", "rejected"
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    snapshot_id: str | None
+    status: str
+    errors: tuple[ItemError, ...] = ()
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    results: list[ItemResult]
+    alerts: list[StorageAlert] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for r in self.results if r.status == status)
+
+
+_CONFLICT = ItemError(
+    "snapshot_id", "snapshot-conflict",
+    "this snapshot_id is already stored with other content",
+)
+
+
+def _item_errors(
+    snapshot: Snapshot, codes: set[str], now: datetime, policy: StoragePolicy
+) -> tuple[ItemError, ...]:
+    errors: list[ItemError] = []
+    if snapshot.school_code not in codes:
+        errors.append(ItemError("school_code", "unknown-school", "no such school"))
+    if snapshot.measured_at > now + policy.clock_skew:
+        errors.append(ItemError(
+            "measured_at", "instant-in-future",
+            "measured_at is in the future (beyond the allowed clock skew, R-TIME-5)",
+        ))
+    elif snapshot.measured_at < now - policy.max_age:
+        errors.append(ItemError(
+            "measured_at", "snapshot-too-old",
+            f"measured_at is more than {policy.max_age.days} days old",
+        ))
+    return tuple(errors)
+
+
+async def ingest_snapshots(
+    uow: UnitOfWork, clock: Clock, policy: StoragePolicy, candidates: Sequence[Candidate]
+) -> IngestReport:
+    """Store a batch (≤ 1,000 items, checked by the caller) and move the levels; one
+    result per item, in order."""
+    if len(candidates) > MAX_BATCH_ITEMS:
+        raise InvalidInput(f"a batch holds at most {MAX_BATCH_ITEMS} items", field="items")
+    now = clock.now()
+    results: list[ItemResult | None] = [None] * len(candidates)
+    async with uow:
+        codes = await uow.schools.codes()
+        first: dict[str, Snapshot] = {}
+        valid: list[tuple[int, Snapshot]] = []
+        for i, candidate in enumerate(candidates):
+            snapshot = candidate.snapshot
+            if snapshot is None:
+                results[i] = ItemResult(candidate.snapshot_id, REJECTED, candidate.errors)
+                continue
+            if snapshot.measured_at.tzinfo is not UTC:
+                snapshot = replace(snapshot, measured_at=snapshot.measured_at.astimezone(UTC))
+            errors = _item_errors(snapshot, codes, now, policy)
+            if errors:
+                results[i] = ItemResult(snapshot.snapshot_id, REJECTED, errors)
+                continue
+            first.setdefault(snapshot.snapshot_id, snapshot)
+            valid.append((i, snapshot))
+
+        inserted = await uow.storage.insert_snapshots(list(first.values()), received_at=now)
+        reference = dict(first) | await uow.storage.snapshots(
+            [sid for sid in first if sid not in inserted]
+        )
+        accepted: list[Snapshot] = []
+        for i, snapshot in valid:
+            sid = snapshot.snapshot_id
+            if sid in inserted and first[sid] is snapshot:
+                results[i] = ItemResult(sid, ACCEPTED)
+                accepted.append(snapshot)
+            elif reference[sid].same_content(snapshot):
+                results[i] = ItemResult(sid, DUPLICATE)
+            else:
+                results[i] = ItemResult(sid, REJECTED, (_CONFLICT,))
+
+        alerts = await _apply_levels(uow, now, policy, accepted) if accepted else []
+        await uow.commit()
+    return IngestReport([r for r in results if r is not None], alerts)
+
+
+async def _apply_levels(
+    uow: UnitOfWork, now: datetime, policy: StoragePolicy, accepted: Sequence[Snapshot]
+) -> list[StorageAlert]:
+    latest: dict[str, Snapshot] = {}
+    for s in accepted:
+        current = latest.get(s.school_code)
+        if current is None or (s.measured_at, s.snapshot_id) > (
+            current.measured_at, current.snapshot_id
+        ):
+            latest[s.school_code] = s
+    convention = await load_clock(uow)
+    levels = await uow.storage.lock_levels([POOL_KEY, *(school_key(c) for c in latest)])
+
+    changed: list[StoredLevel] = []
+    raised: list[tuple[str | None, AlertEvent, StoredLevel]] = []
+    for code in sorted(latest):
+        snapshot, row = latest[code], levels[school_key(code)]
+        if row.state.measured_at is not None and snapshot.measured_at <= row.state.measured_at:
+            continue  # R-STO-3: a late snapshot changes neither usage nor alerts
+        threshold = _terms(convention, snapshot.measured_at).school_alert_threshold_bytes
+        state, events = apply_snapshot(
+            row.state, snapshot.measured_at, snapshot.bytes_used, threshold,
+            policy.hysteresis_bytes,
+        )
+        level = StoredLevel(row.scope_key, state, snapshot.bytes_used, threshold)
+        changed.append(level)
+        raised += [(code, e, level) for e in events]
+    if not changed:
+        return []
+
+    pool = levels[POOL_KEY]
+    at = max(lv.state.measured_at for lv in changed if lv.state.measured_at is not None)
+    if pool.state.measured_at is not None:
+        at = max(at, pool.state.measured_at)
+    capacity = _terms(convention, at).storage_capacity_bytes
+    # Every school row that changes is locked with the pool row: the sum is exact.
+    total = (
+        await uow.storage.school_total()
+        - sum(levels[lv.scope_key].bytes_used for lv in changed)
+        + sum(lv.bytes_used for lv in changed)
+    )
+    # The pool moves with every school's change, whatever order they are measured in:
+    # its own "latest measurement" is no reason to ignore a new total.
+    pool_state, pool_events = apply_snapshot(
+        replace(pool.state, measured_at=None), at, total, pool_threshold(capacity),
+        policy.hysteresis_bytes,
+    )
+    pool_level = StoredLevel(POOL_KEY, pool_state, total, capacity)
+    await uow.storage.save_levels([*changed, pool_level])
+    if policy.pool_alerts:
+        raised += [(None, e, pool_level) for e in pool_events]
+    return await _record(uow, now, policy, convention, raised)
+
+
+def _terms(convention: ConventionClock, instant: datetime) -> Any:
+    """Terms in force on the Paris day of `instant` (R-CONV-2)."""
+    return convention.terms_on(paris_date(instant))
+
+
+async def _record(
+    uow: UnitOfWork, now: datetime, policy: StoragePolicy, convention: ConventionClock,
+    events: Sequence[tuple[str | None, AlertEvent, StoredLevel]],
+) -> list[StorageAlert]:
+    """Record alert events and queue one mail per rise or reminder (never for a clear).
+    `level` is the scope's level row after the event."""
+    alerts: list[StorageAlert] = []
+    for code, event, level in events:
+        count = 0
+        if event.sends_mail:
+            if code is None:
+                count = await _mail_pool(uow, now, policy, event, level)
+            else:
+                count = await _mail_school(uow, now, policy, convention, code, event, level)
+        alerts.append(StorageAlert(
+            scope="pool" if code is None else "school", school_code=code, event=event,
+            recipients_count=count,
+        ))
+    await uow.storage.add_alerts(alerts)
+    return alerts
+
+
+async def current_referents(
+    uow: UnitOfWork, convention: ConventionClock, school_code: str, now: datetime
+) -> list[str]:
+    """Addresses of the school's referents valid today; none after the access end."""
+    today = paris_date(now)
+    if today > convention.access_end_on(today):
+        return []
+    return await uow.accounts.referent_emails(school_code, today)
+
+
+def _addressees(to: list[str], cc: Sequence[str]) -> tuple[list[str], list[str]]:
+    """To the given people, UT in copy; to UT alone when nobody else is known."""
+    if not to:
+        return list(cc), []
+    return to, [a for a in cc if a not in to]
+
+
+# ------------------------------------------------------------------------ mails
+
+
+def format_bytes(value: int) -> str:
+    """French display of a size in SI gigabytes (R-UNIT-1): `36,90 Go`."""
+    return f"{value / 1_000_000_000:.2f}".replace(".", ",") + " Go"
+
+
+def _percent(value: int, of: int) -> str:
+    return f"{math.floor(100 * value / of)} %" if of else "–"
+
+
+_LEVEL_FR = {Level.OK: "normal", Level.WARNING: "alerte", Level.CRITICAL: "critique"}
+
+
+def _trend_text(result: Forecast) -> str:
+    slope = result.slope_bytes_per_day
+    if slope is None:
+        return "non calculée (moins de 7 jours de mesures sur les 30 derniers jours)"
+    sign = "+" if slope > 0 else "−" if slope < 0 else ""
+    return f"{sign}{format_bytes(round(abs(slope)))} par jour (30 derniers jours)"
+
+
+def _forecast_text(result: Forecast, level: Level) -> str:
+    if result.critical_on is not None:
+        return f"seuil atteint vers le {french_date(result.critical_on)} au rythme actuel"
+    if level is Level.CRITICAL:
+        return "seuil déjà atteint"
+    if result.slope_bytes_per_day is None:
+        return "non calculée (historique insuffisant)"
+    return "pas de dépassement prévu au rythme actuel"
+
+
+async def school_forecast(
+    uow: UnitOfWork, school_code: str, measured_at: datetime, threshold: int, level: Level
+) -> Forecast:
+    """The forecast of the 30 Paris days ending on the day of `measured_at`."""
+    day = paris_date(measured_at)
+    start, _ = paris_day_bounds(day - timedelta(days=FORECAST_DAYS - 1))
+    _, end = paris_day_bounds(day)
+    points = await uow.storage.daily_points(school_code, start, end)
+    return forecast(
+        [(paris_date(p.period_start), p.bytes_last) for p in points], day, threshold, level
+    )
+
+
+async def _mail_school(
+    uow: UnitOfWork, now: datetime, policy: StoragePolicy, convention: ConventionClock,
+    code: str, event: AlertEvent, level: StoredLevel,
+) -> int:
+    referents = await current_referents(uow, convention, code, now)
+    to, cc = _addressees(referents, policy.alert_cc)
+    if not to:
+        return 0
+    school = await uow.schools.get(code)
+    state, threshold = level.state, level.threshold_bytes
+    measured_at = state.measured_at or event.occurred_at
+    trend = await school_forecast(uow, code, measured_at, threshold, event.level_to)
+    reminder = event.kind is AlertKind.REMINDER
+    await queue_mail(
+        uow, now=now, template="storage-alert", to=to, cc=cc,
+        dedupe_key=(
+            f"storage-{event.kind.value}:{code}:{event.level_to.value}:"
+            f"{event.occurred_at.isoformat()}"
+        ),
+        context={
+            "school_name": school.name if school else code,
+            "reminder": reminder,
+            "level": _LEVEL_FR[event.level_to],
+            "critical": event.level_to is Level.CRITICAL,
+            "bytes_used": format_bytes(event.bytes_used),
+            "bytes_used_exact": f"{event.bytes_used:,}".replace(",", " "),
+            "threshold": format_bytes(threshold),
+            "warning_threshold": format_bytes(warning_threshold(threshold)),
+            "ratio": _percent(event.bytes_used, threshold),
+            "measured_at": french_datetime(measured_at),
+            "raised_on": french_date(state.raised_at) if state.raised_at else "",
+            "trend": _trend_text(trend),
+            "forecast": _forecast_text(trend, event.level_to),
+            "moodle_url": policy.moodle_url,
+        },
+    )
+    return len(referents)
+
+
+async def _mail_pool(
+    uow: UnitOfWork, now: datetime, policy: StoragePolicy, event: AlertEvent,
+    level: StoredLevel,
+) -> int:
+    if not policy.pool_recipients:
+        return 0
+    capacity = level.threshold_bytes
+    await queue_mail(
+        uow, now=now, template="storage-pool-alert", to=list(policy.pool_recipients),
+        dedupe_key=(
+            f"storage-pool-{event.kind.value}:{event.level_to.value}:"
+            f"{event.occurred_at.isoformat()}"
+        ),
+        context={
+            "reminder": event.kind is AlertKind.REMINDER,
+            "level": _LEVEL_FR[event.level_to],
+            "critical": event.level_to is Level.CRITICAL,
+            "total": format_bytes(event.bytes_used),
+            "capacity": format_bytes(capacity),
+            "warning_threshold": format_bytes(warning_threshold(capacity)),
+            "ratio": _percent(event.bytes_used, capacity),
+            "occurred_at": french_datetime(event.occurred_at),
+            "raised_on": french_date(level.state.raised_at) if level.state.raised_at else "",
+        },
+    )
+    return len(policy.pool_recipients)
+
+
+# ------------------------------------------------------------------------ jobs
+
+
+async def send_critical_reminders(
+    uow_factory: UnitOfWorkFactory, clock: Clock, policy: StoragePolicy
+) -> dict[str, int]:
+    """R-STO-2 (and R-STO-1 for the pool): while critical, one reminder every 7 days of
+    measured time from the snapshot that raised it. Each is recorded (and mailed) once:
+    the level row keeps the last one, the mail's dedupe key is the reminder's instant."""
+    now = clock.now()
+    counts = {"reminders": 0}
+    uow = uow_factory()
+    async with uow:
+        keys = await uow.storage.critical_keys()
+        if not policy.pool_alerts:
+            keys = [k for k in keys if k != POOL_KEY]
+        if not keys:
+            return counts
+        convention = await load_clock(uow)
+        levels = await uow.storage.lock_levels(keys)
+        changed: list[StoredLevel] = []
+        events: list[tuple[str | None, AlertEvent, StoredLevel]] = []
+        for key, row in levels.items():
+            state, due = record_reminders(row.state, now, row.bytes_used, row.threshold_bytes)
+            if not due:
+                continue
+            level = replace(row, state=state)
+            changed.append(level)
+            code = None if key == POOL_KEY else key.removeprefix("school:")
+            events += [(code, e, level) for e in due]
+        await uow.storage.save_levels(changed)
+        await _record(uow, now, policy, convention, events)
+        await uow.commit()
+    counts["reminders"] = len(events)
+    return counts
+
+
+async def send_retrieval_reminders(
+    uow_factory: UnitOfWorkFactory, clock: Clock, policy: StoragePolicy
+) -> dict[str, int]:
+    """R-STO-4: remind every school's referents (UT in copy) to retrieve their content
+    90 and 30 days before the convention's access end. Run daily; a day missed is caught
+    up by the next run (the latest reminder date reached is sent, once per school: the
+    dedupe key names the access end and the reminder)."""
+    now = clock.now()
+    today = paris_date(now)
+    uow = uow_factory()
+    mailed = 0
+    async with uow:
+        convention = await load_clock(uow)
+        status = convention.status_on(today)
+        access_end = status.prospective_access_end_on
+        reached = [
+            (days, on)
+            for days, on in zip(RETRIEVAL_REMINDER_DAYS, retrieval_reminder_dates(access_end),
+                                strict=True)
+            if on <= today
+        ]
+        if not reached or today > access_end:
+            return {"mailed": 0}
+        days, _ = max(reached, key=lambda r: r[1])
+        for school in await uow.schools.list(codes=None, after=None, limit=10_000):
+            referents = await current_referents(uow, convention, school.code, now)
+            to, cc = _addressees(referents, policy.alert_cc)
+            if not to:
+                continue
+            added = await queue_mail(
+                uow, now=now, template="storage-retrieval", to=to, cc=cc,
+                dedupe_key=f"storage-retrieval:{access_end.isoformat()}:{days}:{school.code}",
+                context={
+                    "school_name": school.name,
+                    "access_end": french_date(access_end),
+                    "days": (access_end - today).days,
+                    "moodle_url": policy.moodle_url,
+                },
+            )
+            mailed += int(added)
+        await uow.commit()
+    return {"mailed": mailed}
+
+
+def fold_cutoff(now: datetime, after_days: int) -> datetime:
+    """Start (UTC) of the first Paris day not yet folded: days more than `after_days`
+    days before today are folded whole."""
+    start, _ = paris_day_bounds(paris_date(now) - timedelta(days=after_days))
+    return start
+
+
+async def fold_old_snapshots(
+    uow_factory: UnitOfWorkFactory, clock: Clock, policy: StoragePolicy,
+    chunk: int = FOLD_CHUNK,
+) -> dict[str, int]:
+    """Fold raw snapshots of Paris days more than 400 days old into daily figures
+    (max, last, count), a chunk per transaction; history reads both."""
+    cutoff = fold_cutoff(clock.now(), policy.fold_after_days)
+    folded = 0
+    while True:
+        uow = uow_factory()
+        async with uow:
+            count = await uow.storage.fold_before(cutoff, limit=chunk)
+            await uow.commit()
+        folded += count
+        if count < chunk:
+            return {"folded": folded}
+
+
+def _job_function(use_case: Any, policy: StoragePolicy) -> JobFunction:
+    async def run(context: JobContext) -> dict[str, int]:
+        return await use_case(context.uow_factory, context.clock, policy)
+
+    return run
+
+
+def storage_jobs(policy: StoragePolicy) -> list[Job]:
+    """The storage jobs, replayable with `convention-api jobs run NAME --at INSTANT`."""
+    return [
+        Job(
+            name=REMINDERS_JOB,
+            schedule=Every(timedelta(hours=1)),
+            run=_job_function(send_critical_reminders, policy),
+            description="Storage reminders every 7 days of measured time while critical "
+            "(R-STO-2, R-STO-1).",
+        ),
+        Job(
+            name=RETRIEVAL_JOB,
+            schedule=DailyAt(time(8, 0)),
+            run=_job_function(send_retrieval_reminders, policy),
+            description="Remind schools to retrieve their content 90 and 30 days before "
+            "the convention's access end (R-STO-4).",
+        ),
+        Job(
+            name=FOLD_JOB,
+            schedule=DailyAt(time(3, 30)),
+            run=_job_function(fold_old_snapshots, policy),
+            description="Fold raw storage snapshots older than 400 days into daily figures.",
+        ),
+    ]
+
+
+# ------------------------------------------------------------------------ reads
+
+
+@dataclass(frozen=True)
+class SchoolUsage:
+    school_code: str
+    bytes_used: int
+    measured_at: datetime | None
+    threshold_bytes: int
+    level: Level
+
+    @property
+    def ratio(self) -> float:
+        return self.bytes_used / self.threshold_bytes
+
+
+@dataclass(frozen=True)
+class Usage:
+    capacity_bytes: int
+    total_bytes: int
+    pool_level: Level
+    schools: list[SchoolUsage]
+
+    @property
+    def total_ratio(self) -> float:
+        return self.total_bytes / self.capacity_bytes
+
+
+async def usage(uow: UnitOfWork, clock: Clock, principal: Principal) -> Usage:
+    """Current usage (latest `measured_at` per school, R-STO-3) of the schools the caller
+    sees; the pool figures are the whole pool's (shared by all schools, R-STO-1)."""
+    today = paris_date(clock.now())
+    async with uow:
+        terms = (await load_clock(uow)).terms_on(today)
+        codes = sorted(await uow.schools.codes())
+        levels = await uow.storage.levels()
+    schools = []
+    for code in codes:
+        if not principal.sees_school(code):
+            continue
+        row = levels.get(school_key(code))
+        if row is None or row.state.measured_at is None:
+            schools.append(SchoolUsage(code, 0, None, terms.school_alert_threshold_bytes,
+                                       Level.OK))
+        else:
+            schools.append(SchoolUsage(code, row.bytes_used, row.state.measured_at,
+                                       row.threshold_bytes, Level(row.state.level)))
+    total = sum(lv.bytes_used for key, lv in levels.items() if key != POOL_KEY)
+    pool = levels.get(POOL_KEY)
+    return Usage(
+        capacity_bytes=terms.storage_capacity_bytes,
+        total_bytes=total,
+        pool_level=Level(pool.state.level) if pool else Level.OK,
+        schools=schools,
+    )
+
+
+@dataclass(frozen=True)
+class History:
+    school_code: str
+    window: str
+    start: datetime
+    end: datetime
+    points: list[Point]
+    forecast: Forecast
+    latest_measured_at: datetime | None
+    threshold_bytes: int | None
+    level: Level
+
+
+def _window_bounds(day: date, window: Window) -> tuple[datetime, datetime]:
+    return paris_day_bounds(day) if window == "day" else paris_week_bounds(day)
+
+
+def _visible_school(principal: Principal, codes: set[str], code: str) -> None:
+    if code not in codes or not principal.sees_school(code):
+        raise NotFound("no such school")
+
+
+async def history(
+    uow: UnitOfWork, clock: Clock, principal: Principal, school_code: str, *,
+    start: datetime | None, end: datetime | None, window: str,
+) -> History:
+    """Points on whole Paris days (or Monday-to-Monday weeks) covering [start, end]
+    (default: the 30 days up to now), from raw snapshots and folded daily rows, and the
+    forecast from the 30 days ending at the latest measurement."""
+    if window not in ("day", "week"):
+        raise InvalidInput("window is 'day' or 'week'", field="window")
+    end = end or clock.now()
+    start = start or end - timedelta(days=30 if window == "day" else 182)
+    if start >= end:
+        raise InvalidInput("from must be before to", code="invalid-range", field="from")
+    if end - start > timedelta(days=HISTORY_MAX_DAYS):
+        raise InvalidInput(
+            f"a history spans at most {HISTORY_MAX_DAYS} days", code="invalid-range",
+            field="from",
+        )
+    span_start, _ = _window_bounds(bucket_start(start, window), window)  # type: ignore[arg-type]
+    _, span_end = _window_bounds(
+        bucket_start(end - timedelta(microseconds=1), window), window  # type: ignore[arg-type]
+    )
+    async with uow:
+        _visible_school(principal, await uow.schools.codes(), school_code)
+        days = await uow.storage.daily_points(school_code, span_start, span_end)
+        row = (await uow.storage.levels([school_key(school_code)])).get(school_key(school_code))
+        if row is None or row.state.measured_at is None:
+            latest, threshold, level = None, None, Level.OK
+            result = Forecast(None, None, 0)
+        else:
+            latest, threshold = row.state.measured_at, row.threshold_bytes
+            level = Level(row.state.level)
+            result = await school_forecast(uow, school_code, latest, threshold, level)
+    points = days if window == "day" else aggregate_points(days, "week")
+    return History(school_code, window, span_start, span_end, points, result, latest,
+                   threshold, level)
+
+
+async def list_alerts(
+    uow: UnitOfWork, principal: Principal, *, school_code: str | None,
+    since: datetime | None, after_id: int | None, limit: int,
+) -> list[StorageAlert]:
+    """Alert events, oldest first. A referent sees its schools' events only (no pool
+    events); a school it does not see gives an empty list, as an unknown one does."""
+    if principal.schools is None:
+        codes = None if school_code is None else [school_code]
+        include_pool = school_code is None
+    else:
+        visible = list(principal.schools)
+        codes = visible if school_code is None else [c for c in visible if c == school_code]
+        include_pool = False
+    async with uow:
+        return await uow.storage.list_alerts(
+            school_codes=codes, include_pool=include_pool, since=since, after_id=after_id,
+            limit=limit,
+        )
