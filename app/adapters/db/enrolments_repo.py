@@ -9,7 +9,7 @@ from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Integer, String, any_, bindparam, func, insert, or_, select, text, update
+from sqlalchemy import String, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -69,14 +69,19 @@ class SqlEnrolmentRepository:
     def _is_postgres(self) -> bool:
         return self.session.bind is not None and self.session.bind.dialect.name == "postgresql"
 
-    def _one_of(self, column: Any, values: Collection[Any]) -> Any:
-        """`column IN values`. On PostgreSQL `= ANY($1)` with one array parameter: a
-        prepared statement with 1,000 parameters gets a generic plan that filters every
-        row against the list (measured: ~1 s per batch against ~2 ms)."""
+    def _keyed(self, query: Any, column: Any, values: Collection[str]) -> Any:
+        """`query` restricted to `column IN values` (a batch's 1,000 keys).
+
+        On PostgreSQL a join with `unnest($1)`, one array parameter: a prepared statement
+        with 1,000 parameters gets a generic plan that compares every stored row with
+        the whole list (measured ~1 s per batch), and so does `= ANY($1)` while the
+        statistics of a table growing under the import are stale; a join stays linear."""
         if self._is_postgres():
-            item_type = Integer() if isinstance(column.type, Integer) else String()
-            return column == any_(bindparam(None, list(values), type_=ARRAY(item_type)))
-        return column.in_(list(values))
+            keys = func.unnest(
+                bindparam(None, list(values), type_=ARRAY(String()))
+            ).table_valued("key").render_derived()
+            return query.join(keys, column == keys.c.key)
+        return query.where(column.in_(list(values)))
 
     # --------------------------------------------------------------- windows
 
@@ -129,29 +134,24 @@ class SqlEnrolmentRepository:
     async def accounts_matching(
         self, student_numbers: Collection[str], uids: Collection[str]
     ) -> list[StudentAccount]:
-        conditions = []
-        if student_numbers:
-            conditions.append(self._one_of(_A.student_number, student_numbers))
-        if uids:
-            conditions.append(self._one_of(_A.uid, uids))
-        if not conditions:
-            return []
-        rows = await self.session.execute(
-            select(_A.uid, _A.student_number, _A.erased_at).where(or_(*conditions))
-        )
-        return [StudentAccount(r.uid, r.student_number, r.erased_at is not None) for r in rows]
+        found: dict[str, StudentAccount] = {}
+        for column, values in ((_A.student_number, student_numbers), (_A.uid, uids)):
+            if not values:
+                continue
+            query = self._keyed(select(_A.uid, _A.student_number, _A.erased_at), column, values)
+            for r in await self.session.execute(query):
+                found[r.uid] = StudentAccount(r.uid, r.student_number, r.erased_at is not None)
+        return list(found.values())
 
     async def of_students(
         self, student_numbers: Collection[str], years: Collection[int]
     ) -> list[Enrolment]:
         if not student_numbers or not years:
             return []
-        rows = await self.session.execute(
-            select(EnrolmentRow.__table__).where(  # type: ignore[arg-type]
-                self._one_of(_E.student_number, student_numbers),
-                self._one_of(_E.academic_year, sorted(years)),
-            )
+        query = select(EnrolmentRow.__table__).where(  # type: ignore[arg-type]
+            _E.academic_year.in_(sorted(years))
         )
+        rows = await self.session.execute(self._keyed(query, _E.student_number, student_numbers))
         return [_enrolment(r) for r in rows]
 
     async def add_accounts(self, accounts: Sequence[NewStudentAccount], *, now: datetime) -> None:
