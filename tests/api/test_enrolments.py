@@ -500,3 +500,14 @@ async def test_the_census_counts_what_the_rule_says_and_moves_with_the_windows(
     assert moved.status_code == 200
     assert await enrolment_service.census(app.state.uow_factory(), 2024) == {
         "ifms-albi": 2, "ifms-rodez": 1}
+
+
+async def test_an_idempotency_key_replays_the_first_answer_of_a_batch(client, office):
+    body = {"items": [item("2024-09-02"), item("2024-12-02")]}
+    headers = office | {"Idempotency-Key": "batch-2024-09-02"}
+    first = await client.post("/api/v1/enrolments", json=body, headers=headers)
+    again = await client.post("/api/v1/enrolments", json=body, headers=headers)
+    assert first.status_code == again.status_code == 200
+    assert again.json() == first.json()
+    assert (first.json()["created"], first.json()["rejected"]) == (1, 1)
+    assert await stored_count(client, office) == 1
