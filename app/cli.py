@@ -14,9 +14,12 @@ from app.adapters.auth import TokenClientAuth
 from app.adapters.clock import SystemClock
 from app.adapters.db import migrations
 from app.adapters.db.engine import create_engine, session_factory
+from app.adapters.db.locks import job_locks
 from app.adapters.db.uow import SqlUnitOfWorkFactory
 from app.domain.auth import SYSTEM, Principal
 from app.services import clients as client_service
+from app.services import jobs as job_service
+from app.services import mail as mail_service
 from app.services.ports import Actor
 from app.services.seed import seed_reference_data
 from app.settings import Settings
@@ -28,6 +31,10 @@ tokens_cli = typer.Typer(no_args_is_help=True, help="Tokens for development and 
 cli.add_typer(db_cli, name="db")
 cli.add_typer(clients_cli, name="clients")
 cli.add_typer(tokens_cli, name="tokens")
+jobs_cli = typer.Typer(no_args_is_help=True, help="Periodic jobs (cron, CronJob, replays).")
+mail_cli = typer.Typer(no_args_is_help=True, help="The e-mail outbox.")
+cli.add_typer(jobs_cli, name="jobs")
+cli.add_typer(mail_cli, name="mail")
 
 CLI_ACTOR = Actor(Principal(subject="cli", client_id=None, scopes=SYSTEM.scopes))
 
@@ -148,6 +155,88 @@ def tokens_mint(
         now=datetime.now(UTC),
     )
     typer.echo(token)
+
+
+def _instant(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(
+            "an RFC 3339 instant, e.g. 2025-05-02T06:00:00+02:00", param_hint="--at"
+        ) from None
+    if parsed.tzinfo is None:
+        raise typer.BadParameter("the instant needs an offset (Z or ±hh:mm)", param_hint="--at")
+    return parsed.astimezone(UTC)
+
+
+@jobs_cli.command("list")
+def jobs_list() -> None:
+    """List the periodic jobs: name, schedule, what it does."""
+    from app.main import build_jobs
+
+    for job in build_jobs(_settings()):
+        typer.echo(f"{job.name}\t{job.schedule.describe()}\t{job.description}")
+
+
+@jobs_cli.command("run")
+def jobs_run(
+    name: Annotated[
+        str | None, typer.Argument(help="One job, run due or not; default: every due job")
+    ] = None,
+    at: Annotated[
+        str | None,
+        typer.Option("--at", help="Run as of this RFC 3339 instant (default: now)"),
+    ] = None,
+) -> None:
+    """Run the jobs due as of --at, or job NAME; exit 1 when a job failed."""
+    from app.main import build_jobs
+
+    settings = _settings()
+    instant = _instant(at)
+    registry = build_jobs(settings)
+    if name is not None and name not in registry.names():
+        raise typer.BadParameter(
+            f"no such job (known: {', '.join(registry.names())})", param_hint="NAME"
+        )
+
+    async def work() -> list[job_service.JobOutcome]:
+        engine = create_engine(settings.database_url)
+        try:
+            uow_factory = SqlUnitOfWorkFactory(session_factory(engine))
+            locks, clock = job_locks(engine), SystemClock()
+            if name is None:
+                return await job_service.run_due(
+                    registry, uow_factory=uow_factory, locks=locks, clock=clock, at=instant
+                )
+            outcome = await job_service.run_job(
+                registry, name, uow_factory=uow_factory, locks=locks, clock=clock, at=instant
+            )
+            return [outcome]
+        finally:
+            await engine.dispose()
+
+    outcomes = asyncio.run(work())
+    for outcome in outcomes:
+        slot = outcome.scheduled_for.isoformat() if outcome.scheduled_for else "-"
+        counts = " ".join(f"{k}={v}" for k, v in outcome.counts.items()) or "-"
+        line = f"{outcome.job}\t{outcome.outcome}\t{slot}\t{counts}"
+        typer.echo(line + (f"\t{outcome.error}" if outcome.error else ""))
+    if any(o.outcome == "failed" for o in outcomes):
+        raise typer.Exit(1)
+
+
+@mail_cli.command("test")
+def mail_test(to: Annotated[str, typer.Option("--to", help="Recipient address")]) -> None:
+    """Queue the French test mail (checks the SMTP set-up once the dispatcher runs)."""
+    message_id = asyncio.run(
+        _with_uow(
+            _settings(),
+            lambda f: mail_service.queue_test_mail(f(), SystemClock(), CLI_ACTOR, to=to),
+        )
+    )
+    typer.echo(f"queued {message_id}; `convention-api jobs run outbox-dispatch` sends it now")
 
 
 support_cli = typer.Typer(no_args_is_help=True, help="Support requests to DAIP.")

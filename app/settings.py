@@ -29,6 +29,10 @@ class Settings(BaseSettings):
     run_scheduler: bool = Field(
         False, description="Run periodic jobs in-process (embedded mode)."
     )
+    scheduler_tick_seconds: float = Field(
+        30.0, gt=0, le=3600,
+        description="In-process scheduler: seconds between two looks at what is due.",
+    )
     log_level: str = "INFO"
     public_base_url: str = "http://127.0.0.1:8000"
     problem_base_url: str = "https://convention.ut.example/problems"
@@ -55,6 +59,9 @@ class Settings(BaseSettings):
     outbox_max_attempts: int = Field(8, ge=1, le=50)
     outbox_backoff_base_seconds: int = Field(60, ge=1)
     outbox_lease_seconds: int = Field(120, ge=5)
+    outbox_batch_size: int = Field(
+        50, ge=1, le=1000, description="Messages one dispatcher leases at a time."
+    )
     ut_accounts_email: str = "drhds.pole-etude@univ-tlse3.fr"
     daip_email: str = "daip.contact@univ-tlse3.fr"
     ut_finance_email: str = "agence-comptable@univ-tlse3.fr"

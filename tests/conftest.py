@@ -14,6 +14,7 @@ from app.main import create_app
 from app.settings import Settings
 from tests.dbutil import DatabaseFactory
 from tests.fakes import FakeClock
+from tests.smtp import SmtpRecorder
 
 
 @pytest.fixture(scope="session")
@@ -102,6 +103,15 @@ def make_token(app, clock: FakeClock) -> TokenMaker:
 @pytest.fixture
 def admin_headers(make_token: TokenMaker) -> dict[str, str]:
     return {"Authorization": f"Bearer {make_token(*SCOPES, sub='ut-admin')}"}
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpRecorder]:
+    """A real SMTP server on 127.0.0.1 (aiosmtpd). Point the app at it with
+    `settings_overrides` returning {"smtp_port": smtp_server.port}."""
+    server = SmtpRecorder().start()
+    yield server
+    server.stop()
 
 
 def bearer(token: str) -> dict[str, str]:

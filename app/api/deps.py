@@ -110,6 +110,16 @@ def decode_cursor(cursor: str | None, arity: int) -> list[Any] | None:
     return key
 
 
+def decode_id_cursor(cursor: str | None) -> int | None:
+    """The row id of a cursor made by `encode_cursor(id)` (lists keyed by id)."""
+    key = decode_cursor(cursor, 1)
+    if key is None:
+        return None
+    if isinstance(key[0], bool) or not isinstance(key[0], int):
+        decode_cursor("!", 1)  # raises the invalid-cursor problem
+    return int(key[0])
+
+
 def etag_of(version: int | str) -> str:
     return f'"{version}"'
 

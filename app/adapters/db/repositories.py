@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy import delete, func, insert, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,6 +17,7 @@ from app.adapters.db.tables import (
     ClosureRow,
     ConventionRow,
     JobRunRow,
+    OutboxAttemptRow,
     OutboxMessageRow,
     SchoolRow,
 )
@@ -27,6 +28,7 @@ from app.services.ports import (
     ApiClient,
     AuditEvent,
     JobRun,
+    OutboxAttempt,
     OutboxMessage,
     OutgoingMail,
 )
@@ -258,6 +260,9 @@ class SqlAuditRepository:
         return [_audit(r) for r in rows]
 
 
+OUTBOX_OPEN = ("pending", "retrying")
+
+
 def outbox_message(row: OutboxMessageRow) -> OutboxMessage:
     return OutboxMessage(
         id=row.id,  # type: ignore[arg-type]
@@ -309,6 +314,81 @@ class SqlOutboxRepository:
         if after_id is not None:
             query = query.where(OutboxMessageRow.id > after_id)  # type: ignore[operator]
         return [outbox_message(r) for r in (await self.session.execute(query)).scalars()]
+
+    async def claim(
+        self, *, now: datetime, lease_until: datetime, limit: int
+    ) -> list[OutboxMessage]:
+        # One statement: the due rows are locked (SKIP LOCKED on PostgreSQL; SQLite holds
+        # the database write lock since BEGIN IMMEDIATE) and leased, then returned.
+        due = (
+            select(OutboxMessageRow.id)
+            .where(
+                OutboxMessageRow.status.in_(OUTBOX_OPEN),  # type: ignore[attr-defined]
+                OutboxMessageRow.next_attempt_at <= now,
+                or_(
+                    OutboxMessageRow.lease_until.is_(None),  # type: ignore[union-attr]
+                    OutboxMessageRow.lease_until <= now,  # type: ignore[operator]
+                ),
+            )
+            .order_by(OutboxMessageRow.id)  # type: ignore[arg-type]
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        statement = (
+            update(OutboxMessageRow)
+            .where(OutboxMessageRow.id.in_(due.scalar_subquery()))  # type: ignore[union-attr]
+            .values(lease_until=lease_until)
+            .returning(OutboxMessageRow)
+            .execution_options(synchronize_session=False)
+        )
+        rows = (await self.session.execute(statement)).scalars().all()
+        return sorted((outbox_message(r) for r in rows), key=lambda m: m.id)
+
+    async def settle(
+        self,
+        message_id: int,
+        *,
+        lease_until: datetime,
+        now: datetime,
+        status: str,
+        attempts: int,
+        next_attempt_at: datetime,
+        outcome: str,
+        detail: str | None,
+    ) -> bool:
+        await self.session.execute(
+            insert(OutboxAttemptRow).values(
+                message_id=message_id, attempted_at=now, outcome=outcome, detail=detail
+            )
+        )
+        result = await self.session.execute(
+            update(OutboxMessageRow)
+            .where(
+                OutboxMessageRow.id == message_id,
+                OutboxMessageRow.lease_until == lease_until,
+                OutboxMessageRow.status.in_(OUTBOX_OPEN),  # type: ignore[attr-defined]
+            )
+            .values(
+                status=status,
+                attempts=attempts,
+                next_attempt_at=next_attempt_at,
+                lease_until=None,
+                sent_at=now if status == "sent" else None,
+                last_error=detail,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount == 1  # type: ignore[attr-defined]
+
+    async def attempts(self, message_id: int) -> list[OutboxAttempt]:
+        rows = (
+            await self.session.execute(
+                select(OutboxAttemptRow)
+                .where(OutboxAttemptRow.message_id == message_id)
+                .order_by(OutboxAttemptRow.id)  # type: ignore[arg-type]
+            )
+        ).scalars()
+        return [OutboxAttempt(r.message_id, r.attempted_at, r.outcome, r.detail) for r in rows]
 
 
 class SqlClosureRepository:
@@ -407,6 +487,18 @@ class SqlJobRunRepository:
         if before_id is not None:
             query = query.where(JobRunRow.id < before_id)  # type: ignore[operator]
         return [_job_run(r) for r in (await self.session.execute(query)).scalars()]
+
+    async def abandon_running(self, job: str, *, now: datetime) -> int:
+        result = await self.session.execute(
+            update(JobRunRow)
+            .where(JobRunRow.job == job, JobRunRow.outcome == "running")
+            .values(
+                outcome="failed",
+                finished_at=now,
+                error="abandoned: the runner stopped before the job finished",
+            )
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 async def count_rows(session: AsyncSession, table: Any) -> int:

@@ -1,0 +1,102 @@
+"""Periodic jobs: the registry and the recorded runs (start, end, outcome, counts)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+
+from app.api.deps import (
+    UowDep,
+    decode_cursor,
+    decode_id_cursor,
+    encode_cursor,
+    require,
+    scope_doc,
+)
+from app.api.responses import problems
+from app.domain.auth import Principal
+from app.schemas.jobs import JobList, JobOut, JobRunList, JobRunOut
+from app.services import jobs as service
+from app.services.jobs import JobRegistry
+from app.services.ports import JobRun
+
+router = APIRouter(prefix="/api/v1", tags=["operations"])
+
+
+def get_registry(request: Request) -> JobRegistry:
+    return request.app.state.jobs
+
+
+RegistryDep = Annotated[JobRegistry, Depends(get_registry)]
+
+
+def _run(run: JobRun) -> JobRunOut:
+    return JobRunOut(
+        id=run.id, job=run.job, scheduled_for=run.scheduled_for, started_at=run.started_at,
+        finished_at=run.finished_at, outcome=run.outcome,  # type: ignore[arg-type]
+        counts=run.counts, error=run.error,
+    )
+
+
+@router.get(
+    "/jobs",
+    summary="Periodic jobs, with their last run",
+    description=(
+        "The registered jobs by name: schedule, last recorded run (start, end, outcome, "
+        "counts) and when one last succeeded. Jobs run through `convention-api jobs run` "
+        "or the embedded scheduler. " + scope_doc("audit:read")
+    ),
+    response_model=JobList,
+    responses=problems(),
+)
+async def list_jobs(
+    uow: UowDep,
+    registry: RegistryDep,
+    _: Annotated[Principal, Depends(require("audit:read"))],
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> JobList:
+    after = decode_cursor(cursor, 1)
+    statuses = await service.job_statuses(
+        uow, registry, after=str(after[0]) if after else None, limit=limit + 1
+    )
+    page, more = statuses[:limit], len(statuses) > limit
+    return JobList(
+        items=[
+            JobOut(
+                name=s.job.name,
+                description=s.job.description,
+                schedule=s.job.schedule.describe(),
+                last_run=_run(s.last_run) if s.last_run else None,
+                last_success_at=s.last_success.finished_at if s.last_success else None,
+            )
+            for s in page
+        ],
+        next_cursor=encode_cursor(page[-1].job.name) if more else None,
+    )
+
+
+@router.get(
+    "/jobs/{name}/runs",
+    summary="Recorded runs of one job, newest first",
+    description=scope_doc("audit:read"),
+    response_model=JobRunList,
+    responses=problems(404),
+)
+async def list_job_runs(
+    uow: UowDep,
+    registry: RegistryDep,
+    _: Annotated[Principal, Depends(require("audit:read"))],
+    name: Annotated[str, Path(max_length=100)],
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> JobRunList:
+    runs = await service.job_runs(
+        uow, registry, name, before_id=decode_id_cursor(cursor), limit=limit + 1
+    )
+    page, more = runs[:limit], len(runs) > limit
+    return JobRunList(
+        items=[_run(r) for r in page],
+        next_cursor=encode_cursor(page[-1].id) if more else None,
+    )

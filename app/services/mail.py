@@ -1,0 +1,302 @@
+"""The e-mail outbox: queue in the business transaction, deliver by a dispatcher job.
+
+* `queue_mail` renders a French template (Jinja2, `app/templates/mail/`) and writes
+  the message in the caller's unit of work: a rolled-back change sends nothing. The
+  dedupe key makes queueing idempotent; the Message-ID derives from it, so it is stable
+  across attempts and lets receivers drop a duplicate.
+* `dispatch_outbox` leases due messages (`claim`), sends each through the `Mailer`
+  outside any transaction, then records the attempt and the new state (`settle`).
+  Temporary failures back off exponentially (base × 2^(attempt−1)) up to the maximum
+  number of attempts; permanent ones (5xx) go to `dead` at once.
+* Delivery is at least once: a dispatcher that dies between sending and settling leaves
+  the lease to expire and the message is sent again, with the same Message-ID.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
+import jinja2
+
+from app.domain.calendar import PARIS
+from app.domain.errors import InvalidInput
+from app.services import audit
+from app.services.jobs import JobContext, JobFunction
+from app.services.ports import (
+    Actor,
+    Clock,
+    DeliveryError,
+    Mailer,
+    OutboxMessage,
+    OutgoingMail,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
+
+log = logging.getLogger("app.outbox")
+
+MESSAGE_ID_DOMAIN = "convention.univ-tlse3.fr"
+STATUSES = ("pending", "retrying", "sent", "dead")
+MAX_BACKOFF = timedelta(hours=24)
+_TEMPLATE_NAME = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+)*")
+_MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+           "septembre", "octobre", "novembre", "décembre")
+
+
+# ------------------------------------------------------------------------ templates
+
+
+def french_date(value: date | datetime) -> str:
+    """`3 mars 2025`; an instant is shown on its Paris date."""
+    if isinstance(value, datetime):
+        value = value.astimezone(PARIS).date()
+    day = "1er" if value.day == 1 else str(value.day)
+    return f"{day} {_MONTHS[value.month - 1]} {value.year}"
+
+
+def french_datetime(value: datetime) -> str:
+    """`3 mars 2025 à 10 h 05` (Europe/Paris)."""
+    local = value.astimezone(PARIS)
+    return f"{french_date(local.date())} à {local.hour} h {local.minute:02d}"
+
+
+@lru_cache(maxsize=1)
+def _templates() -> jinja2.Environment:
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("app", "templates/mail"),
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",),
+                                            default_for_string=False),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    environment.filters["date_fr"] = french_date
+    environment.filters["datetime_fr"] = french_datetime
+    return environment
+
+
+@dataclass(frozen=True)
+class RenderedMail:
+    subject: str
+    text: str
+    html: str
+
+
+def render(template: str, context: Mapping[str, Any]) -> RenderedMail:
+    """Render `<template>.subject.j2`, `.txt.j2` and `.html.j2` (HTML autoescaped; a
+    missing variable is an error, never an empty string in a sent mail)."""
+    if not _TEMPLATE_NAME.fullmatch(template):
+        raise ValueError(f"not a template name: {template!r}")
+    environment = _templates()
+    subject = environment.get_template(f"{template}.subject.j2").render(context)
+    subject = " ".join(subject.split())
+    if not subject:
+        raise ValueError(f"template {template!r} renders an empty subject")
+    return RenderedMail(
+        subject=subject,
+        text=environment.get_template(f"{template}.txt.j2").render(context),
+        html=environment.get_template(f"{template}.html.j2").render(context),
+    )
+
+
+def message_id_for(dedupe_key: str) -> str:
+    """A stable RFC 5322 Message-ID derived from the dedupe key (no personal data),
+    short enough that its header line is never folded."""
+    digest = hashlib.sha256(dedupe_key.encode()).hexdigest()[:32]
+    return f"<{digest}@{MESSAGE_ID_DOMAIN}>"
+
+
+def _addresses(values: Sequence[str], field: str) -> tuple[str, ...]:
+    out = tuple(values)
+    for value in out:
+        if "@" not in value or any(c in value for c in "\r\n"):
+            raise InvalidInput("not an e-mail address", code="invalid-email", field=field)
+    return out
+
+
+async def queue_mail(
+    uow: UnitOfWork,
+    *,
+    now: datetime,
+    template: str,
+    to: Sequence[str],
+    context: Mapping[str, Any],
+    dedupe_key: str,
+    cc: Sequence[str] = (),
+) -> bool:
+    """Queue a rendered mail in `uow`'s transaction (the caller commits). False when a
+    mail with this dedupe key was already queued: nothing is added."""
+    recipients = _addresses(to, "to")
+    if not recipients:
+        raise ValueError("a mail needs at least one recipient")
+    if not 0 < len(dedupe_key) <= 300:
+        raise ValueError("a dedupe key has 1 to 300 characters")
+    rendered = render(template, context)
+    mail = OutgoingMail(
+        dedupe_key=dedupe_key,
+        template=template,
+        recipients=recipients,
+        cc=_addresses(cc, "cc"),
+        subject=rendered.subject,
+        body_text=rendered.text,
+        body_html=rendered.html,
+    )
+    return await uow.outbox.add(mail, now=now, message_id=message_id_for(dedupe_key))
+
+
+async def list_messages(
+    uow: UnitOfWork, *, status: str | None, after_id: int | None, limit: int
+) -> list[OutboxMessage]:
+    if status is not None and status not in STATUSES:
+        raise InvalidInput("unknown outbox status", field="status")
+    async with uow:
+        return await uow.outbox.list(status=status, after_id=after_id, limit=limit)
+
+
+# ----------------------------------------------------------------------- dispatcher
+
+
+@dataclass(frozen=True)
+class OutboxPolicy:
+    max_attempts: int = 8
+    backoff_base: timedelta = timedelta(seconds=60)
+    lease: timedelta = timedelta(seconds=120)
+    batch_size: int = 50
+
+    def backoff(self, attempt: int) -> timedelta:
+        """Wait after failed attempt number `attempt` (1-based): base × 2^(attempt−1)."""
+        return min(self.backoff_base * 2 ** min(attempt - 1, 30), MAX_BACKOFF)
+
+
+@dataclass(frozen=True)
+class _Settlement:
+    status: str
+    outcome: str
+    detail: str | None
+    next_attempt_at: datetime
+
+
+def _settlement(
+    message: OutboxMessage, policy: OutboxPolicy, *, now: datetime,
+    note: str | None = None, failure: DeliveryError | None = None,
+) -> _Settlement:
+    if failure is None:
+        return _Settlement("sent", "sent", note, now)
+    attempt = message.attempts + 1
+    if failure.permanent:
+        return _Settlement("dead", "dead", failure.detail, now)
+    if attempt >= policy.max_attempts:
+        return _Settlement(
+            "dead", "dead", f"gave up after {attempt} attempts: {failure.detail}", now
+        )
+    return _Settlement("retrying", "retry", failure.detail, now + policy.backoff(attempt))
+
+
+async def _deliver(
+    mailer: Mailer, message: OutboxMessage
+) -> tuple[str | None, DeliveryError | None]:
+    try:
+        return await mailer.send(message), None
+    except DeliveryError as failure:
+        return None, failure
+    except Exception as exc:  # a bug in a mailer must not stop the queue
+        log.exception("mailer failed unexpectedly", extra={"outbox_id": message.id})
+        return None, DeliveryError(f"unexpected {type(exc).__name__}", permanent=False)
+
+
+_COUNTED_AS = {"sent": "sent", "retry": "retried", "dead": "dead"}
+
+
+async def _attempt(
+    uow_factory: UnitOfWorkFactory, clock: Clock, mailer: Mailer, policy: OutboxPolicy,
+    message: OutboxMessage, *, lease_until: datetime,
+) -> str:
+    """Send one leased message and settle it; the count it goes to."""
+    note, failure = await _deliver(mailer, message)
+    now = clock.now()
+    settlement = _settlement(message, policy, now=now, note=note, failure=failure)
+    async with uow_factory() as uow:
+        kept = await uow.outbox.settle(
+            message.id,
+            lease_until=lease_until,
+            now=now,
+            status=settlement.status,
+            attempts=message.attempts + 1,
+            next_attempt_at=settlement.next_attempt_at,
+            outcome=settlement.outcome,
+            detail=settlement.detail,
+        )
+        await uow.commit()
+    if not kept:
+        log.warning("outbox lease lost before settling", extra={"outbox_id": message.id})
+        return "lost"
+    return _COUNTED_AS[settlement.outcome]
+
+
+async def dispatch_outbox(
+    uow_factory: UnitOfWorkFactory, clock: Clock, mailer: Mailer, policy: OutboxPolicy
+) -> dict[str, int]:
+    """Deliver every message due now, batch after batch; counts of `sent`, `retried`,
+    `dead` and `lost` (leases that expired before settling: another dispatcher owns
+    those). A run stops after one lease period, so it never outlives its own leases."""
+    counts = {"sent": 0, "retried": 0, "dead": 0, "lost": 0}
+    attempted: set[int] = set()
+    stop_at = clock.now() + policy.lease
+    while clock.now() < stop_at:
+        now = clock.now()
+        lease_until = now + policy.lease
+        async with uow_factory() as uow:
+            claimed = await uow.outbox.claim(
+                now=now, lease_until=lease_until, limit=policy.batch_size
+            )
+            await uow.commit()
+        batch = [m for m in claimed if m.id not in attempted]
+        if not batch:
+            break  # nothing due, or only what this run already tried
+        for message in batch:
+            attempted.add(message.id)
+            if clock.now() >= lease_until:
+                break  # the rest of the batch is claimable again when the lease expires
+            counts[
+                await _attempt(uow_factory, clock, mailer, policy, message, lease_until=lease_until)
+            ] += 1
+    return counts
+
+
+OUTBOX_JOB = "outbox-dispatch"
+
+
+def outbox_job(mailer: Mailer, policy: OutboxPolicy) -> JobFunction:
+    """The dispatcher as a periodic job's use case."""
+
+    async def dispatch(context: JobContext) -> dict[str, int]:
+        return await dispatch_outbox(context.uow_factory, context.clock, mailer, policy)
+
+    return dispatch
+
+
+async def queue_test_mail(uow: UnitOfWork, clock: Clock, actor: Actor, *, to: str) -> str:
+    """Queue the `smtp-test` mail (operators check the SMTP set-up); its Message-ID."""
+    now = clock.now()
+    dedupe_key = f"smtp-test:{uuid.uuid4().hex}"
+    async with uow:
+        await queue_mail(
+            uow, now=now, template="smtp-test", to=[to], context={"requested_at": now},
+            dedupe_key=dedupe_key,
+        )
+        message_id = message_id_for(dedupe_key)
+        await audit.record(
+            uow, actor, now=now, action="mail.test-queued", resource_type="outbox-message",
+            resource_id=message_id, new={"template": "smtp-test"},
+        )
+        await uow.commit()
+    return message_id
