@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
+from app.adapters.logs import JsonFormatter
 from app.adapters.tokens import load_or_create_dev_key
 from app.domain.auth import PROFILES, SCOPES
 from app.main import create_app
@@ -58,7 +61,7 @@ def settings(database_url: str, key_file: Path, settings_overrides: dict[str, ob
         "auto_migrate": False,
         "seed_on_start": True,
         "run_scheduler": False,
-        "log_level": "WARNING",
+        "log_level": "INFO",
     }
     values.update(settings_overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
@@ -71,10 +74,75 @@ async def app(settings: Settings, clock: FakeClock):
         yield application
 
 
+LIVE_PREFIX = "live-token:"
+EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+
+
+class _LogCollector(logging.Handler):
+    """Keeps every log record of the run, formatted as the service writes it (JSON)."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.setFormatter(JsonFormatter())
+        self.lines: list[str] = []
+
+    # The test SMTP server (aiosmtpd) is a peer, not the service: its protocol log is not
+    # the service's log.
+    PEERS = ("mail.log",)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.name.startswith(self.PEERS):
+            return
+        try:
+            self.lines.append(self.format(record))
+        except Exception:  # pragma: no cover - never break a test on logging
+            self.lines.append(record.getMessage())
+
+
+LOGS = _LogCollector()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    logging.getLogger().addHandler(LOGS)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """R-GDPR-2: no log line of the whole run may hold an e-mail address."""
+    leaks = [line for line in LOGS.lines if EMAIL.search(line)]
+    if leaks:
+        print("\nPersonal data found in the logs of this run:")
+        for line in leaks[:10]:
+            print("  ", EMAIL.sub("<e-mail>", line)[:300])
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+async def _problems_hold_no_email(response: httpx.Response) -> None:
+    """R-GDPR-2: problem bodies never contain an e-mail address."""
+    if response.status_code >= 400:
+        body = (await response.aread()).decode("utf-8", "replace")
+        assert not EMAIL.search(body), f"a {response.status_code} problem echoes an e-mail"
+
+
 @pytest.fixture
-async def client(app) -> AsyncIterator[httpx.AsyncClient]:
+def live_tokens() -> dict[str, dict]:
+    """Tokens minted at request time, so tests can move the clock across years."""
+    return {}
+
+
+@pytest.fixture
+async def client(app, clock, live_tokens) -> AsyncIterator[httpx.AsyncClient]:
+    async def mint_at_request_time(request: httpx.Request) -> None:
+        value = request.headers.get("authorization", "")
+        if value.startswith(f"Bearer {LIVE_PREFIX}"):
+            params = live_tokens[value.removeprefix(f"Bearer {LIVE_PREFIX}")]
+            token = app.state.tokens.issue(now=clock.now(), **params)
+            request.headers["authorization"] = f"Bearer {token}"
+
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://testserver",
+        event_hooks={"request": [mint_at_request_time], "response": [_problems_hold_no_email]},
+    ) as c:
         yield c
 
 
@@ -82,20 +150,28 @@ TokenMaker = Callable[..., str]
 
 
 @pytest.fixture
-def make_token(app, clock: FakeClock) -> TokenMaker:
+def make_token(app, clock: FakeClock, live_tokens) -> TokenMaker:
+    """A bearer token for the test client. `live=True` (default) mints it when each
+    request is sent, at the FakeClock's time; `live=False` gives a real token now."""
+
     def make(
         *scopes: str,
         profile: str | None = None,
         schools: list[str] | None = None,
         sub: str = "tester",
         client_id: str | None = "test-client",
+        live: bool = True,
     ) -> str:
         granted = list(scopes)
         if profile is not None:
             granted += list(PROFILES[profile])
-        return app.state.tokens.issue(
-            subject=sub, scopes=granted, client_id=client_id, schools=schools, now=clock.now()
-        )
+        params = {"subject": sub, "scopes": granted, "client_id": client_id,
+                  "schools": schools}
+        if live:
+            key = str(len(live_tokens))
+            live_tokens[key] = params
+            return LIVE_PREFIX + key
+        return app.state.tokens.issue(now=clock.now(), **params)
 
     return make
 

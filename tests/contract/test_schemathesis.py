@@ -12,7 +12,6 @@ from schemathesis.checks import positive_data_acceptance
 
 from tests.contract.conftest import LiveServer
 
-
 CONTRACT = Path(__file__).resolve().parents[2] / "openapi" / "openapi.json"
 schema = schemathesis.openapi.from_path(str(CONTRACT))
 

@@ -44,11 +44,11 @@ def test_a_created_client_gets_a_token_with_its_secret(cli_env):
     listed = _ok("clients", "list")
     assert values["client_id"] in listed and values["client_secret"] not in listed
 
+    from app.adapters.auth import TokenClientAuth
+    from app.adapters.clock import SystemClock
     from app.adapters.db.engine import create_engine, session_factory
     from app.adapters.db.uow import SqlUnitOfWorkFactory
     from app.main import build_token_service
-    from app.adapters.auth import TokenClientAuth
-    from app.adapters.clock import SystemClock
     from app.services import clients
 
     settings = Settings(_env_file=None, database_url=cli_env,  # type: ignore[call-arg]

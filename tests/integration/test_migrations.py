@@ -45,4 +45,4 @@ def test_every_migration_file_is_date_prefixed_and_reversible():
         source = path.read_text()
         assert "def downgrade()" in source
         downgrade = source.split("def downgrade()")[1]
-        assert "pass" != downgrade.strip().split("\n")[1].strip(), f"{name} has no downgrade"
+        assert downgrade.strip().split("\n")[1].strip() != "pass", f"{name} has no downgrade"

@@ -41,3 +41,12 @@ def test_the_embedded_default_is_sqlite_under_var():
     assert settings.database_url == "sqlite+aiosqlite:///./var/convention.db"
     assert settings.jwt_lifetime_seconds == 900
     assert settings.clock_skew_seconds == 300
+
+
+def test_env_example_lists_every_setting():
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / ".env.example").read_text()
+    names = {line.split("=", 1)[0] for line in text.splitlines() if "=" in line
+             and not line.startswith("#")}
+    assert names == {name.upper() for name in Settings.model_fields}
