@@ -81,6 +81,18 @@ _PG_INSERT_SNAPSHOTS = text(
     bindparam("received_at", type_=DateTime(timezone=True)),
 )
 
+_PG_SELECT_SNAPSHOTS = text(
+    """
+    SELECT s.snapshot_id, s.school_code, s.measured_at, s.bytes_used, s.files_count,
+           s.bytes_backup
+    FROM unnest(CAST(:ids AS text[])) AS wanted(snapshot_id)
+    JOIN storage_snapshots AS s ON s.snapshot_id = wanted.snapshot_id
+    """
+).bindparams(bindparam("ids", type_=ARRAY(String))).columns(
+    SNAPSHOTS.c.snapshot_id, SNAPSHOTS.c.school_code, SNAPSHOTS.c.measured_at,
+    SNAPSHOTS.c.bytes_used, SNAPSHOTS.c.files_count, SNAPSHOTS.c.bytes_backup,
+)
+
 _PG_DAILY = text(
     """
     SELECT (measured_at AT TIME ZONE 'Europe/Paris')::date AS day,
@@ -199,9 +211,17 @@ class SqlStorageRepository:
     async def snapshots(self, snapshot_ids: Sequence[str]) -> dict[str, Snapshot]:
         if not snapshot_ids:
             return {}
-        rows = await self.session.execute(
-            select(SNAPSHOTS).where(SNAPSHOTS.c.snapshot_id.in_(list(snapshot_ids)))
-        )
+        if _dialect(self.session) == "postgresql":
+            # One array parameter joined with unnest: the plan is the unique index's
+            # whatever the number of ids (a 1,000-parameter IN list may get a generic
+            # plan that scans the table).
+            rows = await self.session.execute(
+                _PG_SELECT_SNAPSHOTS, {"ids": list(snapshot_ids)}
+            )
+        else:
+            rows = await self.session.execute(
+                select(SNAPSHOTS).where(SNAPSHOTS.c.snapshot_id.in_(list(snapshot_ids)))
+            )
         return {row.snapshot_id: _snapshot(row) for row in rows}
 
     # ---------------------------------------------------------------- levels
