@@ -372,6 +372,7 @@ async def _mail_school(
             "bytes_used_exact": f"{event.bytes_used:,}".replace(",", " "),
             "threshold": format_bytes(threshold),
             "warning_threshold": format_bytes(warning_threshold(threshold)),
+            "clear_below": format_bytes(max(0, threshold - policy.hysteresis_bytes)),
             "ratio": _percent(event.bytes_used, threshold),
             "measured_at": french_datetime(measured_at),
             "raised_on": french_date(state.raised_at) if state.raised_at else "",

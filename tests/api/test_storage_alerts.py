@@ -99,6 +99,7 @@ async def test_levels_rise_at_90_and_100_percent_and_clear_one_gigabyte_below(
     ), warning["Subject"]
     text = warning.get_body(("plain",)).get_content()
     assert "Espace utilisé : 36,90 Go (36 900 000 000 octets), 90 % du seuil" in text
+    assert "il a atteint 36,90 Go, soit 90 %" in text
     assert "Tendance : non calculée" in text and "Prévision :" in text
     assert "a atteint le seuil de 41,00 Go" in critical["Subject"]
     assert "tous les 7 jours" in critical.get_body(("plain",)).get_content()
@@ -169,7 +170,9 @@ async def test_fifty_days_of_snapshots_above_41_gb_send_one_rise_mail_and_seven_
     assert sum(s.startswith("Espace de stockage Moodle") for s in subjects) == 1
     assert sum(s.startswith("Rappel") for s in subjects) == 7
     assert len(set(smtp_server.message_ids())) == 8
-    assert "depuis le 1er mars 2025" in smtp_server.messages[-1].get_body(("plain",)).get_content()
+    last = smtp_server.messages[-1].get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert "au niveau « critique »\ndepuis le 1er mars 2025" in last
+    assert "n’est pas redescendu sous 40,00 Go" in last
 
 
 async def test_reminders_wait_for_measured_time(app, client, clock, plugin, admin):
