@@ -68,9 +68,14 @@ def db_downgrade(revision: str) -> None:
 @db_cli.command("seed")
 def db_seed() -> None:
     """Load the convention's reference data (idempotent)."""
+    from app.main import build_rules
+
     settings = _settings()
     added = asyncio.run(
-        _with_uow(settings, lambda f: seed_reference_data(f(), SystemClock(), CLI_ACTOR))
+        _with_uow(
+            settings,
+            lambda f: seed_reference_data(f(), SystemClock(), CLI_ACTOR, build_rules(settings)),
+        )
     )
     typer.echo(f"seeded: {added['convention']} convention, {added['schools']} schools")
 

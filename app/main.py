@@ -55,6 +55,7 @@ from app.api.routes import (
     lifecycle,
     oauth,
     outbox,
+    personal_data,
     renewals,
     schools,
     storage,
@@ -63,12 +64,14 @@ from app.api.routes import (
 )
 from app.domain.auth import SCOPES, SYSTEM
 from app.domain.opening_hours import DeadlineReading
+from app.domain.rules import GB, GIB, Rules, month_day
 from app.domain.schedules import Every
 from app.services import account_jobs
 from app.services.accounts import RequestDeadlines
 from app.services.billing import billing_jobs
 from app.services.jobs import Job, JobRegistry, run_scheduler
 from app.services.mail import OUTBOX_JOB, OutboxPolicy, outbox_job
+from app.services.personal_data import RetentionPolicy, retention_job
 from app.services.ports import Actor, Clock, DeadlineRecomputer
 from app.services.seed import seed_reference_data
 from app.services.storage import StoragePolicy, storage_jobs
@@ -145,6 +148,20 @@ def build_support_policy(settings: Settings) -> SupportPolicy:
     )
 
 
+def build_rules(settings: Settings) -> Rules:
+    """The readings of RULES.md's Decisions, from their settings."""
+    return Rules(
+        closures_for_all_deadlines=settings.closures_count_for_all_deadlines,
+        size_unit=GB if settings.size_unit == "SI" else GIB,
+        renewal_season_starts=month_day(settings.renewal_season_starts,
+                                        "RENEWAL_SEASON_STARTS"),
+        referent_answer_deadline=month_day(settings.referent_answer_deadline,
+                                           "REFERENT_ANSWER_DEADLINE"),
+        trainer_answer_deadline=month_day(settings.trainer_answer_deadline,
+                                          "TRAINER_ANSWER_DEADLINE"),
+    )
+
+
 def build_jobs(settings: Settings) -> JobRegistry:
     """The periodic jobs (issue 3, section 4). Later capabilities register theirs here."""
     policy = OutboxPolicy(
@@ -162,7 +179,8 @@ def build_jobs(settings: Settings) -> JobRegistry:
             description="Deliver queued e-mails over SMTP, with retries and backoff.",
         )
     )
-    for job in account_jobs.jobs(accounts_email=settings.ut_accounts_email):
+    for job in account_jobs.jobs(accounts_email=settings.ut_accounts_email,
+                                 rules=build_rules(settings)):
         registry.register(job)
     registry.register(
         support_digest_job(build_support_policy(settings), daip_email=settings.daip_email)
@@ -171,6 +189,10 @@ def build_jobs(settings: Settings) -> JobRegistry:
         registry.register(job)
     for job in billing_jobs(finance_email=settings.ut_finance_email):
         registry.register(job)
+    registry.register(retention_job(RetentionPolicy(
+        inactive_months=settings.retention_inactive_months,
+        support_months=settings.retention_support_months,
+    )))
     return registry
 
 
@@ -264,7 +286,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         if settings.auto_migrate:
             await migrations.upgrade_async(settings.database_url)
         if settings.seed_on_start:
-            await seed_reference_data(uow_factory(), clock, Actor(SYSTEM))
+            await seed_reference_data(uow_factory(), clock, Actor(SYSTEM), app.state.rules)
         scheduler = (
             asyncio.create_task(
                 run_scheduler(
@@ -293,6 +315,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         dependencies=[Depends(forbid_unknown_query)],
     )
     app.state.settings = settings
+    app.state.rules = build_rules(settings)
     app.state.clock = clock
     app.state.engine = engine
     app.state.uow_factory = uow_factory
@@ -306,7 +329,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.state.job_locks = locks
     app.state.idempotency_store = SqlIdempotencyStore(uow_factory.sessions)
     # Later capabilities append theirs: run when UT closures change (R-TIME-4).
-    app.state.deadline_recomputers: list[DeadlineRecomputer] = [RequestDeadlines()]
+    app.state.deadline_recomputers: list[DeadlineRecomputer] = [
+        RequestDeadlines(app.state.rules)
+    ]
     app.state.support_policy = build_support_policy(settings)
     app.state.storage_policy = build_storage_policy(settings)
     app.state.statement_renderers = statement_renderers()
@@ -353,7 +378,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
                    audit.router, calendar.router, outbox.router, jobs.router,
                    account_requests.router, accounts.router, trainings.router,
                    renewals.router, lifecycle.router, support.router,
-                   enrolments.router, storage.router, billing.router):
+                   enrolments.router, storage.router, billing.router,
+                   personal_data.router):
         app.include_router(router)
 
     @app.get("/.well-known/jwks.json", tags=["auth"], summary="Public signing keys (JWKS)")

@@ -460,10 +460,12 @@ REFERENT_CAP = 3
 REFERENT_MIN = 1
 
 
-def referent_year_for(received_on: date) -> int:
+def referent_year_for(
+    received_on: date, renewal_season_starts: tuple[int, int] = (6, 1)
+) -> int:
     """N of the academic year N/N+1 targeted by a referent request received on
     `received_on`: the year that ends on hosted_valid_until(received_on)."""
-    return hosted_valid_until(received_on).year - 1
+    return hosted_valid_until(received_on, renewal_season_starts).year - 1
 
 
 def years_covered(valid_from: date, valid_until: date) -> list[int]:

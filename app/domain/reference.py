@@ -145,14 +145,19 @@ class ConventionReference:
     platform: dict[str, Any]
 
 
-def initial_reference() -> ConventionReference:
+STORAGE_CAPACITY_GO = 500  # art. 3.1.2
+SCHOOL_ALERT_GO = 41  # art. 3.1.2
+
+
+def initial_reference(size_unit: int = 1_000_000_000) -> ConventionReference:
+    """The signed terms; "Go" converted to bytes under the R-UNIT-1 reading."""
     return ConventionReference(
         reference=CONVENTION_REFERENCE,
         title=CONVENTION_TITLE,
         effective_from=EFFECTIVE_FROM,
         ends_on=INITIAL_TERMS.ends_on,
-        storage_capacity_bytes=INITIAL_TERMS.storage_capacity_bytes,
-        school_alert_threshold_bytes=INITIAL_TERMS.school_alert_threshold_bytes,
+        storage_capacity_bytes=STORAGE_CAPACITY_GO * size_unit,
+        school_alert_threshold_bytes=SCHOOL_ALERT_GO * size_unit,
         rate_per_student_cents=INITIAL_TERMS.rate_per_student_cents,
         currency=INITIAL_TERMS.currency,
         parties=PARTIES,

@@ -12,6 +12,7 @@ from app.domain.calendar import paris_date
 from app.domain.errors import Conflict
 from app.domain.hosted import CampaignStatus, campaign_window
 from app.domain.renewals import last_deadline
+from app.domain.rules import DEFAULT_RULES, Rules
 from app.domain.schedules import DailyAt
 from app.services import renewals
 from app.services.jobs import Job, JobContext, JobFunction
@@ -23,22 +24,25 @@ DIGEST_JOB = "account-digest"
 DIGEST_HORIZON_DAYS = 3
 
 
-async def open_june_campaign(context: JobContext) -> dict[str, int]:
-    """From 1 June (within the opening window), open the campaign for N/N+1 if nobody
-    did. Nothing to do when it exists or the convention accepts no renewal."""
-    today = paris_date(context.at)
-    first, last = campaign_window(today.year)
-    if not first <= today <= last:
-        return {"opened": 0}
-    try:
-        _, created = await renewals.open_campaign(
-            context.uow_factory(), context.clock, context.actor, today.year
-        )
-    except Conflict as exc:
-        if exc.code == "convention-not-active":
-            return {"opened": 0, "convention_not_active": 1}
-        raise
-    return {"opened": int(created)}
+def open_june_campaign(rules: Rules = DEFAULT_RULES):
+    async def run(context: JobContext) -> dict[str, int]:
+        """From 1 June (within the opening window), open the campaign for N/N+1 if
+        nobody did. Nothing to do when it exists or the convention accepts no renewal."""
+        today = paris_date(context.at)
+        first, last = campaign_window(today.year)
+        if not first <= today <= last:
+            return {"opened": 0}
+        try:
+            _, created = await renewals.open_campaign(
+                context.uow_factory(), context.clock, context.actor, today.year, rules
+            )
+        except Conflict as exc:
+            if exc.code == "convention-not-active":
+                return {"opened": 0, "convention_not_active": 1}
+            raise
+        return {"opened": int(created)}
+
+    return run
 
 
 async def close_june_campaigns(context: JobContext) -> dict[str, int]:
@@ -105,12 +109,12 @@ def digest_job(accounts_email: str) -> JobFunction:
     return digest
 
 
-def jobs(*, accounts_email: str) -> list[Job]:
+def jobs(*, accounts_email: str, rules: Rules = DEFAULT_RULES) -> list[Job]:
     return [
         Job(
             name=CAMPAIGN_OPEN_JOB,
             schedule=DailyAt(time(6, 0)),
-            run=open_june_campaign,
+            run=open_june_campaign(rules),
             description="Open the June renewal campaign on 1 June if nobody did (R-ACC-5).",
         ),
         Job(

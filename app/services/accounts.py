@@ -40,6 +40,7 @@ from app.domain.hosted import (
     training_due_on,
 )
 from app.domain.ids import new_id
+from app.domain.rules import DEFAULT_RULES, Rules
 from app.services import audit
 from app.services.convention import load_clock
 from app.services.mail import french_date, queue_mail
@@ -64,6 +65,14 @@ def ensure_not_ahead(instant: datetime, now: datetime, skew_seconds: int, field:
 async def calendar_in(uow: UnitOfWork) -> WorkingCalendar:
     """Today's working-day calendar, read inside the caller's transaction."""
     return WorkingCalendar(c for _, c in await uow.closures.list())
+
+
+async def deadline_calendar(uow: UnitOfWork, rules: Rules) -> WorkingCalendar:
+    """The calendar of account and training deadlines: with UT's closures unless the
+    R-TIME-3 reading limits closures to support deadlines."""
+    if rules.closures_for_all_deadlines:
+        return await calendar_in(uow)
+    return WorkingCalendar()
 
 
 def ensure_accepts_new_accounts(clock: ConventionClock, on: date) -> None:
@@ -167,7 +176,8 @@ def _request_fields(r: AccountRequest) -> dict[str, object]:
 
 
 async def create_request(
-    uow: UnitOfWork, clock: Clock, actor: Actor, data: NewRequest, *, skew_seconds: int
+    uow: UnitOfWork, clock: Clock, actor: Actor, data: NewRequest, *, skew_seconds: int,
+    rules: Rules = DEFAULT_RULES,
 ) -> tuple[AccountRequest, bool]:
     """File a request. Returns (request, created); the same ticket with the same content
     returns the stored one (created False), other content is a 409 `ticket-conflict`."""
@@ -198,8 +208,8 @@ async def create_request(
             raise InvalidInput("unknown school", code="unknown-school", field="school_code")
         convention = await load_clock(uow)
         ensure_accepts_new_accounts(convention, received_on)
-        calendar = await calendar_in(uow)
-        year = referent_year_for(received_on)
+        calendar = await deadline_calendar(uow, rules)
+        year = referent_year_for(received_on, rules.renewal_season_starts)
         request = AccountRequest(
             id=new_id(now),
             ticket_ref=data.ticket_ref,
@@ -325,6 +335,7 @@ async def fulfil_request(
     fulfilled_at: datetime | None,
     skew_seconds: int,
     moodle_url: str,
+    rules: Rules = DEFAULT_RULES,
 ) -> AccountRequest:
     if uid is not None:
         validate_uid(uid)
@@ -347,7 +358,7 @@ async def fulfil_request(
         on = paris_date(at)
         convention = await load_clock(uow)
         ensure_accepts_new_accounts(convention, on)
-        valid_until = hosted_valid_until(on)
+        valid_until = hosted_valid_until(on, rules.renewal_season_starts)
         if request.kind is RoleKind.REFERENT:
             await uow.accounts.lock_school(request.school_code)
             for year in years_covered(on, valid_until):
@@ -390,7 +401,7 @@ async def fulfil_request(
                     await uow.accounts.set_valid_until(old.id, on, now=now)
         if request.kind is RoleKind.REFERENT:
             notified = request.daip_notified_on or request.received_on
-            calendar = await calendar_in(uow)
+            calendar = await deadline_calendar(uow, rules)
             await uow.trainings.add(
                 Training(
                     id=new_id(now), uid=account.uid, school_code=request.school_code,
@@ -633,7 +644,12 @@ class RequestDeadlines:
 
     name = "account-requests-and-trainings"
 
+    def __init__(self, rules: Rules = DEFAULT_RULES):
+        self.rules = rules
+
     async def recompute(self, uow: UnitOfWork, *, calendar: WorkingCalendar, now: datetime) -> int:
+        if not self.rules.closures_for_all_deadlines:
+            return 0  # R-TIME-3 reading: closures do not move these deadlines
         changed = 0
         for request in await uow.account_requests.received():
             due = account_due_on(calendar, request.received_on)

@@ -33,6 +33,7 @@ from app.domain.renewals import (
     open_kinds,
     renewed_until,
 )
+from app.domain.rules import DEFAULT_RULES, Rules
 from app.services import audit
 from app.services.accounts import referent_count
 from app.services.convention import load_clock
@@ -155,7 +156,7 @@ async def school_listing(
 
 
 async def open_campaign(
-    uow: UnitOfWork, clock: Clock, actor: Actor, year: int
+    uow: UnitOfWork, clock: Clock, actor: Actor, year: int, rules: Rules = DEFAULT_RULES
 ) -> tuple[CampaignSummary, bool]:
     """Open the campaign for N/N+1 (1–25 June N) and queue the French mail to each
     school's referents. (summary, created); an existing campaign is returned as is."""
@@ -166,7 +167,10 @@ async def open_campaign(
         if existing is not None:
             return await _summary(uow, existing), False
         ensure_campaign_can_open(year, today, await load_clock(uow))
-        referent_deadline, trainer_deadline = campaign_deadlines(year)
+        referent_deadline, trainer_deadline = campaign_deadlines(
+            year, referents=rules.referent_answer_deadline,
+            trainers=rules.trainer_answer_deadline,
+        )
         campaign = Campaign(
             academic_year=year, status=CampaignStatus.OPEN,
             referent_deadline=referent_deadline, trainer_deadline=trainer_deadline,

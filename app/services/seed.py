@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from app.domain.errors import InvalidInput
 from app.domain.reference import SCHOOLS, bic_is_valid, iban_is_valid, initial_reference
+from app.domain.rules import DEFAULT_RULES, Rules
 from app.domain.schools import School
 from app.services import audit
 from app.services.ports import Actor, Clock, UnitOfWork
 
 
-async def seed_reference_data(uow: UnitOfWork, clock: Clock, actor: Actor) -> dict[str, int]:
-    ref = initial_reference()
+async def seed_reference_data(
+    uow: UnitOfWork, clock: Clock, actor: Actor, rules: Rules = DEFAULT_RULES
+) -> dict[str, int]:
+    ref = initial_reference(rules.size_unit)
     if not iban_is_valid(ref.payee["iban"]) or not bic_is_valid(ref.payee["bic"]):
         raise InvalidInput("the payee's IBAN or BIC is not valid", code="invalid-payee")
     now = clock.now()

@@ -112,6 +112,7 @@ async def create_account_request(
             daip_notified_on=body.daip_notified_on,
         ),
         skew_seconds=request.app.state.settings.clock_skew_seconds,
+        rules=request.app.state.rules,
     )
     response.status_code = 201 if created else 200
     response.headers["Location"] = f"/api/v1/account-requests/{item.id}"
@@ -195,6 +196,7 @@ async def fulfil_account_request(
     item = await service.fulfil_request(
         uow, clock, actor, id, uid=body.uid, fulfilled_at=body.fulfilled_at,
         skew_seconds=settings.clock_skew_seconds, moodle_url=settings.moodle_url,
+        rules=request.app.state.rules,
     )
     return request_out(request, item)
 

@@ -96,6 +96,7 @@ CAMPAIGN_LINKS = {
     },
 )
 async def open_campaign(
+    request: Request,
     response: Response,
     uow: UowDep,
     clock: ClockDep,
@@ -104,7 +105,9 @@ async def open_campaign(
     body: CampaignCreate,
 ) -> CampaignOut:
     year = service.parse_year(body.academic_year)
-    summary, created = await service.open_campaign(uow, clock, actor, year)
+    summary, created = await service.open_campaign(
+        uow, clock, actor, year, request.app.state.rules
+    )
     response.status_code = 201 if created else 200
     response.headers["Location"] = f"/api/v1/renewal-campaigns/{summary.campaign.label}"
     return campaign_out(summary)
