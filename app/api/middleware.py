@@ -3,7 +3,8 @@
 The body guard enforces the HTTP contract before any route runs: size limits (413 as
 soon as the limit is passed, before the body is read whole — Content-Length first, then
 counted chunks for chunked uploads), JSON media type (415), strict JSON (NaN/Infinity
-→ 422) and no NUL characters anywhere in a JSON body (422)."""
+→ 422) and no NUL characters anywhere in a JSON body, the path or the query string
+(422: PostgreSQL text cannot hold them)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -70,6 +72,12 @@ def _has_nul(value: Any) -> bool:
     return False
 
 
+def _nul_in_url(scope: Scope) -> bool:
+    return "\x00" in scope["path"] or b"\x00" in unquote_to_bytes(
+        scope.get("query_string", b"").replace(b"+", b" ")
+    )
+
+
 class BodyGuard:
     def __init__(
         self,
@@ -87,6 +95,12 @@ class BodyGuard:
         self.base = problem_base
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and _nul_in_url(scope):
+            await send_problem(
+                send, 422, "validation-error", "NUL characters are not allowed",
+                scope["path"].replace("\x00", ""), self.base,
+            )
+            return
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS", "DELETE"):
             await self.app(scope, receive, send)
             return

@@ -134,8 +134,16 @@ class Closure:
         return self.starts_on <= d <= self.ends_on
 
 
+# A closed stretch (closures less than a week apart) longer than this is refused: the
+# calendar must keep a working day every year (deadline and opening-hours arithmetic
+# looks for one; a week between two closures always holds one).
+MAX_CLOSED_STRETCH_DAYS = 366
+_STRETCH_GAP = timedelta(days=7)
+
+
 def validate_closures(closures: Iterable[Closure]) -> None:
-    """Reject a reversed range or two ranges sharing at least one day."""
+    """Reject a reversed range, two ranges sharing at least one day, and closures that
+    leave no week open for more than `MAX_CLOSED_STRETCH_DAYS` days."""
     ordered = sorted(closures, key=lambda c: (c.starts_on, c.ends_on))
     for closure in ordered:
         if closure.ends_on < closure.starts_on:
@@ -149,6 +157,18 @@ def validate_closures(closures: Iterable[Closure]) -> None:
             raise InvalidInput(
                 f"closure {before.starts_on.isoformat()}..{before.ends_on.isoformat()} "
                 f"overlaps {after.starts_on.isoformat()}..{after.ends_on.isoformat()}",
+                code="invalid-closure",
+            )
+    stretch: tuple[date, date] | None = None
+    for closure in ordered:
+        if stretch is None or closure.starts_on - stretch[1] > _STRETCH_GAP:
+            stretch = (closure.starts_on, closure.ends_on)
+        else:
+            stretch = (stretch[0], closure.ends_on)
+        if (stretch[1] - stretch[0]).days + 1 > MAX_CLOSED_STRETCH_DAYS:
+            raise InvalidInput(
+                f"closures from {stretch[0].isoformat()} to {stretch[1].isoformat()} leave "
+                f"no open week for more than {MAX_CLOSED_STRETCH_DAYS} days",
                 code="invalid-closure",
             )
 

@@ -90,6 +90,23 @@ async def test_a_nul_character_in_any_string_is_a_422(client, admin_headers):
     assert listing.status_code == 404
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/audit-events?resource_type=%00",
+        "/api/v1/audit-events?resource_id=a%00b&limit=5",
+        "/api/v1/support-requests?school_code=x%00",
+        "/api/v1/schools/ifms%00rodez",
+    ],
+    ids=["query", "query-middle", "query-other-route", "path"],
+)
+async def test_a_nul_character_in_the_path_or_the_query_is_a_422(client, admin_headers, url):
+    response = await client.get(url, headers=admin_headers)
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert "\x00" not in response.text and "\\u0000" not in response.text
+
+
 async def test_unknown_fields_are_refused_and_the_input_is_never_echoed(client, admin_headers):
     response = await client.post(
         "/api/v1/schools",

@@ -195,6 +195,28 @@ def test_validate_closures_rejects_reversed_or_overlapping_ranges(closures):
         WorkingCalendar(closures)
 
 
+def test_validate_closures_accepts_a_closed_stretch_of_a_whole_year():
+    validate_closures([Closure(date(2026, 1, 1), date(2026, 12, 31))])  # 365 days
+    validate_closures([Closure(date(2027, 1, 1), date(2027, 6, 30)),
+                       Closure(date(2027, 7, 8), date(2028, 6, 30))])  # a week open between
+
+
+@pytest.mark.parametrize(
+    "closures",
+    [
+        [Closure(date(155, 4, 5), date(251, 7, 16))],
+        [Closure(date(2026, 1, 1), date(2027, 1, 2))],
+        [Closure(date(2027, 1, 1), date(2027, 6, 30)),
+         Closure(date(2027, 7, 7), date(2028, 6, 30))],  # six open days between
+    ],
+    ids=["a-century", "367-days", "chained-less-than-a-week-apart"],
+)
+def test_validate_closures_refuses_more_than_a_year_without_an_open_week(closures):
+    with pytest.raises(InvalidInput) as excinfo:
+        validate_closures(closures)
+    assert excinfo.value.code == "invalid-closure"
+
+
 # ------------------------------------------------------------------- working days
 
 METROPOLITAN_HOLIDAYS_2026 = [
