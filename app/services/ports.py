@@ -23,6 +23,7 @@ from app.services.account_ports import (
 from app.services.billing_ports import BillingRepository
 from app.services.enrolment_ports import EnrolmentRepository
 from app.services.lifecycle_ports import LifecycleRepository
+from app.services.personal_data_ports import PersonalDataRepository
 from app.services.storage_ports import StorageRepository
 from app.services.support_ports import SupportRequestRepository
 
@@ -254,6 +255,7 @@ class UnitOfWork(Protocol):
     support_requests: SupportRequestRepository
     storage: StorageRepository
     billing: BillingRepository
+    personal_data: PersonalDataRepository
 
     async def __aenter__(self) -> UnitOfWork: ...
     async def __aexit__(self, *exc: object) -> None: ...

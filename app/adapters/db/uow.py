@@ -15,6 +15,7 @@ from app.adapters.db.accounts_repo import (
 from app.adapters.db.billing_repo import SqlBillingRepository
 from app.adapters.db.enrolments_repo import SqlEnrolmentRepository
 from app.adapters.db.lifecycle_repo import SqlLifecycleRepository
+from app.adapters.db.personal_data_repo import SqlPersonalDataRepository
 from app.adapters.db.repositories import (
     SqlAuditRepository,
     SqlClientRepository,
@@ -53,6 +54,7 @@ class SqlUnitOfWork:
         self.enrolments = SqlEnrolmentRepository(session)
         self.storage = SqlStorageRepository(session)
         self.billing = SqlBillingRepository(session)
+        self.personal_data = SqlPersonalDataRepository(session)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
