@@ -26,6 +26,7 @@ from app.adapters.db.idempotency_store import SqlIdempotencyStore
 from app.adapters.db.locks import job_locks
 from app.adapters.db.uow import SqlUnitOfWorkFactory
 from app.adapters.logs import configure_logging
+from app.adapters.operational_metrics import OperationalCollector
 from app.adapters.smtp import SmtpMailer
 from app.adapters.statement_render import statement_renderers
 from app.adapters.tokens import (
@@ -71,6 +72,7 @@ from app.services.accounts import RequestDeadlines
 from app.services.billing import billing_jobs
 from app.services.jobs import Job, JobRegistry, run_scheduler
 from app.services.mail import OUTBOX_JOB, OutboxPolicy, outbox_job
+from app.services.operations import operational_state
 from app.services.personal_data import RetentionPolicy, retention_job
 from app.services.ports import Actor, Clock, DeadlineRecomputer
 from app.services.seed import seed_reference_data
@@ -220,6 +222,8 @@ class Metrics:
             "http_request_duration_seconds", "HTTP request latency", ["method", "route"],
             registry=self.registry,
         )
+        # Outbox, jobs and storage levels: read from the database at each scrape.
+        self.operational = OperationalCollector(self.registry)
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         self.requests.labels(method, route, str(status)).inc()
@@ -348,6 +352,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         return True, "ok"
 
     async def render_metrics() -> bytes:
+        await metrics.operational.refresh(
+            lambda: operational_state(uow_factory(), registry.names())
+        )
         return generate_latest(metrics.registry)
 
     app.state.readiness = readiness

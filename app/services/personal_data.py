@@ -14,7 +14,8 @@ pseudonyms):
   subjects, bodies, last errors and attempt details — every name on its own in mails
   addressed to them, full names and addresses in the others (a campaign listing them);
 * the audit trail: their names and addresses wherever a value holds them (personal
-  fields are already masked when recorded), and the lock reasons of the account.
+  fields are already masked when recorded), and the lock reasons of the account;
+* the responses kept for `Idempotency-Key` replays that show them are deleted.
 
 The erasure itself is audited (`account.erased`) with counts and the reason, scrubbed
 of the person's names and of any e-mail address. The student number is kept: it is the
@@ -258,6 +259,7 @@ async def _erase(
         "support_requests": len(records.support_requests),
         "mails": await _scrub_mails(uow, records, scrub),
         "audit_events": await _scrub_audit(uow, records, scrub, account.uid),
+        "idempotent_responses": await repo.forget_responses(scrub.needles()),
     }
     await audit.record(
         uow, actor, now=now, action="account.erased", resource_type="account",
@@ -426,7 +428,9 @@ async def erase_closed_support_requests(
 
 
 def retention_job(policy: RetentionPolicy) -> Job:
-    """The daily R-GDPR-1 job: counts only (no uid, no name) in its run and logs."""
+    """The daily R-GDPR-1 job: counts only (no uid, no name) in its run and logs. It
+    also deletes the expired `Idempotency-Key` responses (kept no longer than their
+    published period even when no new key is claimed)."""
 
     async def run(context: JobContext) -> dict[str, int]:
         accounts = await erase_inactive_accounts(
@@ -435,8 +439,13 @@ def retention_job(policy: RetentionPolicy) -> Job:
         requests, digests = await erase_closed_support_requests(
             context.uow_factory(), context.clock, context.actor, policy
         )
+        uow = context.uow_factory()
+        async with uow:
+            responses = await uow.personal_data.purge_expired_responses(context.clock.now())
+            await uow.commit()
         return {"accounts_erased": accounts, "support_requests_erased": requests,
-                "support_digests_erased": digests}
+                "support_digests_erased": digests,
+                "idempotent_responses_purged": responses}
 
     return Job(
         name=RETENTION_JOB,

@@ -129,7 +129,17 @@ class PersonalDataRepository(Protocol):
         """(lock id, reason)."""
         ...
 
+    async def forget_responses(self, needles: Collection[str]) -> int:
+        """Delete the stored `Idempotency-Key` responses whose body contains one of the
+        lower-cased `needles` (a replay would show erased values); how many."""
+        ...
+
     # ------------------------------------------------------------ retention
+
+    async def purge_expired_responses(self, now: datetime) -> int:
+        """Delete the `Idempotency-Key` records expired at `now` (the store purges them
+        lazily, on its next claim only); how many."""
+        ...
 
     async def retention_candidates(self, where: RetentionFilter) -> list[str]:
         """Uids of accounts not erased that pass the pre-filter, in uid order."""

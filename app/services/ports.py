@@ -200,6 +200,10 @@ class OutboxRepository(Protocol):
 
     async def attempts(self, message_id: int) -> list[OutboxAttempt]: ...
 
+    async def count_by_status(self, statuses: Sequence[str]) -> dict[str, int]:
+        """How many messages are in each of `statuses` (absent: none), for /metrics."""
+        ...
+
 
 class ClosureRepository(Protocol):
     async def list(self) -> list[tuple[str, Closure]]: ...
@@ -224,6 +228,11 @@ class JobRunRepository(Protocol):
     async def abandon_running(self, job: str, *, now: datetime) -> int:
         """Mark `running` rows of `job` failed: called under the job's lock, they belong
         to a runner that stopped before finishing."""
+        ...
+
+    async def last_successes(self, jobs: Sequence[str]) -> dict[str, datetime]:
+        """When the latest successful run of each of `jobs` finished (absent: never),
+        in one cheap query (the (job, started_at) index), for /metrics."""
         ...
 
 

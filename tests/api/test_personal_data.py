@@ -15,6 +15,7 @@ from app.adapters.db.tables import (
     AccountRequestRow,
     AccountRow,
     AuditEventRow,
+    IdempotencyKeyRow,
     OutboxAttemptRow,
     OutboxMessageRow,
     SupportRequestRow,
@@ -22,7 +23,12 @@ from app.adapters.db.tables import (
 from app.domain.accounts import RoleKind
 from app.domain.auth import SYSTEM
 from app.domain.errors import Conflict
-from app.domain.personal_data import ERASED_SUBJECT, pseudonym, pseudonym_email
+from app.domain.personal_data import (
+    ERASED_MAIL_BODY,
+    ERASED_SUBJECT,
+    pseudonym,
+    pseudonym_email,
+)
 from app.main import build_mailer
 from app.services.accounts import NewRequest, create_request, fulfil_request
 from app.services.jobs import run_job
@@ -35,7 +41,7 @@ GIVEN, FAMILY = "Zéphyrine", "Quillebœuf"
 EMAIL = "zephyrine.q@ifsi.example"
 ORIGINALS = (GIVEN, FAMILY, EMAIL)
 TABLES = (AccountRow, AccountRequestRow, SupportRequestRow, OutboxMessageRow,
-          OutboxAttemptRow, AuditEventRow, AccountLockRow)
+          OutboxAttemptRow, AuditEventRow, AccountLockRow, IdempotencyKeyRow)
 _tickets = itertools.count(1)
 _messages = itertools.count(1)
 
@@ -121,7 +127,8 @@ async def a_person_with_every_kind_of_data(app, client, clock, smtp_server, make
     admin = bearer(make_token("accounts:write", "support:write", "support:read"))
     locked = await client.post(
         f"/api/v1/accounts/{uid}/lock",
-        json={"reason": f"À la demande de {GIVEN} {FAMILY} ({EMAIL})"}, headers=admin)
+        json={"reason": f"À la demande de {GIVEN} {FAMILY} ({EMAIL})"},
+        headers={**admin, "Idempotency-Key": "lock-1"})  # its response is kept for replays
     assert locked.status_code == 200, locked.text
     assert (await client.post(f"/api/v1/accounts/{uid}/unlock", json={},
                               headers=admin)).status_code == 200
@@ -196,7 +203,7 @@ async def test_an_erasure_pseudonymises_every_place_in_one_go(
     for value in ORIGINALS:  # the scan finds what it looks for
         assert holding(before, value) >= {"accounts", "account_requests"} | (
             {"outbox_messages"} if value != FAMILY else set())
-    assert holding(before, EMAIL) >= {"support_requests", "account_locks"}
+    assert holding(before, EMAIL) >= {"support_requests", "account_locks", "idempotency_keys"}
     assert holding(before, GIVEN) >= {"support_requests", "audit_events"}
 
     clock.set("2025-04-01T09:00:00+02:00")
@@ -338,7 +345,7 @@ async def test_an_account_is_erased_twelve_months_after_its_last_day_of_access(
     clock.set("2026-09-01T02:00:00+02:00")
     counts = await run(app, clock, "retention", "2026-08-31T23:59:59+02:00")
     assert counts == {"accounts_erased": 0, "support_requests_erased": 0,
-                      "support_digests_erased": 0}
+                      "support_digests_erased": 0, "idempotent_responses_purged": 0}
     assert await status_of(client, manager, gone) == "expired"
 
     counts = await run(app, clock, "retention", "2026-09-01T00:00:00+02:00")
@@ -374,10 +381,15 @@ async def test_a_support_request_is_erased_twenty_four_months_after_closure(
     app, client, clock, make_token
 ):
     support = bearer(make_token("support:read", "support:write"))
-    clock.set("2024-01-15T16:00:00+01:00")
-    request_id = await support_request(client, support,
+    clock.set("2024-01-10T10:00:00+01:00")
+    request_id = await support_request(client, {**support, "Idempotency-Key": "s-1"},
                                        received_at="2024-01-10T10:00:00+01:00",
                                        from_email=EMAIL, subject=f"Accès pour {GIVEN}")
+    assert (await run(app, clock, "support-digest", "2024-01-12T09:05:00+01:00"))[
+        "queued"] == 1  # DAIP's digest quotes the request
+    clock.set("2024-01-12T09:06:00+01:00")
+    await dispatch(app, clock)
+    clock.set("2024-01-15T16:00:00+01:00")
     closed = await client.post(f"/api/v1/support-requests/{request_id}/closure",
                                json={"closed_at": "2024-01-15T15:00:00+01:00"},
                                headers=support)
@@ -388,13 +400,18 @@ async def test_a_support_request_is_erased_twenty_four_months_after_closure(
     clock.set("2026-01-17T02:00:00+01:00")
 
     counts = await run(app, clock, "retention", "2026-01-15T23:59:59+01:00")
-    assert counts["support_requests_erased"] == 0
+    assert counts == {"accounts_erased": 0, "support_requests_erased": 0,
+                      "support_digests_erased": 1,  # sent 12 Jan 2024: gone from 13 Jan 2026
+                      "idempotent_responses_purged": 1}
     assert EMAIL in (await client.get(f"/api/v1/support-requests/{request_id}",
                                       headers=support)).json()["from_email"]
+    async with app.state.engine.connect() as conn:
+        [digest] = (await conn.execute(select(OutboxMessageRow.__table__))).all()
+    assert (digest.subject, digest.body_text) == (ERASED_SUBJECT, ERASED_MAIL_BODY)
 
     counts = await run(app, clock, "retention", "2026-01-16T00:00:00+01:00")
     assert counts == {"accounts_erased": 0, "support_requests_erased": 1,
-                      "support_digests_erased": 0}
+                      "support_digests_erased": 0, "idempotent_responses_purged": 0}
     erased = (await client.get(f"/api/v1/support-requests/{request_id}",
                                headers=support)).json()
     assert (erased["from_email"], erased["subject"]) == (
@@ -406,9 +423,6 @@ async def test_a_support_request_is_erased_twenty_four_months_after_closure(
     runs = await client.get("/api/v1/jobs/retention/runs",
                             headers=bearer(make_token("audit:read")))
     assert runs.status_code == 200, runs.text
-    recorded = [item["counts"] for item in runs.json()["items"]]  # newest first
-    assert recorded == [
-        {"accounts_erased": 0, "support_requests_erased": 1, "support_digests_erased": 0},
-        {"accounts_erased": 0, "support_requests_erased": 0, "support_digests_erased": 0},
-    ]
+    recorded = [item["counts"]["support_requests_erased"] for item in runs.json()["items"]]
+    assert recorded == [1, 0]  # newest first
     assert EMAIL not in runs.text and request_id not in runs.text  # counts only

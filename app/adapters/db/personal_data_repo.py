@@ -8,7 +8,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Text, and_, bindparam, cast, exists, func, or_, select, update
+from sqlalchemy import Text, and_, bindparam, cast, delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.adapters.db.accounts_repo import _request, _training
@@ -21,6 +21,7 @@ from app.adapters.db.tables import (
     AccountRow,
     AuditEventRow,
     EnrolmentRow,
+    IdempotencyKeyRow,
     OutboxAttemptRow,
     OutboxMessageRow,
     RenewalDecisionRow,
@@ -225,7 +226,21 @@ class SqlPersonalDataRepository:
     async def rewrite_lock_reasons(self, reasons: Sequence[tuple[str, str]]) -> None:
         await self._update_rows(AccountLockRow, [{"id": i, "reason": r} for i, r in reasons])
 
+    async def forget_responses(self, needles: Collection[str]) -> int:
+        if not needles:
+            return 0
+        K = IdempotencyKeyRow
+        result = await self.session.execute(
+            delete(K).where(or_(*_like_any(K.response_body, needles)))
+        )
+        return result.rowcount  # type: ignore[attr-defined]
+
     # ------------------------------------------------------------ retention
+
+    async def purge_expired_responses(self, now: datetime) -> int:
+        K = IdempotencyKeyRow
+        result = await self.session.execute(delete(K).where(K.expires_at <= now))  # type: ignore[arg-type]
+        return result.rowcount  # type: ignore[attr-defined]
 
     async def retention_candidates(self, where: RetentionFilter) -> list[str]:
         A = AccountRow

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, select, text, update
+from sqlalchemy import delete, func, insert, or_, select, text, union_all, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -390,6 +390,15 @@ class SqlOutboxRepository:
         ).scalars()
         return [OutboxAttempt(r.message_id, r.attempted_at, r.outcome, r.detail) for r in rows]
 
+    async def count_by_status(self, statuses: Sequence[str]) -> dict[str, int]:
+        # Counted on the (status, next_attempt_at) index.
+        rows = await self.session.execute(
+            select(OutboxMessageRow.status, func.count())
+            .where(OutboxMessageRow.status.in_(list(statuses)))  # type: ignore[attr-defined]
+            .group_by(OutboxMessageRow.status)
+        )
+        return {status: int(count) for status, count in rows}
+
 
 class SqlClosureRepository:
     def __init__(self, session: AsyncSession):
@@ -499,6 +508,25 @@ class SqlJobRunRepository:
             )
         )
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def last_successes(self, jobs: Sequence[str]) -> dict[str, datetime]:
+        # One statement, one arm per job: the latest success found by walking the
+        # (job, started_at) index backwards, never a scan of the whole history.
+        arms = []
+        for job in dict.fromkeys(jobs):
+            latest = (
+                select(JobRunRow.job, JobRunRow.finished_at)
+                .where(JobRunRow.job == job, JobRunRow.outcome == "succeeded")
+                .order_by(JobRunRow.started_at.desc(), JobRunRow.id.desc())  # type: ignore[attr-defined,union-attr]
+                .limit(1)
+                .subquery()
+            )
+            arms.append(select(latest.c.job, latest.c.finished_at))
+        if not arms:
+            return {}
+        statement = arms[0] if len(arms) == 1 else union_all(*arms)
+        rows = await self.session.execute(statement)
+        return {job: finished for job, finished in rows if finished is not None}
 
 
 async def count_rows(session: AsyncSession, table: Any) -> int:

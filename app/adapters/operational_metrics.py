@@ -1,0 +1,75 @@
+"""Prometheus view of the operational state (`app/services/operations.py`): gauges built
+from the latest state read at scrape time, so vanished label sets disappear too."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Iterator
+
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import CollectorRegistry
+
+from app.services.operations import OperationalState
+
+log = logging.getLogger("app.metrics")
+
+
+class OperationalCollector:
+    """Registered once; `refresh` reads the state before each exposition."""
+
+    def __init__(self, registry: CollectorRegistry, *, timeout_seconds: float = 5.0) -> None:
+        self.timeout_seconds = timeout_seconds
+        self._state: OperationalState | None = None
+        registry.register(self)
+
+    async def refresh(self, read: Callable[[], Awaitable[OperationalState]]) -> None:
+        """Replace the state by a fresh read; on failure (database down, slow) expose
+        `convention_database_metrics_up 0` and none of the database gauges, rather than
+        stale values or a failed scrape (the request metrics matter most then)."""
+        try:
+            self._state = await asyncio.wait_for(read(), self.timeout_seconds)
+        except Exception as exc:  # any failure: the scrape still answers
+            log.warning(
+                "operational metrics unavailable", extra={"error_type": type(exc).__name__}
+            )
+            self._state = None
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        state = self._state
+        yield GaugeMetricFamily(
+            "convention_database_metrics_up",
+            "1 when the database answered the metrics' queries at this scrape, else 0",
+            value=0 if state is None else 1,
+        )
+        if state is None:
+            return
+        yield GaugeMetricFamily(
+            "convention_outbox_backlog", "E-mails waiting in the outbox (pending or retrying)",
+            value=state.outbox_backlog,
+        )
+        yield GaugeMetricFamily(
+            "convention_outbox_dead", "E-mails the outbox gave up (dead)", value=state.outbox_dead
+        )
+        jobs = GaugeMetricFamily(
+            "convention_job_last_success_timestamp_seconds",
+            "Unix time at which the latest successful run of the job finished",
+            labels=["job"],
+        )
+        for job, finished in sorted(state.job_last_success.items()):
+            jobs.add_metric([job], finished.timestamp())
+        yield jobs
+        schools = GaugeMetricFamily(
+            "convention_storage_level",
+            "Storage alert level of the school: 0 ok, 1 warning, 2 critical (R-STO-2)",
+            labels=["school"],
+        )
+        for school, level in sorted(state.school_levels.items()):
+            schools.add_metric([school], level.rank)
+        yield schools
+        if state.pool_level is not None:
+            yield GaugeMetricFamily(
+                "convention_storage_pool_level",
+                "Storage alert level of the shared pool: 0 ok, 1 warning, 2 critical (R-STO-1)",
+                value=state.pool_level.rank,
+            )
