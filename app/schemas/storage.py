@@ -43,7 +43,18 @@ def batch_schema() -> dict[str, Any]:
         "type": "object",
         "additionalProperties": False,
         "required": ["items"],
-        "properties": {"items": {"type": "array", "maxItems": 1000, "items": item}},
+        "properties": {
+            "items": {
+                "type": "array",
+                "maxItems": 1000,
+                # Items are validated one by one: an invalid item is answered `rejected`
+                # in `results` (200), never a 422 for the batch. The contract therefore
+                # accepts any JSON value as an item; `x-item-schema` documents a valid one.
+                "items": {"description": "A snapshot; see `x-item-schema`."},
+                "x-item-schema": item,
+                "description": "at most 1,000 items (more → 413), each validated on its own",
+            }
+        },
     }
 
 
