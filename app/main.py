@@ -67,6 +67,7 @@ from app.domain.auth import SCOPES, SYSTEM
 from app.domain.opening_hours import DeadlineReading
 from app.domain.rules import GB, GIB, Rules, month_day
 from app.domain.schedules import Every
+from app.domain.storage import parse_reminder_days
 from app.services import account_jobs
 from app.services.accounts import RequestDeadlines
 from app.services.billing import billing_jobs
@@ -161,6 +162,7 @@ def build_rules(settings: Settings) -> Rules:
                                            "REFERENT_ANSWER_DEADLINE"),
         trainer_answer_deadline=month_day(settings.trainer_answer_deadline,
                                           "TRAINER_ANSWER_DEADLINE"),
+        census_on_main_close=settings.census_on_main_close,
     )
 
 
@@ -199,8 +201,9 @@ def build_jobs(settings: Settings) -> JobRegistry:
 
 
 def build_storage_policy(settings: Settings) -> StoragePolicy:
-    """Storage settings (issue 6): clock skew (R-TIME-5), hysteresis (R-STO-2), UT in
-    copy of school alerts, DAIP for pool alerts (R-STO-1)."""
+    """Storage settings (issue 6): clock skew (R-TIME-5), warning percent, hysteresis and
+    reminder days (R-STO-2), retrieval reminder days (R-STO-4, a malformed list refused
+    here: `invalid-setting`), UT in copy of school alerts, DAIP for pool alerts (R-STO-1)."""
     return StoragePolicy(
         clock_skew=timedelta(seconds=settings.clock_skew_seconds),
         hysteresis_bytes=settings.hysteresis_bytes,
@@ -208,6 +211,10 @@ def build_storage_policy(settings: Settings) -> StoragePolicy:
         pool_recipients=(settings.daip_email,),
         pool_alerts=settings.pool_alerts,
         moodle_url=settings.moodle_url,
+        warning_percent=settings.warning_ratio_percent,
+        reminder_days=settings.critical_reminder_days,
+        retrieval_days=parse_reminder_days(settings.retrieval_reminder_days,
+                                           "RETRIEVAL_REMINDER_DAYS"),
     )
 
 

@@ -47,8 +47,10 @@ class EnrolmentWindows:
 
     @property
     def census_on(self) -> date:
-        """R-BIL-1: the census is taken at the close of the main campaign."""
-        return self.main_closes_on
+        """R-BIL-1 under the default reading (`census_date` with `CENSUS_ON_MAIN_CLOSE`
+        true): the close of the main campaign. Use cases pass the setting to
+        `census_date`."""
+        return census_date(self)
 
     @property
     def is_default(self) -> bool:
@@ -136,11 +138,16 @@ def validate_windows(
     )
 
 
-def ensure_census_read_only(windows: EnrolmentWindows, census_on: date | None) -> None:
-    """`census_on` is read-only: a change that names it must give `main_closes_on`."""
-    if census_on is not None and census_on != windows.census_on:
+def ensure_census_read_only(
+    windows: EnrolmentWindows, census_on: date | None, *, on_main_close: bool = True
+) -> None:
+    """`census_on` is read-only: a change that names it must give the census date of the
+    changed windows (`census_date`: `main_closes_on`, or 31 Oct N under the other
+    reading)."""
+    if census_on is not None and census_on != census_date(windows, on_main_close=on_main_close):
+        where = "the close of the main campaign" if on_main_close else "31 October N"
         raise InvalidInput(
-            "census_on is read-only: it is the close of the main campaign (R-BIL-1)",
+            f"census_on is read-only: it is {where} (R-BIL-1)",
             code="census-read-only",
             field="census_on",
         )
@@ -308,10 +315,27 @@ def ensure_cancellable(enrolment: Enrolment, cancelled_on: date) -> bool:
 # --- R-BIL-1: the census -------------------------------------------------------------
 
 
+FIXED_CENSUS_MONTH_DAY = (10, 31)
+"""R-BIL-1, other reading: the census is taken on 31 Oct N whatever the windows."""
+
+
+def census_date(windows: EnrolmentWindows, *, on_main_close: bool = True) -> date:
+    """R-BIL-1, the census date of N/N+1, stated once. **Decision** (`CENSUS_ON_MAIN_CLOSE`
+    true, the default): the close of that year's main campaign in force
+    (`main_closes_on`, default 31 Oct N), so a changed campaign moves the census. Other
+    reading (false): "the end of the enrolment campaign" is the convention's "end of
+    October", a fixed 31 Oct N whatever the windows in force (a campaign extended to
+    15 Nov still has its census on 31 Oct)."""
+    if on_main_close:
+        return windows.main_closes_on
+    month, day = FIXED_CENSUS_MONTH_DAY
+    return date(windows.academic_year, month, day)
+
+
 @dataclass(frozen=True)
 class CensusRule:
     """R-BIL-1, stated once: for academic year N/N+1 the census is taken on
-    `census_on` (= `main_closes_on`); counted are the enrolments of that year dated on or
+    `census_on` (`census_date`); counted are the enrolments of that year dated on or
     before `census_on`, not cancelled on or before it, and not `transfer` ones. The SQL
     aggregate of the repository applies exactly these fields; `counts` is the rule on
     one enrolment."""
@@ -329,5 +353,6 @@ class CensusRule:
         )
 
 
-def census_rule(windows: EnrolmentWindows) -> CensusRule:
-    return CensusRule(academic_year=windows.academic_year, census_on=windows.census_on)
+def census_rule(windows: EnrolmentWindows, *, on_main_close: bool = True) -> CensusRule:
+    return CensusRule(academic_year=windows.academic_year,
+                      census_on=census_date(windows, on_main_close=on_main_close))

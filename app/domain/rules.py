@@ -36,6 +36,8 @@ class Rules:
     # R-ACC-5: answer deadlines of the June campaign (inclusive, Paris)
     referent_answer_deadline: tuple[int, int] = (6, 30)
     trainer_answer_deadline: tuple[int, int] = (6, 25)
+    # R-BIL-1: census on the close of the main campaign (else on the fixed 31 Oct N)
+    census_on_main_close: bool = True
 
     def bytes_of(self, units: int) -> int:
         """`units` "Go" in bytes under the R-UNIT-1 reading."""

@@ -6,26 +6,29 @@ Pure Python: sizes are integer bytes, time is an argument, nothing here does I/O
 Decisions (each documented in the README as a setting or a reading):
 
 - Units (R-UNIT-1): "Go" is an SI gigabyte, ``GB = 1_000_000_000`` bytes.
-- Levels (R-STO-2): ``warning`` when ``10 × bytes ≥ 9 × threshold``, ``critical`` when
-  ``bytes ≥ threshold``; integer arithmetic only, never floats.
+- Levels (R-STO-2): ``warning`` when ``100 × bytes ≥ percent × threshold`` (percent:
+  ``WARNING_RATIO_PERCENT``, default 90, i.e. ``10 × bytes ≥ 9 × threshold``),
+  ``critical`` when ``bytes ≥ threshold``; integer arithmetic only, never floats.
 - Hysteresis: a level *rises* as soon as the raw level is higher; it *clears* only when
   usage falls below that level's own threshold minus 1 GB (critical: ``bytes <
-  threshold − 1 GB``; warning: ``10 × (bytes + 1 GB) < 9 × threshold``). After a clear
+  threshold − 1 GB``; warning: ``100 × (bytes + 1 GB) < percent × threshold``). After a clear
   the new level is the highest level whose hold condition still holds, so critical may
   fall to warning or straight to ok, with a single ``cleared`` event.
 - The pool (R-STO-1) uses the very same functions with ``threshold = capacity``
-  (``pool_threshold``): warning at 90 %, critical at 100 %, same hysteresis and reminders.
+  (``pool_threshold``): warning at 90 % (the same percent), critical at 100 %, same
+  hysteresis and reminders.
 - Late snapshots (R-STO-3): a snapshot whose ``measured_at`` is on or before the latest
   one already applied changes nothing (neither level nor events).
-- Reminders: while critical, one every 7 days of *measured time* counted from the
-  ``measured_at`` of the snapshot that raised critical. "7 days" are Paris calendar days
-  (same wall-clock time 7 days later, R-TIME-1), not 7 × 86,400 s. A reminder instant is
+- Reminders: while critical, one every 7 days (``CRITICAL_REMINDER_DAYS``) of *measured
+  time* counted from the ``measured_at`` of the snapshot that raised critical. "7 days" are
+  Paris calendar days (same wall-clock time 7 days later, R-TIME-1), not 7 × 86,400 s. A
+  reminder instant is
   due once both the evaluation time (``now``) and the latest ``measured_at`` have reached
   it: if the plugin stops measuring, reminders stop too (no measured time elapses), and a
   job replayed at a past ``now`` never sends a reminder from its future.
 - ``AlertEvent.threshold_bytes`` is the threshold of the higher level of the transition:
-  the school threshold (or capacity) when critical is involved, its 90 % (integer floor)
-  for a warning ↔ ok transition. Reminders carry the critical threshold.
+  the school threshold (or capacity) when critical is involved, its 90 % (integer floor;
+  the warning percent) for a warning ↔ ok transition. Reminders carry the critical threshold.
 - History: buckets are Paris days (23 h or 25 h on DST days) or Paris weeks starting
   Monday 00:00; only buckets holding samples are returned.
 - Forecast: least-squares fit of daily ``bytes_last`` over the 30 Paris days ending on
@@ -33,7 +36,11 @@ Decisions (each documented in the README as a setting or a reading):
   points exist; ``critical_on`` is the first Paris day *after* the latest measured day on
   which the fitted line reaches the threshold — null when fewer than 7 points, slope ≤ 0,
   already critical, or beyond the representable calendar.
-- Retrieval reminders (R-STO-4): 90 and 30 calendar days before the access end date.
+- Retrieval reminders (R-STO-4): 90 and 30 calendar days before the access end date
+  (``RETRIEVAL_REMINDER_DAYS``, read by ``parse_reminder_days``).
+
+Each default is a module constant and the default of the function's parameter; the
+service passes the values of the settings (``StoragePolicy``).
 """
 
 from __future__ import annotations
@@ -51,8 +58,10 @@ from app.domain.errors import InvalidInput
 __all__ = [
     "GB",
     "HYSTERESIS_BYTES",
+    "REMINDER_DAYS",
     "REMINDER_INTERVAL",
     "RETRIEVAL_REMINDER_DAYS",
+    "WARNING_PERCENT",
     "AlertEvent",
     "AlertKind",
     "Forecast",
@@ -71,6 +80,7 @@ __all__ = [
     "next_level",
     "paris_day_bounds",
     "paris_week_bounds",
+    "parse_reminder_days",
     "pool_threshold",
     "raw_level",
     "record_reminders",
@@ -86,8 +96,13 @@ GB = 1_000_000_000
 HYSTERESIS_BYTES = GB
 """R-STO-2: a level clears only below its threshold minus this margin."""
 
-REMINDER_INTERVAL = timedelta(days=7)
+WARNING_PERCENT = 90
+"""R-STO-2: the warning level starts at this percent of the threshold."""
+
+REMINDER_DAYS = 7
 """R-STO-2: reminder period while critical, in Paris calendar days of measured time."""
+
+REMINDER_INTERVAL = timedelta(days=REMINDER_DAYS)
 
 RETRIEVAL_REMINDER_DAYS = (90, 30)
 """R-STO-4: days before the access end on which schools are reminded to retrieve content."""
@@ -134,57 +149,75 @@ def pool_threshold(capacity_bytes: int) -> int:
     return capacity_bytes
 
 
-def warning_threshold(threshold: int) -> int:
-    """90 % of ``threshold``, integer floor (36,900,000,000 for 41 GB)."""
-    return 9 * threshold // 10
+def _check_percent(percent: int) -> None:
+    if isinstance(percent, bool) or not isinstance(percent, int) or not 0 < percent < 100:
+        raise InvalidInput("the warning percent is an integer from 1 to 99",
+                           code="invalid-setting", field="warning_ratio_percent")
 
 
-def level_threshold(level: Level, threshold: int) -> int | None:
-    """The threshold that defines ``level``: ``threshold`` for critical, its 90 % for
-    warning, None for ok."""
+def warning_threshold(threshold: int, percent: int = WARNING_PERCENT) -> int:
+    """``percent`` % of ``threshold``, integer floor (36,900,000,000 for 90 % of 41 GB)."""
+    _check_percent(percent)
+    return percent * threshold // 100
+
+
+def level_threshold(
+    level: Level, threshold: int, warning_percent: int = WARNING_PERCENT
+) -> int | None:
+    """The threshold that defines ``level``: ``threshold`` for critical, its warning
+    percent (90 %) for warning, None for ok."""
     if level is Level.CRITICAL:
         return threshold
     if level is Level.WARNING:
-        return warning_threshold(threshold)
+        return warning_threshold(threshold, warning_percent)
     return None
 
 
-def raw_level(bytes_used: int, threshold: int) -> Level:
+def raw_level(bytes_used: int, threshold: int, warning_percent: int = WARNING_PERCENT) -> Level:
     """The level without memory: critical when ``bytes ≥ threshold``, warning when
-    ``10 × bytes ≥ 9 × threshold``, else ok."""
+    ``100 × bytes ≥ warning_percent × threshold`` (90: ``10 × bytes ≥ 9 × threshold``),
+    else ok."""
     _check_bytes(bytes_used, threshold)
+    _check_percent(warning_percent)
     if bytes_used >= threshold:
         return Level.CRITICAL
-    if 10 * bytes_used >= 9 * threshold:
+    if 100 * bytes_used >= warning_percent * threshold:
         return Level.WARNING
     return Level.OK
 
 
-def _holds(level: Level, bytes_used: int, threshold: int, hysteresis: int) -> bool:
+def _holds(
+    level: Level, bytes_used: int, threshold: int, hysteresis: int, warning_percent: int
+) -> bool:
     """Whether an already-reached ``level`` is kept at ``bytes_used`` (hysteresis)."""
     if level is Level.CRITICAL:
         return bytes_used + hysteresis >= threshold
     if level is Level.WARNING:
-        return 10 * (bytes_used + hysteresis) >= 9 * threshold
+        return 100 * (bytes_used + hysteresis) >= warning_percent * threshold
     return True
 
 
 def next_level(
-    previous: Level, bytes_used: int, threshold: int, hysteresis: int = HYSTERESIS_BYTES
+    previous: Level,
+    bytes_used: int,
+    threshold: int,
+    hysteresis: int = HYSTERESIS_BYTES,
+    warning_percent: int = WARNING_PERCENT,
 ) -> Level:
     """The level after a snapshot of ``bytes_used``, given the ``previous`` level.
 
     Rises at once to the raw level when it is higher. Otherwise keeps the highest level
     not above ``previous`` whose hold condition is met (critical holds while ``bytes ≥
-    threshold − hysteresis``; warning while ``10 × (bytes + hysteresis) ≥ 9 × threshold``).
+    threshold − hysteresis``; warning while ``100 × (bytes + hysteresis) ≥
+    warning_percent × threshold``).
     """
     previous = Level(previous)
-    raw = raw_level(bytes_used, threshold)
+    raw = raw_level(bytes_used, threshold, warning_percent)
     if raw.rank >= previous.rank:
         return raw
     for candidate in (Level.CRITICAL, Level.WARNING):
         if raw.rank < candidate.rank <= previous.rank and _holds(
-            candidate, bytes_used, threshold, hysteresis
+            candidate, bytes_used, threshold, hysteresis, warning_percent
         ):
             return candidate
     return raw
@@ -240,6 +273,7 @@ def apply_snapshot(
     bytes_used: int,
     threshold: int,
     hysteresis: int = HYSTERESIS_BYTES,
+    warning_percent: int = WARNING_PERCENT,
 ) -> tuple[LevelState, list[AlertEvent]]:
     """Apply one snapshot, measured at ``measured_at``, against the ``threshold`` in
     force at that instant (a changed threshold is thus re-evaluated at the next snapshot).
@@ -255,7 +289,7 @@ def apply_snapshot(
         return state, []
 
     previous = Level(state.level)
-    level = next_level(previous, bytes_used, threshold, hysteresis)
+    level = next_level(previous, bytes_used, threshold, hysteresis, warning_percent)
     if level is previous:
         return replace(state, measured_at=measured_at), []
 
@@ -268,7 +302,9 @@ def apply_snapshot(
         level_from=previous,
         level_to=level,
         bytes_used=bytes_used,
-        threshold_bytes=threshold if top is Level.CRITICAL else warning_threshold(threshold),
+        threshold_bytes=(
+            threshold if top is Level.CRITICAL else warning_threshold(threshold, warning_percent)
+        ),
         occurred_at=measured_at,
     )
     if level is Level.CRITICAL:
@@ -278,22 +314,33 @@ def apply_snapshot(
     return new_state, [event]
 
 
-def _reminder_instant(raised_at: datetime, k: int) -> datetime:
-    """raised_at + k × 7 Paris calendar days, same Paris wall-clock time (R-TIME-1)."""
+def _check_days(days: int, field: str) -> None:
+    if isinstance(days, bool) or not isinstance(days, int) or days < 1:
+        raise InvalidInput(f"{field} is a whole number of days ≥ 1", code="invalid-setting",
+                           field=field)
+
+
+def _reminder_instant(raised_at: datetime, k: int, interval_days: int) -> datetime:
+    """raised_at + k × interval_days Paris calendar days, same Paris wall-clock time
+    (R-TIME-1)."""
     local = raised_at.astimezone(_PARIS)
-    wall = local.replace(tzinfo=None) + k * REMINDER_INTERVAL
+    wall = local.replace(tzinfo=None) + timedelta(days=k * interval_days)
     return wall.replace(tzinfo=_PARIS).astimezone(UTC)
 
 
-def due_reminders(state: LevelState, now: datetime) -> list[datetime]:
+def due_reminders(
+    state: LevelState, now: datetime, interval_days: int = REMINDER_DAYS
+) -> list[datetime]:
     """Reminder instants due for a critical state at ``now``, oldest first.
 
-    Reminder k (k ≥ 1) falls at ``raised_at`` + 7k Paris days. It is due when it is after
+    Reminder k (k ≥ 1) falls at ``raised_at`` + k × ``interval_days`` (7) Paris days. It is
+    due when it is after
     the last reminder recorded (or after ``raised_at``) and on or before the horizon
     ``min(now, state.measured_at)``: measured time, not wall time. Each instant is
     returned once if the caller records the last one (``record_reminders``).
     """
     now = _utc(now, "now")
+    _check_days(interval_days, "critical_reminder_days")
     if state.level is not Level.CRITICAL or state.raised_at is None:
         return []
     horizon = now if state.measured_at is None else min(now, state.measured_at)
@@ -301,7 +348,7 @@ def due_reminders(state: LevelState, now: datetime) -> list[datetime]:
     due: list[datetime] = []
     k = 1
     while True:
-        instant = _reminder_instant(state.raised_at, k)
+        instant = _reminder_instant(state.raised_at, k, interval_days)
         if instant > horizon:
             return due
         if instant > after:
@@ -310,11 +357,12 @@ def due_reminders(state: LevelState, now: datetime) -> list[datetime]:
 
 
 def record_reminders(
-    state: LevelState, now: datetime, bytes_used: int, threshold: int
+    state: LevelState, now: datetime, bytes_used: int, threshold: int,
+    interval_days: int = REMINDER_DAYS,
 ) -> tuple[LevelState, list[AlertEvent]]:
     """``due_reminders`` turned into ``reminder`` events (critical → critical, at the
     current ``bytes_used``) and the state with the last one recorded."""
-    due = due_reminders(state, now)
+    due = due_reminders(state, now, interval_days)
     if not due:
         return state, []
     events = [
@@ -483,8 +531,30 @@ def forecast(
 # --------------------------------------------------------------------------- R-STO-4
 
 
-def retrieval_reminder_dates(access_end_on: date) -> tuple[date, date]:
-    """R-STO-4: the days schools are reminded to retrieve their content (90 and 30 days
-    before the convention's access end)."""
-    early, late = RETRIEVAL_REMINDER_DAYS
-    return access_end_on - timedelta(days=early), access_end_on - timedelta(days=late)
+def parse_reminder_days(text: str, name: str = "RETRIEVAL_REMINDER_DAYS") -> tuple[int, ...]:
+    """A setting like ``"90,30"``: comma-separated whole numbers of days ≥ 1 (spaces
+    allowed), at least one, each once; returned from the earliest reminder (the most days
+    before) to the latest. Anything else → InvalidInput ``invalid-setting`` naming it."""
+    parts = [part.strip() for part in text.split(",")]
+    if not all(part.isascii() and part.isdigit() for part in parts):
+        raise InvalidInput(
+            f"{name} is a comma-separated list of whole numbers of days ≥ 1 (e.g. 90,30); "
+            f"got {text!r}", code="invalid-setting", field=name.lower(),
+        )
+    days = [int(part) for part in parts]
+    if min(days) < 1 or len(set(days)) != len(days):
+        raise InvalidInput(
+            f"{name} lists whole numbers of days ≥ 1, each once (e.g. 90,30); got {text!r}",
+            code="invalid-setting", field=name.lower(),
+        )
+    return tuple(sorted(days, reverse=True))
+
+
+def retrieval_reminder_dates(
+    access_end_on: date, days_before: Sequence[int] = RETRIEVAL_REMINDER_DAYS
+) -> tuple[date, ...]:
+    """R-STO-4: the days schools are reminded to retrieve their content, one per entry of
+    ``days_before`` in its order (90 and 30 days before the convention's access end)."""
+    for days in days_before:
+        _check_days(days, "retrieval_reminder_days")
+    return tuple(access_end_on - timedelta(days=days) for days in days_before)

@@ -38,6 +38,7 @@ from app.domain.convention import ConventionClock
 from app.domain.enrolments import ensure_year_in_convention, year_in_convention
 from app.domain.errors import Conflict, InvalidInput, NotFound
 from app.domain.ids import new_id
+from app.domain.rules import DEFAULT_RULES, Rules
 from app.domain.schedules import DailyAt
 from app.services import audit
 from app.services.billing_ports import StatementPage
@@ -103,15 +104,17 @@ async def _compute(
     academic_year: int,
     version: int,
     now: datetime,
+    rules: Rules,
     supersedes: str | None = None,
     revision_reason: str | None = None,
 ) -> Statement:
-    """A draft of `academic_year` computed now: the census (R-BIL-1), the rate in force
-    on the census date (R-CONV-2), every beneficiary school, the payee (R-BIL-2)."""
+    """A draft of `academic_year` computed now: the census (R-BIL-1, its date under
+    `rules.census_on_main_close`), the rate in force on the census date (R-CONV-2), every
+    beneficiary school, the payee (R-BIL-2)."""
     today = paris_date(now)
     convention = await load_clock(uow)
     ensure_year_in_convention(convention, academic_year, today)
-    census = await count_census(uow, academic_year)
+    census = await count_census(uow, academic_year, rules)
     ensure_census_reached(census.census_on, today)
     reference = await uow.convention.get()
     if reference is None:  # pragma: no cover - load_clock raised already
@@ -162,7 +165,8 @@ def _current_exists(academic_year: int) -> Conflict:
 
 
 async def create_statement(
-    uow: UnitOfWork, clock: Clock, actor: Actor, academic_year: int
+    uow: UnitOfWork, clock: Clock, actor: Actor, academic_year: int,
+    rules: Rules = DEFAULT_RULES,
 ) -> Statement:
     """Generate the first draft of N/N+1. 409 `convention-not-active` outside the
     convention, `census-not-reached` until the day after the census date (Paris),
@@ -176,6 +180,7 @@ async def create_statement(
         draft = await _compute(
             uow, academic_year=academic_year,
             version=max((v.version for v in versions), default=0) + 1, now=now,
+            rules=rules,
         )
         await uow.billing.add(draft)
         await _record(uow, actor, now, "statement.generated", draft)
@@ -228,7 +233,8 @@ async def issue_statement(
 
 
 async def revise_statement(
-    uow: UnitOfWork, clock: Clock, actor: Actor, statement_id: str, *, reason: str
+    uow: UnitOfWork, clock: Clock, actor: Actor, statement_id: str, *, reason: str,
+    rules: Rules = DEFAULT_RULES,
 ) -> tuple[Statement, bool]:
     """A new draft (version + 1, recomputed now) revising the issued version, with a
     reason (R-BIL-3); True when created. The same revision again answers its draft;
@@ -253,7 +259,7 @@ async def revise_statement(
                            code="statement-superseded")
         draft = await _compute(
             uow, academic_year=statement.academic_year,
-            version=max(v.version for v in versions) + 1, now=now,
+            version=max(v.version for v in versions) + 1, now=now, rules=rules,
             supersedes=statement.id, revision_reason=reason,
         )
         await uow.billing.add(draft)

@@ -24,6 +24,7 @@ from app.domain.enrolments import (
     EnrolmentStatus,
     EnrolmentWindows,
     ItemError,
+    census_date,
     census_rule,
     ensure_cancellable,
     ensure_census_read_only,
@@ -35,6 +36,7 @@ from app.domain.enrolments import (
 )
 from app.domain.errors import Conflict, DomainError, NotFound, PreconditionFailed
 from app.domain.ids import new_id
+from app.domain.rules import DEFAULT_RULES, Rules
 from app.services import audit
 from app.services.convention import load_clock
 from app.services.enrolment_ports import NewStudentAccount, StudentAccount
@@ -77,15 +79,17 @@ async def change_windows(
     s2_opens_on: date,
     s2_closes_on: date,
     census_on: date | None,
+    rules: Rules = DEFAULT_RULES,
 ) -> EnrolmentWindows:
     """Change the windows of N/N+1 (R-ACC-6). `expected_version` is the version of the
     caller's ETag (None: not a version of ours → 412). The same windows again answer as
-    they are; the census moves with `main_closes_on` (R-BIL-1)."""
+    they are; the census moves with `main_closes_on` (R-BIL-1) unless
+    `rules.census_on_main_close` is false (then it stays on 31 Oct N)."""
     wanted = validate_windows(
         year, main_opens_on=main_opens_on, main_closes_on=main_closes_on,
         s2_opens_on=s2_opens_on, s2_closes_on=s2_closes_on,
     )
-    ensure_census_read_only(wanted, census_on)
+    ensure_census_read_only(wanted, census_on, on_main_close=rules.census_on_main_close)
     now = clock.now()
     async with uow:
         ensure_year_in_convention(await load_clock(uow), year, paris_date(now))
@@ -106,19 +110,19 @@ async def change_windows(
         await audit.record(
             uow, actor, now=now, action="enrolment-campaign.changed",
             resource_type="enrolment_campaign", resource_id=AcademicYear(year).label,
-            old=_window_fields(current), new=_window_fields(changed),
+            old=_window_fields(current, rules), new=_window_fields(changed, rules),
         )
         await uow.commit()
     return changed
 
 
-def _window_fields(w: EnrolmentWindows) -> dict[str, object]:
+def _window_fields(w: EnrolmentWindows, rules: Rules) -> dict[str, object]:
     return {
         "main_opens_on": w.main_opens_on,
         "main_closes_on": w.main_closes_on,
         "s2_opens_on": w.s2_opens_on,
         "s2_closes_on": w.s2_closes_on,
-        "census_on": w.census_on,
+        "census_on": census_date(w, on_main_close=rules.census_on_main_close),
     }
 
 
@@ -481,22 +485,30 @@ class Census:
         return sum(self.counts.values())
 
 
-async def count_census(uow: UnitOfWork, academic_year: int) -> Census:
+async def count_census(
+    uow: UnitOfWork, academic_year: int, rules: Rules = DEFAULT_RULES
+) -> Census:
     """The census of N/N+1 inside the caller's open unit of work (billing's transaction):
-    students counted per school on `census_on` = the close of the main campaign in force
-    (R-BIL-1); schools without a counted student are absent."""
-    rule = census_rule(await _windows_in(uow, academic_year))
+    students counted per school on `census_on` = the close of the main campaign in force,
+    or 31 Oct N when `rules.census_on_main_close` is false (R-BIL-1, `census_date`);
+    schools without a counted student are absent."""
+    rule = census_rule(await _windows_in(uow, academic_year),
+                       on_main_close=rules.census_on_main_close)
     return Census(academic_year, rule.census_on, await uow.enrolments.census(rule))
 
 
-async def census(uow: UnitOfWork, academic_year: int) -> dict[str, int]:
+async def census(
+    uow: UnitOfWork, academic_year: int, rules: Rules = DEFAULT_RULES
+) -> dict[str, int]:
     """school_code → students counted at the census of N/N+1 (R-BIL-1), in its own
     transaction. Billing inside its own transaction calls `count_census`."""
     async with uow:
-        return (await count_census(uow, academic_year)).counts
+        return (await count_census(uow, academic_year, rules)).counts
 
 
-async def census_view(uow: UnitOfWork, clock: Clock, academic_year: int) -> Census:
+async def census_view(
+    uow: UnitOfWork, clock: Clock, academic_year: int, rules: Rules = DEFAULT_RULES
+) -> Census:
     async with uow:
         ensure_year_in_convention(await load_clock(uow), academic_year, paris_date(clock.now()))
-        return await count_census(uow, academic_year)
+        return await count_census(uow, academic_year, rules)

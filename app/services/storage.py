@@ -11,7 +11,8 @@
 * Jobs: `send_critical_reminders` (R-STO-2: every 7 days of measured time while
   critical, each reminder once), `send_retrieval_reminders` (R-STO-4: 90 and 30 days
   before the convention's access end) and `fold_old_snapshots` (raw snapshots of Paris
-  days more than 400 days old become daily figures).
+  days more than 400 days old become daily figures). The warning percent and the days are
+  the settings' (`StoragePolicy`), the numbers here their defaults.
 * Reads: `usage`, `history` (Paris days or weeks + the forecast) and `list_alerts`.
 
 The rules themselves (levels, hysteresis, reminders, buckets, forecast) are the pure
@@ -32,7 +33,9 @@ from app.domain.errors import InvalidInput, NotFound
 from app.domain.schedules import DailyAt, Every
 from app.domain.storage import (
     HYSTERESIS_BYTES,
+    REMINDER_DAYS,
     RETRIEVAL_REMINDER_DAYS,
+    WARNING_PERCENT,
     AlertEvent,
     AlertKind,
     Forecast,
@@ -88,6 +91,12 @@ class StoragePolicy:
     pool_alerts: bool = True
     fold_after_days: int = FOLD_AFTER_DAYS
     moodle_url: str = ""
+    warning_percent: int = WARNING_PERCENT
+    """R-STO-2 (and the pool, R-STO-1): warning from this percent of the threshold."""
+    reminder_days: int = REMINDER_DAYS
+    """R-STO-2: days of measured time between two reminders while critical."""
+    retrieval_days: tuple[int, ...] = RETRIEVAL_REMINDER_DAYS
+    """R-STO-4: days before the access end on which schools are reminded."""
 
 
 # ------------------------------------------------------------------------ ingestion
@@ -222,7 +231,7 @@ async def _apply_levels(
         threshold = _terms(convention, snapshot.measured_at).school_alert_threshold_bytes
         state, events = apply_snapshot(
             row.state, snapshot.measured_at, snapshot.bytes_used, threshold,
-            policy.hysteresis_bytes,
+            policy.hysteresis_bytes, policy.warning_percent,
         )
         level = StoredLevel(row.scope_key, state, snapshot.bytes_used, threshold)
         changed.append(level)
@@ -245,7 +254,7 @@ async def _apply_levels(
     # its own "latest measurement" is no reason to ignore a new total.
     pool_state, pool_events = apply_snapshot(
         replace(pool.state, measured_at=None), at, total, pool_threshold(capacity),
-        policy.hysteresis_bytes,
+        policy.hysteresis_bytes, policy.warning_percent,
     )
     pool_level = StoredLevel(POOL_KEY, pool_state, total, capacity)
     await uow.storage.save_levels([*changed, pool_level])
@@ -371,7 +380,10 @@ async def _mail_school(
             "bytes_used": format_bytes(event.bytes_used),
             "bytes_used_exact": f"{event.bytes_used:,}".replace(",", " "),
             "threshold": format_bytes(threshold),
-            "warning_threshold": format_bytes(warning_threshold(threshold)),
+            "warning_threshold": format_bytes(warning_threshold(threshold,
+                                                                policy.warning_percent)),
+            "warning_percent": policy.warning_percent,
+            "reminder_days": policy.reminder_days,
             "clear_below": format_bytes(max(0, threshold - policy.hysteresis_bytes)),
             "ratio": _percent(event.bytes_used, threshold),
             "measured_at": french_datetime(measured_at),
@@ -403,7 +415,9 @@ async def _mail_pool(
             "critical": event.level_to is Level.CRITICAL,
             "total": format_bytes(event.bytes_used),
             "capacity": format_bytes(capacity),
-            "warning_threshold": format_bytes(warning_threshold(capacity)),
+            "warning_threshold": format_bytes(warning_threshold(capacity,
+                                                                policy.warning_percent)),
+            "warning_percent": policy.warning_percent,
             "ratio": _percent(event.bytes_used, capacity),
             "occurred_at": french_datetime(event.occurred_at),
             "raised_on": french_date(level.state.raised_at) if level.state.raised_at else "",
@@ -418,9 +432,10 @@ async def _mail_pool(
 async def send_critical_reminders(
     uow_factory: UnitOfWorkFactory, clock: Clock, policy: StoragePolicy
 ) -> dict[str, int]:
-    """R-STO-2 (and R-STO-1 for the pool): while critical, one reminder every 7 days of
-    measured time from the snapshot that raised it. Each is recorded (and mailed) once:
-    the level row keeps the last one, the mail's dedupe key is the reminder's instant."""
+    """R-STO-2 (and R-STO-1 for the pool): while critical, one reminder every 7 days
+    (`policy.reminder_days`) of measured time from the snapshot that raised it. Each is
+    recorded (and mailed) once: the level row keeps the last one, the mail's dedupe key is
+    the reminder's instant."""
     now = clock.now()
     counts = {"reminders": 0}
     uow = uow_factory()
@@ -435,7 +450,8 @@ async def send_critical_reminders(
         changed: list[StoredLevel] = []
         events: list[tuple[str | None, AlertEvent, StoredLevel]] = []
         for key, row in levels.items():
-            state, due = record_reminders(row.state, now, row.bytes_used, row.threshold_bytes)
+            state, due = record_reminders(row.state, now, row.bytes_used, row.threshold_bytes,
+                                          policy.reminder_days)
             if not due:
                 continue
             level = replace(row, state=state)
@@ -453,9 +469,9 @@ async def send_retrieval_reminders(
     uow_factory: UnitOfWorkFactory, clock: Clock, policy: StoragePolicy
 ) -> dict[str, int]:
     """R-STO-4: remind every school's referents (UT in copy) to retrieve their content
-    90 and 30 days before the convention's access end. Run daily; a day missed is caught
-    up by the next run (the latest reminder date reached is sent, once per school: the
-    dedupe key names the access end and the reminder)."""
+    90 and 30 days (`policy.retrieval_days`) before the convention's access end. Run
+    daily; a day missed is caught up by the next run (the latest reminder date reached is
+    sent, once per school: the dedupe key names the access end and the reminder)."""
     now = clock.now()
     today = paris_date(now)
     uow = uow_factory()
@@ -466,7 +482,8 @@ async def send_retrieval_reminders(
         access_end = status.prospective_access_end_on
         reached = [
             (days, on)
-            for days, on in zip(RETRIEVAL_REMINDER_DAYS, retrieval_reminder_dates(access_end),
+            for days, on in zip(policy.retrieval_days,
+                                retrieval_reminder_dates(access_end, policy.retrieval_days),
                                 strict=True)
             if on <= today
         ]
@@ -525,6 +542,12 @@ def _job_function(use_case: Any, policy: StoragePolicy) -> JobFunction:
     return run
 
 
+def _days_text(days: Sequence[int]) -> str:
+    """(90, 30) → "90 and 30"."""
+    *rest, last = (str(d) for d in days)
+    return f"{', '.join(rest)} and {last}" if rest else last
+
+
 def storage_jobs(policy: StoragePolicy) -> list[Job]:
     """The storage jobs, replayable with `convention-api jobs run NAME --at INSTANT`."""
     return [
@@ -532,15 +555,16 @@ def storage_jobs(policy: StoragePolicy) -> list[Job]:
             name=REMINDERS_JOB,
             schedule=Every(timedelta(hours=1)),
             run=_job_function(send_critical_reminders, policy),
-            description="Storage reminders every 7 days of measured time while critical "
-            "(R-STO-2, R-STO-1).",
+            description=f"Storage reminders every {policy.reminder_days} days of measured "
+            "time while critical (R-STO-2, R-STO-1).",
         ),
         Job(
             name=RETRIEVAL_JOB,
             schedule=DailyAt(time(8, 0)),
             run=_job_function(send_retrieval_reminders, policy),
-            description="Remind schools to retrieve their content 90 and 30 days before "
-            "the convention's access end (R-STO-4).",
+            description="Remind schools to retrieve their content "
+            f"{_days_text(policy.retrieval_days)} days before the convention's access end "
+            "(R-STO-4).",
         ),
         Job(
             name=FOLD_JOB,

@@ -167,6 +167,7 @@ def _location(statement: Statement) -> dict[str, str]:
     responses=body_problems(409) | {201: {"links": STATEMENT_LINKS}},
 )
 async def create_statement(
+    request: Request,
     uow: UowDep,
     clock: ClockDep,
     _: Annotated[Principal, Depends(require("billing:write"))],
@@ -174,7 +175,8 @@ async def create_statement(
     body: StatementCreate,
 ) -> Response:
     year = AcademicYear.parse(body.academic_year).start_year
-    statement = await service.create_statement(uow, clock, actor, year)
+    statement = await service.create_statement(uow, clock, actor, year,
+                                               request.app.state.rules)
     return _json(served_document(statement), status_code=201, headers=_location(statement))
 
 
@@ -345,6 +347,7 @@ async def issue_statement(
     responses=body_problems(404, 409) | {201: {"links": STATEMENT_LINKS}},
 )
 async def revise_statement(
+    request: Request,
     uow: UowDep,
     clock: ClockDep,
     _: Annotated[Principal, Depends(require("billing:write"))],
@@ -352,7 +355,8 @@ async def revise_statement(
     id: IdPath,
     body: RevisionIn,
 ) -> Response:
-    draft, created = await service.revise_statement(uow, clock, actor, id, reason=body.reason)
+    draft, created = await service.revise_statement(uow, clock, actor, id, reason=body.reason,
+                                                    rules=request.app.state.rules)
     return _json(served_document(draft), status_code=201 if created else 200,
                  headers=_location(draft))
 

@@ -23,7 +23,14 @@ from app.api.deps import (
 from app.api.problems import ProblemException
 from app.api.responses import body_problems, problems
 from app.domain.auth import Principal
-from app.domain.enrolments import MAX_BATCH_ITEMS, Enrolment, EnrolmentStatus, EnrolmentWindows
+from app.domain.enrolments import (
+    MAX_BATCH_ITEMS,
+    Enrolment,
+    EnrolmentStatus,
+    EnrolmentWindows,
+    census_date,
+)
+from app.domain.rules import Rules
 from app.schemas.common import SchoolCode
 from app.schemas.enrolments import (
     CensusOut,
@@ -69,12 +76,13 @@ def enrolment_out(e: Enrolment) -> EnrolmentOut:
     )
 
 
-def windows_out(w: EnrolmentWindows, response: Response) -> EnrolmentWindowsOut:
+def windows_out(w: EnrolmentWindows, response: Response, rules: Rules) -> EnrolmentWindowsOut:
     response.headers["ETag"] = etag_of(w.version)
     return EnrolmentWindowsOut(
         academic_year=f"{w.academic_year:04d}-{w.academic_year + 1:04d}",
         main_opens_on=w.main_opens_on, main_closes_on=w.main_closes_on,
-        s2_opens_on=w.s2_opens_on, s2_closes_on=w.s2_closes_on, census_on=w.census_on,
+        s2_opens_on=w.s2_opens_on, s2_closes_on=w.s2_closes_on,
+        census_on=census_date(w, on_main_close=rules.census_on_main_close),
         is_default=w.is_default, updated_at=w.updated_at,
     )
 
@@ -96,6 +104,7 @@ def windows_out(w: EnrolmentWindows, response: Response) -> EnrolmentWindowsOut:
     responses=problems(409),
 )
 async def get_enrolment_campaign(
+    request: Request,
     response: Response,
     uow: UowDep,
     clock: ClockDep,
@@ -103,7 +112,7 @@ async def get_enrolment_campaign(
     academic_year: YearPath,
 ) -> EnrolmentWindowsOut:
     windows = await service.get_windows(uow, clock, service.parse_year(academic_year))
-    return windows_out(windows, response)
+    return windows_out(windows, response, request.app.state.rules)
 
 
 @router.put(
@@ -138,9 +147,9 @@ async def put_enrolment_campaign(
         uow, clock, actor, year, expected_version=parse_version_etag(if_match),
         main_opens_on=body.main_opens_on, main_closes_on=body.main_closes_on,
         s2_opens_on=body.s2_opens_on, s2_closes_on=body.s2_closes_on,
-        census_on=body.census_on,
+        census_on=body.census_on, rules=request.app.state.rules,
     )
-    return windows_out(windows, response)
+    return windows_out(windows, response, request.app.state.rules)
 
 
 @router.get(
@@ -157,12 +166,14 @@ async def put_enrolment_campaign(
     responses=problems(409),
 )
 async def get_enrolment_census(
+    request: Request,
     uow: UowDep,
     clock: ClockDep,
     _: Annotated[Principal, Depends(require("enrolments:read", "billing:read"))],
     academic_year: YearPath,
 ) -> CensusOut:
-    result = await service.census_view(uow, clock, service.parse_year(academic_year))
+    result = await service.census_view(uow, clock, service.parse_year(academic_year),
+                                       request.app.state.rules)
     return CensusOut(
         academic_year=f"{result.academic_year:04d}-{result.academic_year + 1:04d}",
         census_on=result.census_on, total=result.total,
