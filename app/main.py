@@ -15,7 +15,7 @@ from typing import Any
 from fastapi import Depends, FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from app.adapters.auth import TokenClientAuth, token_verifier
@@ -281,6 +281,22 @@ def _connection_lost(exc: BaseException) -> bool:
     return False
 
 
+async def _seed_once_across_processes(
+    uow_factory: SqlUnitOfWorkFactory, clock: Clock, rules: Rules
+) -> None:
+    """Seed at start-up. Workers and replicas starting together race to insert the same
+    reference rows: the loser's unique violation means another process has just seeded,
+    so it looks again (and finds everything there) instead of failing its start-up."""
+    for attempt in range(1, 4):
+        try:
+            await seed_reference_data(uow_factory(), clock, Actor(SYSTEM), rules)
+            return
+        except IntegrityError:
+            if attempt == 3:
+                raise
+            log.info("reference data seeded concurrently; checking again")
+
+
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
     settings = settings or Settings()
     configure_logging(settings.log_level)
@@ -297,7 +313,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         if settings.auto_migrate:
             await migrations.upgrade_async(settings.database_url)
         if settings.seed_on_start:
-            await seed_reference_data(uow_factory(), clock, Actor(SYSTEM), app.state.rules)
+            await _seed_once_across_processes(uow_factory, clock, app.state.rules)
         scheduler = (
             asyncio.create_task(
                 run_scheduler(
