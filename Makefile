@@ -33,5 +33,12 @@ lint: $(STAMP)
 openapi: $(STAMP)
 	$(BIN)/convention-api openapi
 
+## Benchmarks against bare baselines on PostgreSQL (docs/PERFORMANCE.md); BENCH_ARGS for
+## options (e.g. --keep). Needs wrk (Debian package, installed here when missing).
+bench: $(STAMP)
+	command -v wrk >/dev/null || apt-get install -y wrk || \
+		(apt-get update && apt-get install -y wrk)
+	$(BIN)/python scripts/bench/run.py $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
