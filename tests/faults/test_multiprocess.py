@@ -180,8 +180,9 @@ def _request_body(ticket: str, received_at: datetime) -> dict:
     }
 
 
-def _established(pid: int, port: int) -> int:
-    """Established TCP connections of process `pid` on local port `port` (from /proc)."""
+def _peers(pid: int, port: int) -> set[int]:
+    """The client ports of the established TCP connections process `pid` holds on its
+    local port `port` (read from /proc)."""
     sockets = set()
     for fd in os.listdir(f"/proc/{pid}/fd"):
         try:
@@ -190,7 +191,7 @@ def _established(pid: int, port: int) -> int:
             continue
         if target.startswith("socket:["):
             sockets.add(target[8:-1])
-    count = 0
+    peers = set()
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         with open(table) as lines:
             next(lines)
@@ -198,8 +199,8 @@ def _established(pid: int, port: int) -> int:
                 fields = line.split()
                 local_port = int(fields[1].rsplit(":", 1)[1], 16)
                 if local_port == port and fields[3] == "01" and fields[9] in sockets:
-                    count += 1
-    return count
+                    peers.add(int(fields[2].rsplit(":", 1)[1], 16))
+    return peers
 
 
 def _workers(pid: int) -> list[int]:
@@ -215,28 +216,44 @@ def _workers(pid: int) -> list[int]:
 
 
 def fire_at_once(base_url: str, n: int, requests: list[tuple[str, str, dict]],
-                 during: Callable[[], object]) -> tuple[list[list[httpx.Response]], object]:
-    """Each request `n` times at once over `n` kept-alive connections, one request after
-    the other; `during()` is called while the connections are still open.
+                 peers: Callable[[], dict[int, set[int]]],
+                 ) -> tuple[list[list[httpx.Response]], dict[int, int]]:
+    """Each request `n` times at once over `n` kept-alive connections, half of them on
+    each of the two workers, one request after the other; the connections per worker at
+    the end (`peers()`: the client ports each worker is connected to).
 
-    The connections are opened one after the other first: opened all at once, the
-    worker that wakes first accepts the whole backlog; one at a time, either worker may
-    take each, so a burst over them reaches both."""
+    The connections are opened one after the other, and one that lands on a worker that
+    already has its half is closed again: opened all at once, the worker that wakes first
+    accepts the whole backlog, and a worker still starting accepts nothing."""
 
-    async def fire() -> tuple[list[list[httpx.Response]], object]:
-        clients = [httpx.AsyncClient(base_url=base_url, timeout=60,
-                                     limits=httpx.Limits(max_connections=1))
-                   for _ in range(n)]
+    async def fire() -> tuple[list[list[httpx.Response]], dict[int, int]]:
+        clients: list[httpx.AsyncClient] = []
+        kept: Counter[int] = Counter()
+        deadline = time.monotonic() + 60
         try:
-            for client in clients:
-                assert (await client.get("/healthz")).status_code == 200
-                await asyncio.sleep(0.01)
+            while len(clients) < n:
+                assert time.monotonic() < deadline, f"connections not spread: {kept}"
+                client = httpx.AsyncClient(
+                    base_url=base_url, timeout=60,
+                    limits=httpx.Limits(max_connections=1, keepalive_expiry=300),
+                )
+                response = await client.get("/healthz")
+                assert response.status_code == 200
+                stream = response.extensions["network_stream"]
+                _, client_port = stream.get_extra_info("client_addr")
+                [worker] = [w for w, ports in peers().items() if client_port in ports]
+                if kept[worker] >= n // 2:
+                    await client.aclose()  # that worker has its half already
+                    await asyncio.sleep(0.02)
+                else:
+                    kept[worker] += 1
+                    clients.append(client)
             answers = [
                 list(await asyncio.gather(*(client.request(method, url, **kwargs)
                                             for client in clients)))
                 for method, url, kwargs in requests
             ]
-            return answers, during()
+            return answers, {w: len(ports) for w, ports in peers().items()}
         finally:
             for client in clients:
                 await client.aclose()
@@ -269,12 +286,11 @@ def test_two_uvicorn_workers_store_each_repeated_write_once(
                  {"json": _request_body("TICKET-1", an_hour_ago), "headers": headers}),
                 ("POST", "/api/v1/storage/snapshots", {"json": batch, "headers": plugin}),
             ],
-            during=lambda: {w: _established(w, service.port)
-                            for w in _workers(service.process.pid)},
+            peers=lambda: {w: _peers(w, service.port) for w in _workers(service.process.pid)},
         )
         log = service.log_tail()
 
-    assert len(served) == 2 and all(served.values()), (served, log)  # both workers answered
+    assert sorted(served.values()) == [n // 2, n // 2], (served, log)  # both workers answered
 
     first = [r for r in keyed if r.status_code == 201 and "idempotent-replayed" not in r.headers]
     assert len(first) == 1, [(r.status_code, r.text[:200]) for r in keyed]
