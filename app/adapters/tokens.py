@@ -12,6 +12,10 @@ impossible) → required claims `exp`, `iat`, `aud`, `iss`, `sub` → `exp`/`nbf
 against `now` with `leeway_seconds` → issuer equal to the one whose key verified →
 audience → `scope`, `schools`, `client_id`/`azp` shapes.
 
+A token of ours that passed is remembered (bounded, per process) with the instants
+between which its time checks pass; a later call inside that window answers the same
+principal without the RSA check (`TokenService._remember`).
+
 Time claims are checked here rather than by python-jose: jose reads the wall clock
 (tests move time by passing `now`), and its `require_*` options force its own checks.
 
@@ -33,6 +37,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -52,6 +57,9 @@ log = logging.getLogger(__name__)
 ALGORITHM = "RS256"
 ALLOWED_ALGORITHMS = frozenset({ALGORITHM})
 REQUIRED_CLAIMS = ("exp", "iat", "aud", "iss", "sub")
+# Verified tokens of ours kept per process (a Moodle plugin reuses its token until it
+# expires): the RSA check and the JSON parsing are skipped on a hit.
+VERIFIED_CACHE_SIZE = 4096
 MIN_RSA_BITS = 2048
 DEV_KEY_MARKER = b"# convention-api DEVELOPMENT signing key - never use in production\n"
 DEV_KEY_DIR = Path("var")
@@ -376,6 +384,9 @@ class TokenService:
                 continue
             self._own_keys[usable["kid"]] = jose_jwk.construct(usable, ALGORITHM)
             self._public_jwks.append(usable)
+        # Tokens of ours already verified: token → (principal, first and last valid
+        # instant). See `verify`.
+        self._verified: dict[str, tuple[Principal, float, float]] = {}
 
     # -- issuing
 
@@ -437,6 +448,9 @@ class TokenService:
             now = datetime.now(UTC)
         elif now.tzinfo is None:
             raise ValueError("now must be timezone-aware")
+        remembered = self._verified.get(token)
+        if remembered is not None and remembered[1] <= now.timestamp() < remembered[2]:
+            return remembered[0]
 
         try:
             header = jws.get_unverified_header(token)
@@ -476,7 +490,27 @@ class TokenService:
             raise TokenError("malformed token")
         if not isinstance(claims, dict):
             raise TokenError("malformed token")
-        return self._principal(claims, expected_issuer, now)
+        principal = self._principal(claims, expected_issuer, now)
+        if expected_issuer == self.issuer:
+            self._remember(token, principal, claims)
+        return principal
+
+    def _remember(self, token: str, principal: Principal, claims: dict) -> None:
+        """Keep a token of ours that passed every check, with the instants between which
+        the time checks of `_principal` pass (iat/nbf minus the leeway up to exp plus the
+        leeway): every other check depends on the token and our keys only, which do not
+        change in a process. A hit outside that window is verified again in full (and
+        refused with the precise reason). Not for the external issuer, whose keys may
+        rotate. Bounded: the oldest entries go first."""
+        starts = [_numeric_date(claims, "iat")]
+        if "nbf" in claims:
+            starts.append(_numeric_date(claims, "nbf"))
+        window = (max(starts) - self.leeway_seconds,
+                  _numeric_date(claims, "exp") + self.leeway_seconds)
+        if len(self._verified) >= VERIFIED_CACHE_SIZE:
+            with suppress(KeyError, RuntimeError, StopIteration):  # a concurrent eviction
+                del self._verified[next(iter(self._verified))]
+        self._verified[token] = (principal, *window)
 
     def _principal(self, claims: dict, expected_issuer: str, now: datetime) -> Principal:
         for name in REQUIRED_CLAIMS:

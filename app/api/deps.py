@@ -50,8 +50,12 @@ def require(*scopes: str) -> Callable[..., Any]:
     """A dependency granting the call when the token holds any one of `scopes`."""
 
     async def dependency(
-        principal: Annotated[Principal, Depends(current_principal)],
+        request: Request,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     ) -> Principal:
+        # `current_principal` called, not declared: one dependency level less for
+        # FastAPI to solve on every request (the bearer scheme stays in the OpenAPI).
+        principal = await current_principal(request, credentials)
         if not any(principal.has(s) for s in scopes):
             raise ProblemException(
                 403,
@@ -69,15 +73,15 @@ def scope_doc(*scopes: str) -> str:
     return "Scope: " + " or ".join(f"`{s}`" for s in scopes) + "."
 
 
-def get_uow(request: Request) -> UnitOfWork:
+async def get_uow(request: Request) -> UnitOfWork:
     return request.app.state.uow_factory()
 
 
-def get_clock(request: Request) -> Clock:
+async def get_clock(request: Request) -> Clock:
     return request.app.state.clock
 
 
-def get_actor(request: Request) -> Actor:
+async def get_actor(request: Request) -> Actor:
     principal = getattr(request.state, "principal", None)
     if principal is None:  # pragma: no cover - routes declare require() first
         raise _unauthorized("a bearer token is required")
@@ -149,8 +153,11 @@ def _query_names(dependant: Any) -> set[str]:
     return names
 
 
-def forbid_unknown_query(request: Request) -> None:
-    """Unknown query parameters are refused (422), as unknown body fields are."""
+async def forbid_unknown_query(request: Request) -> None:
+    """Unknown query parameters are refused (422), as unknown body fields are.
+
+    Dependencies of every request are `async def`: FastAPI runs a plain `def` one in
+    the thread pool, a thread hop per dependency and per request."""
     if not request.query_params:
         return
     route = request.scope.get("route")

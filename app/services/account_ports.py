@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
-from app.domain.accounts import Lock, RoleKind
+from app.domain.accounts import Lock, Role, RoleKind, SuspensionCover
 from app.domain.hosted import (
     Account,
     AccountRequest,
@@ -17,6 +18,20 @@ from app.domain.hosted import (
     Training,
     TrainingStatus,
 )
+
+
+@dataclass(frozen=True)
+class AccountFacts:
+    """What the R-ACC-8 decision and the account view need about one account, read at
+    once: its stored hosted roles (by validity), its student roles (R-ACC-7, from its
+    enrolments), its locks (id, reason, interval) by start, and the suspensions of the
+    schools where it holds a role or is enrolled, by id."""
+
+    account: Account
+    stored_roles: list[StoredRole]
+    student_roles: list[Role]
+    locks: list[tuple[str, str, Lock]]
+    suspensions: list[SuspensionCover]
 
 
 class AccountRepository(Protocol):
@@ -38,6 +53,7 @@ class AccountRepository(Protocol):
         after_uid: str | None, limit: int,
     ) -> list[Account]: ...
     async def uids_taken(self, uids: Sequence[str]) -> set[str]: ...
+    async def facts(self, uids: Sequence[str]) -> dict[str, AccountFacts]: ...
     async def referent_emails(self, school_code: str, on: date) -> list[str]: ...
 
 

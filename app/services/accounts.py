@@ -42,6 +42,7 @@ from app.domain.hosted import (
 from app.domain.ids import new_id
 from app.domain.rules import DEFAULT_RULES, Rules
 from app.services import audit
+from app.services.account_ports import AccountFacts
 from app.services.convention import load_clock
 from app.services.mail import french_date, queue_mail
 from app.services.ports import Actor, Clock, UnitOfWork
@@ -485,39 +486,31 @@ class AccountView:
     locks: list[tuple[str, str, object]]
 
 
-async def _roles_for(uow: UnitOfWork, uid: str) -> list[Role]:
-    """Every role of an account: stored hosted roles, plus student roles when the
-    students capability provides them (`uow.student_roles`)."""
-    roles = [_as_role(r) for r in await uow.accounts.roles(uid)]
-    student_roles = getattr(uow, "student_roles", None)
-    if student_roles is not None:
-        roles += await student_roles(uid)
-    return roles
-
-
-async def _suspensions_for(uow: UnitOfWork, roles: Sequence[Role]) -> list:
-    covers = getattr(uow, "suspension_covers", None)
-    if covers is None:
-        return []
-    return await covers({r.school_code for r in roles})
-
-
-async def _view(uow: UnitOfWork, account: Account, at: datetime) -> AccountView:
-    roles = await _roles_for(uow, account.uid)
-    locks = await uow.accounts.locks(account.uid)
-    convention = await load_clock(uow)
+def _view_of(facts: AccountFacts, account: Account, convention: ConventionClock,
+             at: datetime) -> AccountView:
+    """The R-ACC-8 decision at `at` from what is stored (`facts`): every role (stored
+    hosted roles, then student roles), locks, suspensions of the roles' schools."""
+    roles = [_as_role(r) for r in facts.stored_roles] + facts.student_roles
     status = convention.status_on(paris_date(at))
     decision = evaluate_access(
         uid=account.uid,
         roles=roles,
         at=at,
         access_end_on=status.prospective_access_end_on,
-        locks=[lock for _, _, lock in locks],
-        suspensions=await _suspensions_for(uow, roles),
+        locks=[lock for _, _, lock in facts.locks],
+        suspensions=facts.suspensions,
         erased_at=account.erased_at,
     )
     return AccountView(account=account, roles=roles, decision=decision,
-                       access_end_on=status.prospective_access_end_on, locks=locks)
+                       access_end_on=status.prospective_access_end_on, locks=facts.locks)
+
+
+async def _view(uow: UnitOfWork, account: Account, at: datetime) -> AccountView:
+    """The view of `account` (as given) at `at`, read inside the caller's transaction."""
+    facts = (await uow.accounts.facts([account.uid])).get(account.uid)
+    if facts is None:  # pragma: no cover - the caller just read the account
+        raise NotFound("no such account")
+    return _view_of(facts, account, await load_clock(uow), at)
 
 
 def _account_visible(principal: Principal, roles: Sequence[Role]) -> bool:
@@ -530,10 +523,10 @@ async def get_account(
     uow: UnitOfWork, clock: Clock, principal: Principal, uid: str
 ) -> AccountView:
     async with uow:
-        account = await uow.accounts.get(uid)
-        if account is None:
+        facts = (await uow.accounts.facts([uid])).get(uid)
+        if facts is None:
             raise NotFound("no such account")
-        view = await _view(uow, account, clock.now())
+        view = _view_of(facts, facts.account, await load_clock(uow), clock.now())
     if not _account_visible(principal, view.roles):
         raise NotFound("no such account")
     return view
@@ -563,19 +556,23 @@ async def list_accounts(
         )
         more = len(accounts) > limit
         accounts = accounts[:limit]
-        views = [await _view(uow, a, now) for a in accounts]
+        facts = await uow.accounts.facts([a.uid for a in accounts])
+        convention = await load_clock(uow)
+        views = [_view_of(facts[a.uid], a, convention, now) for a in accounts]
     if status is not None:
         views = [v for v in views if v.decision.status.value == status]
     return views, (accounts[-1].uid if more and accounts else None)
 
 
 async def access_check(uow: UnitOfWork, uid: str, at: datetime) -> AccessDecision:
-    """Moodle's hot path: the R-ACC-8 decision at `at` (no names or e-mails)."""
+    """Moodle's hot path: the R-ACC-8 decision at `at` (no names or e-mails). One read of
+    the account's facts (one statement on PostgreSQL) and the cached convention clock."""
     async with uow:
-        account = await uow.accounts.get(uid)
-        if account is None:
+        facts = (await uow.accounts.facts([uid])).get(uid)
+        if facts is None:
             raise NotFound("no such account")
-        return (await _view(uow, account, at)).decision
+        convention = await load_clock(uow)
+    return _view_of(facts, facts.account, convention, at).decision
 
 
 async def lock_account(

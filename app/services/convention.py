@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -10,17 +12,75 @@ from app.domain.errors import NotFound
 from app.domain.reference import ConventionReference
 from app.services.ports import UnitOfWork
 
+# Staleness bound of a cached clock: another replica's amendment or notice is seen at
+# most this long after its commit (this process's own changes at once).
+CLOCK_TTL_SECONDS = 5.0
+
+
+class ConventionClockCache:
+    """The convention's clock kept by one process for `ttl_seconds`, shared by its units
+    of work (`uow.convention_cache`): the access check would otherwise read the
+    reference, the amendments and the notices at every call.
+
+    Correctness: the unit of work calls `invalidate()` after committing a change of
+    amendments or notices, so this process sees its own changes at once; a load that
+    began before an invalidation is not kept (generation check), so a clock read before
+    a commit never outlives it; other replicas are bounded by the TTL. The TTL runs on a
+    monotonic clock: it bounds real staleness, whatever the business clock says."""
+
+    def __init__(
+        self, ttl_seconds: float = CLOCK_TTL_SECONDS,
+        monotonic: Callable[[], float] = time.monotonic,
+    ):
+        self.ttl_seconds = ttl_seconds
+        self._monotonic = monotonic
+        self._generation = 0
+        self._cached: tuple[ConventionClock, float] | None = None
+
+    def get(self) -> ConventionClock | None:
+        if self._cached is not None:
+            clock, loaded_at = self._cached
+            if self._monotonic() - loaded_at < self.ttl_seconds:
+                return clock
+        return None
+
+    def begin_load(self) -> tuple[int, float]:
+        """A ticket for `put`: the generation and the time a load starts."""
+        return self._generation, self._monotonic()
+
+    def put(self, ticket: tuple[int, float], clock: ConventionClock) -> None:
+        generation, started_at = ticket
+        if generation == self._generation:
+            self._cached = (clock, started_at)
+
+    def invalidate(self) -> None:
+        self._generation += 1
+        self._cached = None
+
 
 async def load_clock(uow: UnitOfWork) -> ConventionClock:
     """The convention's clock from the stored initial terms, amendments and termination
-    notices (R-CONV-2..5). Every rule needing terms, state or access end calls this."""
+    notices (R-CONV-2..5). Every rule needing terms, state or access end calls this.
+    Served from the process's cache (`ConventionClockCache`) when the unit of work has
+    one and it is fresh."""
+    cache: ConventionClockCache | None = getattr(uow, "convention_cache", None)
+    if getattr(uow.lifecycle, "clock_changed", False):
+        cache = None  # this transaction changed amendments or notices: read them back
+    if cache is not None:
+        cached = cache.get()
+        if cached is not None:
+            return cached
+        ticket = cache.begin_load()
     ref = await _reference(uow)
-    return ConventionClock(
+    clock = ConventionClock(
         initial_terms=initial_terms(ref),
         effective_from=ref.effective_from,
         amendments=[a.amendment for a in await uow.lifecycle.amendments()],
         notices=[n.notice for n in await uow.lifecycle.notices()],
     )
+    if cache is not None:
+        cache.put(ticket, clock)
+    return clock
 
 
 def initial_terms(ref: ConventionReference) -> Terms:

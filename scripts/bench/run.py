@@ -481,6 +481,7 @@ def main() -> None:
         uids_file.write_text("\n".join(uids) + "\n")
         tokens: dict[str, list[str]] | None = None
         base_epoch = int((now - timedelta(days=20)).timestamp())
+        run_id = format(int(now.timestamp()), "x")  # tickets and snapshot ids: new each run
         for workers in [int(w) for w in options.workers.split(",")]:
             log(f"--- uvicorn with {workers} worker(s)")
             service = Server("service", "app.main:create_app", env, workers, "/readyz")
@@ -499,7 +500,7 @@ def main() -> None:
                 pairs = _pairs(service, baseline, uids_file, tokens_file, schools_file,
                                base_epoch, tokens, scenarios)
                 for pair in pairs:
-                    drive(pair, f"w{workers}{pair.name[:3]}")
+                    drive(pair, f"{run_id}w{workers}{pair.name[:3]}")
                     figures[pair.name] = {
                         "connections": pair.connections,
                         "rows_per_request": pair.rows_per_request,

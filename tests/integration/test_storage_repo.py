@@ -6,20 +6,14 @@ transaction, racing batches neither deadlock nor double-store, Paris-day groupin
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
-from app.adapters.db.engine import create_engine, session_factory
 from app.adapters.db.tables import StorageDailyRow, StorageSnapshotRow
-from app.adapters.db.uow import SqlUnitOfWorkFactory
-from app.domain.auth import SYSTEM
 from app.domain.storage import AlertEvent, AlertKind, Level, LevelState, Point
-from app.services.ports import Actor
-from app.services.seed import seed_reference_data
 from app.services.storage_ports import (
     POOL_KEY,
     Snapshot,
@@ -28,20 +22,9 @@ from app.services.storage_ports import (
     school_key,
 )
 from tests.dbutil import ON_POSTGRES
-from tests.fakes import FakeClock
 
 NOW = datetime(2025, 3, 3, 9, tzinfo=UTC)
 
-
-@pytest.fixture
-async def uow_factory(database_url: str) -> AsyncIterator[SqlUnitOfWorkFactory]:
-    engine = create_engine(database_url)
-    try:
-        factory = SqlUnitOfWorkFactory(session_factory(engine))
-        await seed_reference_data(factory(), FakeClock(NOW), Actor(SYSTEM))
-        yield factory
-    finally:
-        await engine.dispose()
 
 
 def at(text: str) -> datetime:

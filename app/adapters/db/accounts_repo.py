@@ -9,6 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import and_, delete, func, insert, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.adapters.db.raw import as_row, insert_sql, select_list, transaction_connection
 from app.adapters.db.tables import (
     AccountLockRow,
     AccountRequestRow,
@@ -32,6 +33,7 @@ from app.domain.hosted import (
     Training,
     TrainingStatus,
 )
+from app.services.account_ports import AccountFacts
 
 
 def _is_postgres(session: AsyncSession) -> bool:
@@ -224,6 +226,13 @@ class SqlAccountRepository:
         )
         return list(rows.scalars())
 
+    async def facts(self, uids: Sequence[str]) -> dict[str, AccountFacts]:
+        """Everything R-ACC-8 needs about these accounts: one statement on PostgreSQL
+        (app/adapters/db/account_facts.py, the access check's hot path)."""
+        from app.adapters.db.account_facts import load_account_facts
+
+        return await load_account_facts(self.session, uids)
+
     async def uids_taken(self, uids: Sequence[str]) -> set[str]:
         rows = await self.session.execute(
             select(AccountRow.uid).where(AccountRow.uid.in_(list(uids)))  # type: ignore[attr-defined]
@@ -256,6 +265,10 @@ def _request(row: AccountRequestRow) -> AccountRequest:
     )
 
 
+_REQUESTS = AccountRequestRow.__table__  # type: ignore[attr-defined]
+_PG_BY_TICKET = f"SELECT {select_list(_REQUESTS)} FROM account_requests WHERE ticket_ref = $1"
+
+
 class SqlAccountRequestRepository:
     def __init__(self, session: AsyncSession):
         self.session = session
@@ -265,6 +278,10 @@ class SqlAccountRequestRepository:
         return _request(row) if row else None
 
     async def by_ticket(self, ticket_ref: str) -> AccountRequest | None:
+        if _is_postgres(self.session):  # the ticketing tool's hot path (raw.py)
+            statements = await transaction_connection(self.session)
+            found = await statements.fetchrow(_PG_BY_TICKET, ticket_ref)
+            return _request(as_row(_REQUESTS, found)) if found else None  # type: ignore[arg-type]
         row = (
             await self.session.execute(
                 select(AccountRequestRow).where(AccountRequestRow.ticket_ref == ticket_ref)
@@ -294,6 +311,13 @@ class SqlAccountRequestRepository:
             "status": request.status.value,
             "created_at": request.created_at,
         }
+        if _is_postgres(self.session):  # the ticketing tool's hot path (raw.py)
+            statements = await transaction_connection(self.session)
+            tag = await statements.execute(
+                insert_sql("account_requests", list(values), ignore_conflicts=True),
+                *values.values(),
+            )
+            return tag == "INSERT 0 1"
         result = await self.session.execute(
             insert_ignoring_conflicts(self.session, AccountRequestRow).values(**values)
         )

@@ -282,20 +282,26 @@ class SqlEnrolmentRepository:
                 .where(_E.uid == uid)
             )
         ).all()
-        if not rows:
-            return []
-        stored = {
-            r.academic_year + 1: EnrolmentWindows(
-                academic_year=r.academic_year + 1,
-                main_opens_on=r.n_main_opens_on,
-                main_closes_on=r.n_main_closes_on,
-                s2_opens_on=r.n_s2_opens_on,
-                s2_closes_on=r.n_s2_closes_on,
-                version=r.n_version,
-            )
-            for r in rows
-            if r.n_version is not None
-        }
-        return student_roles(
-            [_enrolment(r).as_student_enrolment() for r in rows], grace_end_for(stored)
+        return student_roles_of(rows)
+
+
+def student_roles_of(rows: Sequence[Any]) -> list[Role]:
+    """The student roles (R-ACC-7) given by an account's enrolment rows, each row with
+    the changed windows of its next year in `n_*` columns (None: the defaults hold)."""
+    if not rows:
+        return []
+    stored = {
+        r.academic_year + 1: EnrolmentWindows(
+            academic_year=r.academic_year + 1,
+            main_opens_on=r.n_main_opens_on,
+            main_closes_on=r.n_main_closes_on,
+            s2_opens_on=r.n_s2_opens_on,
+            s2_closes_on=r.n_s2_closes_on,
+            version=r.n_version,
         )
+        for r in rows
+        if r.n_version is not None
+    }
+    return student_roles(
+        [_enrolment(r).as_student_enrolment() for r in rows], grace_end_for(stored)
+    )

@@ -6,15 +6,25 @@ business transaction's locks (on SQLite every transaction holds the write lock).
 
 Expired keys are purged lazily: each claim first deletes every row whose `expires_at`
 has passed (an indexed range), so no job is needed and an expired key is claimed anew.
+
+On PostgreSQL every call is one statement on the pool's raw asyncpg connection (each
+commits on its own; app/adapters/db/raw.py), as it runs on every keyed POST: the claim
+is an INSERT … ON CONFLICT DO UPDATE that takes over an expired row only, so an expired
+key is still claimed anew; the sweep of the other expired rows runs at most once per
+PURGE_INTERVAL_SECONDS per process (and the daily retention job deletes them too).
 """
 
 from __future__ import annotations
 
+import json
+import time
 from datetime import datetime
+from types import SimpleNamespace
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.adapters.db.raw import is_postgres, raw_connection
 from app.adapters.db.repositories import insert_ignoring_conflicts
 from app.adapters.db.tables import IdempotencyKeyRow
 from app.services.ports import IdempotencyRecord
@@ -43,14 +53,49 @@ def _this_key(client_key: str, key: str):
     )
 
 
+PURGE_INTERVAL_SECONDS = 60.0
+
+_COLUMNS = ("method", "path", "body_sha256", "state", "expires_at", "status_code",
+            "response_headers", "response_body")
+_PG_CLAIM = (
+    "INSERT INTO idempotency_keys (client_key, idempotency_key, method, path, body_sha256, "
+    "state, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, 'in_progress', $6, $7) "
+    "ON CONFLICT (client_key, idempotency_key) DO UPDATE SET method = EXCLUDED.method, "
+    "path = EXCLUDED.path, body_sha256 = EXCLUDED.body_sha256, state = EXCLUDED.state, "
+    "status_code = NULL, response_headers = NULL, response_body = NULL, "
+    "created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at "
+    "WHERE idempotency_keys.expires_at <= $6 RETURNING id"
+)
+_PG_HELD = (
+    f"SELECT {', '.join(_COLUMNS[:-2])}, response_headers::text, response_body "
+    "FROM idempotency_keys WHERE client_key = $1 AND idempotency_key = $2"
+)
+_PG_COMPLETE = (
+    "UPDATE idempotency_keys SET state = 'completed', status_code = $3, "
+    "response_headers = $4::json, response_body = $5 "
+    "WHERE client_key = $1 AND idempotency_key = $2"
+)
+_PG_RELEASE = (
+    "DELETE FROM idempotency_keys WHERE client_key = $1 AND idempotency_key = $2 "
+    "AND state = 'in_progress'"
+)
+_PG_PURGE = "DELETE FROM idempotency_keys WHERE expires_at <= $1"
+
+
 class SqlIdempotencyStore:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]):
         self._sessions = sessions
+        engine = sessions.kw.get("bind")
+        self._pg_engine = engine if is_postgres(engine) else None
+        self._purged_at: float | None = None
 
     async def claim(
         self, *, client_key: str, key: str, method: str, path: str, body_sha256: str,
         now: datetime, expires_at: datetime,
     ) -> IdempotencyRecord | None:
+        if self._pg_engine is not None:
+            return await self._pg_claim(client_key, key, method, path, body_sha256, now,
+                                        expires_at)
         # A holder may be released between our failed insert and our read: try again.
         for _ in range(3):
             async with self._sessions() as session, session.begin():
@@ -80,10 +125,36 @@ class SqlIdempotencyStore:
                     return _record(row)
         raise RuntimeError("could not claim an idempotency key")  # pragma: no cover
 
+    async def _pg_claim(
+        self, client_key: str, key: str, method: str, path: str, body_sha256: str,
+        now: datetime, expires_at: datetime,
+    ) -> IdempotencyRecord | None:
+        assert self._pg_engine is not None
+        async with raw_connection(self._pg_engine) as connection:
+            if self._purged_at is None or \
+                    time.monotonic() - self._purged_at >= PURGE_INTERVAL_SECONDS:
+                self._purged_at = time.monotonic()
+                await connection.execute(_PG_PURGE, now)
+            for _ in range(3):  # a holder may be released between our upsert and our read
+                if await connection.fetchval(_PG_CLAIM, client_key, key, method, path,
+                                             body_sha256, now, expires_at) is not None:
+                    return None
+                row = await connection.fetchrow(_PG_HELD, client_key, key)
+                if row is not None:
+                    values = dict(zip(_COLUMNS, row, strict=True))
+                    values["response_headers"] = json.loads(values["response_headers"] or "{}")
+                    return _record(SimpleNamespace(**values))  # type: ignore[arg-type]
+        raise RuntimeError("could not claim an idempotency key")  # pragma: no cover
+
     async def complete(
         self, *, client_key: str, key: str, status_code: int, headers: dict[str, str],
         body: str,
     ) -> None:
+        if self._pg_engine is not None:
+            async with raw_connection(self._pg_engine) as connection:
+                await connection.execute(_PG_COMPLETE, client_key, key, status_code,
+                                         json.dumps(headers), body)
+            return
         async with self._sessions() as session, session.begin():
             await session.execute(
                 update(IdempotencyKeyRow)
@@ -97,6 +168,10 @@ class SqlIdempotencyStore:
             )
 
     async def release(self, *, client_key: str, key: str) -> None:
+        if self._pg_engine is not None:
+            async with raw_connection(self._pg_engine) as connection:
+                await connection.execute(_PG_RELEASE, client_key, key)
+            return
         async with self._sessions() as session, session.begin():
             await session.execute(
                 delete(IdempotencyKeyRow).where(

@@ -74,6 +74,9 @@ def _suspension(row: SuspensionRow) -> Suspension:
 class SqlLifecycleRepository:
     def __init__(self, session: AsyncSession):
         self.session = session
+        # Set by a change of amendments or notices: the unit of work then invalidates
+        # the cached convention clock once committed.
+        self.clock_changed = False
 
     # amendments
     async def amendments(self) -> list[AmendmentRecord]:
@@ -92,6 +95,7 @@ class SqlLifecycleRepository:
         self, amendment: Amendment, *, schools_added: str | None, now: datetime
     ) -> None:
         changes = amendment.changes
+        self.clock_changed = True
         await self.session.execute(
             insert(AmendmentRow).values(
                 reference=amendment.reference,
@@ -123,6 +127,7 @@ class SqlLifecycleRepository:
 
     async def add_notice(self, record: NoticeRecord, *, now: datetime) -> None:
         n = record.notice
+        self.clock_changed = True
         await self.session.execute(
             insert(TerminationNoticeRow).values(
                 id=n.id,
@@ -136,6 +141,7 @@ class SqlLifecycleRepository:
         )
 
     async def cure_notice(self, notice_id: str, cured_on: date) -> None:
+        self.clock_changed = True
         await self.session.execute(
             update(TerminationNoticeRow)
             .where(TerminationNoticeRow.id == notice_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -11,6 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.adapters.db.raw import as_row, select_list, transaction_connection
 from app.adapters.db.tables import (
     ApiClientRow,
     AuditEventRow,
@@ -31,6 +33,20 @@ from app.services.ports import (
     OutboxAttempt,
     OutboxMessage,
     OutgoingMail,
+)
+
+
+def _postgres(session: AsyncSession) -> bool:
+    return session.bind is not None and session.bind.dialect.name == "postgresql"
+
+
+# Raw statements of the hot paths on PostgreSQL (app/adapters/db/raw.py).
+_SCHOOLS = SchoolRow.__table__  # type: ignore[attr-defined]
+_PG_SCHOOL = f"SELECT {select_list(_SCHOOLS)} FROM schools WHERE code = $1"
+_PG_CLOSURES = "SELECT id, starts_on, ends_on, label FROM closures ORDER BY starts_on"
+_PG_AUDIT = (
+    "INSERT INTO audit_events (occurred_at, actor, client_id, action, resource_type, "
+    "resource_id, request_id, changes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8::json)"
 )
 
 
@@ -103,6 +119,10 @@ class SqlSchoolRepository:
         self.session = session
 
     async def get(self, code: str) -> School | None:
+        if _postgres(self.session):  # on the account-request hot path (raw.py)
+            statements = await transaction_connection(self.session)
+            found = await statements.fetchrow(_PG_SCHOOL, code)
+            return _school(as_row(_SCHOOLS, found)) if found else None  # type: ignore[arg-type]
         row = await self.session.get(SchoolRow, code)
         return _school(row) if row else None
 
@@ -222,6 +242,14 @@ class SqlAuditRepository:
         self.session = session
 
     async def add(self, event: AuditEvent) -> None:
+        if _postgres(self.session):  # one per state change, hot paths included (raw.py)
+            statements = await transaction_connection(self.session)
+            await statements.execute(
+                _PG_AUDIT, event.occurred_at, event.actor, event.client_id, event.action,
+                event.resource_type, event.resource_id, event.request_id,
+                json.dumps(event.changes),
+            )
+            return
         await self.session.execute(
             insert(AuditEventRow).values(
                 occurred_at=event.occurred_at,
@@ -411,6 +439,10 @@ class SqlClosureRepository:
             await self.session.execute(text("LOCK TABLE closures IN SHARE ROW EXCLUSIVE MODE"))
 
     async def list(self) -> list[tuple[str, Closure]]:
+        if _postgres(self.session):  # every deadline computed on a hot path (raw.py)
+            statements = await transaction_connection(self.session)
+            found = await statements.fetch(_PG_CLOSURES)
+            return [(r["id"], Closure(r["starts_on"], r["ends_on"], r["label"])) for r in found]
         rows = (
             await self.session.execute(select(ClosureRow).order_by(ClosureRow.starts_on))
         ).scalars()

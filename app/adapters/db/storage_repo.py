@@ -14,7 +14,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
     DateTime,
     String,
     and_,
@@ -32,6 +31,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.adapters.db.raw import as_row, select_list, transaction_connection
 from app.adapters.db.tables import (
     StorageAlertRow,
     StorageDailyRow,
@@ -56,29 +56,26 @@ DAILY = StorageDailyRow.__table__  # type: ignore[attr-defined]
 LEVELS = StorageLevelRow.__table__  # type: ignore[attr-defined]
 ALERTS = StorageAlertRow.__table__  # type: ignore[attr-defined]
 
-_PG_INSERT_SNAPSHOTS = text(
-    """
-    INSERT INTO storage_snapshots
-        (snapshot_id, school_code, measured_at, bytes_used, files_count, bytes_backup,
-         received_at)
-    SELECT s.snapshot_id, s.school_code, s.measured_at, s.bytes_used, s.files_count,
-           s.bytes_backup, CAST(:received_at AS timestamptz)
-    FROM unnest(CAST(:ids AS text[]), CAST(:schools AS text[]),
-                CAST(:measured AS timestamptz[]), CAST(:bytes AS bigint[]),
-                CAST(:files AS bigint[]), CAST(:backups AS bigint[]))
-         AS s(snapshot_id, school_code, measured_at, bytes_used, files_count, bytes_backup)
-    ORDER BY s.snapshot_id
-    ON CONFLICT (snapshot_id) DO NOTHING
-    RETURNING snapshot_id
-    """
-).bindparams(
-    bindparam("ids", type_=ARRAY(String)),
-    bindparam("schools", type_=ARRAY(String)),
-    bindparam("measured", type_=ARRAY(DateTime(timezone=True))),
-    bindparam("bytes", type_=ARRAY(BigInteger)),
-    bindparam("files", type_=ARRAY(BigInteger)),
-    bindparam("backups", type_=ARRAY(BigInteger)),
-    bindparam("received_at", type_=DateTime(timezone=True)),
+# A batch in one statement: one array parameter per column joined with unnest; a
+# duplicate snapshot_id is left to the unique index (ON CONFLICT), the ids returned are
+# the ones stored now.
+_PG_RAW_INSERT_SNAPSHOTS = (
+    "INSERT INTO storage_snapshots (snapshot_id, school_code, measured_at, bytes_used, "
+    "files_count, bytes_backup, received_at) "
+    "SELECT s.snapshot_id, s.school_code, s.measured_at, s.bytes_used, s.files_count, "
+    "s.bytes_backup, $7::timestamptz "
+    "FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::bigint[], $5::bigint[], "
+    "$6::bigint[]) AS s(snapshot_id, school_code, measured_at, bytes_used, files_count, "
+    "bytes_backup) "
+    "ORDER BY s.snapshot_id ON CONFLICT (snapshot_id) DO NOTHING RETURNING snapshot_id"
+)
+# Missing level rows created (ok), existing ones "updated" to themselves: locked in key
+# order until the end of the transaction.
+_PG_RAW_LOCK_LEVELS = (
+    "INSERT INTO storage_levels (scope_key, level, bytes_used, threshold_bytes) "
+    "SELECT k, $2, 0, 0 FROM unnest($1::text[]) AS k ORDER BY k "
+    "ON CONFLICT (scope_key) DO UPDATE SET level = storage_levels.level "
+    f"RETURNING {select_list(LEVELS)}"
 )
 
 _PG_SELECT_SNAPSHOTS = text(
@@ -173,19 +170,21 @@ class SqlStorageRepository:
             return set()
         ordered = sorted(snapshots, key=lambda s: s.snapshot_id)
         if _dialect(self.session) == "postgresql":
-            result = await self.session.execute(
-                _PG_INSERT_SNAPSHOTS,
-                {
-                    "ids": [s.snapshot_id for s in ordered],
-                    "schools": [s.school_code for s in ordered],
-                    "measured": [s.measured_at for s in ordered],
-                    "bytes": [s.bytes_used for s in ordered],
-                    "files": [s.files_count for s in ordered],
-                    "backups": [s.bytes_backup for s in ordered],
-                    "received_at": received_at,
-                },
+            # On the transaction's raw asyncpg connection (raw.py): asyncpg encodes the
+            # six 1,000-element arrays itself, SQLAlchemy's array processing did it in
+            # Python element by element.
+            statements = await transaction_connection(self.session)
+            rows = await statements.fetch(
+                _PG_RAW_INSERT_SNAPSHOTS,
+                [s.snapshot_id for s in ordered],
+                [s.school_code for s in ordered],
+                [s.measured_at for s in ordered],
+                [s.bytes_used for s in ordered],
+                [s.files_count for s in ordered],
+                [s.bytes_backup for s in ordered],
+                received_at,
             )
-            return set(result.scalars())
+            return {row[0] for row in rows}
         statement = (
             sqlite_insert(SNAPSHOTS)
             .on_conflict_do_nothing(index_elements=["snapshot_id"])
@@ -233,6 +232,11 @@ class SqlStorageRepository:
         # One statement: missing rows are created (ok), existing ones "updated" to
         # themselves, which locks them in key order until the end of the transaction
         # (SQLite holds the database write lock since BEGIN IMMEDIATE anyway).
+        if _dialect(self.session) == "postgresql":  # one array, a compiled-once statement
+            statements = await transaction_connection(self.session)
+            found = await statements.fetch(_PG_RAW_LOCK_LEVELS, keys, Level.OK.value)
+            return {row["scope_key"]: _level(as_row(LEVELS, row))
+                    for row in sorted(found, key=lambda r: r["scope_key"])}
         builder = pg_insert if _dialect(self.session) == "postgresql" else sqlite_insert
         statement = builder(LEVELS).values(
             [{"scope_key": k, "level": Level.OK.value, "bytes_used": 0, "threshold_bytes": 0}

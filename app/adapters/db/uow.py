@@ -27,16 +27,45 @@ from app.adapters.db.repositories import (
 )
 from app.adapters.db.storage_repo import SqlStorageRepository
 from app.adapters.db.support_repo import SqlSupportRequestRepository
-from app.domain.accounts import Role, SuspensionCover
+from app.services.convention import ConventionClockCache
+
+
+class _LazySession:
+    """The unit of work's AsyncSession, made at its first use: a use case that needs no
+    ORM session (the access check on PostgreSQL reads through the pool's raw connection,
+    app/adapters/db/raw.py) does not pay for making and closing one. Everything is
+    forwarded to the session; `bind` and `in_transaction()` answer without making it."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]):
+        self._sessions = sessions
+        self._session: AsyncSession | None = None
+        self.bind = sessions.kw.get("bind")
+
+    @property
+    def made(self) -> bool:
+        return self._session is not None
+
+    def in_transaction(self) -> bool:
+        return self._session is not None and self._session.in_transaction()
+
+    def __getattr__(self, name: str):
+        if self._session is None:
+            self._session = self._sessions()
+        return getattr(self._session, name)
 
 
 class SqlUnitOfWork:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]):
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession],
+        convention_cache: ConventionClockCache | None = None,
+    ):
         self._sessions = sessions
-        self.session: AsyncSession | None = None
+        self.session: _LazySession | None = None
+        # The process's convention clock (app/services/convention.py, load_clock).
+        self.convention_cache = convention_cache
 
     async def __aenter__(self) -> SqlUnitOfWork:
-        session = self._sessions()
+        session = _LazySession(self._sessions)
         self.session = session
         self.convention = SqlConventionRepository(session)
         self.schools = SqlSchoolRepository(session)
@@ -59,23 +88,14 @@ class SqlUnitOfWork:
 
     async def __aexit__(self, *exc: object) -> None:
         assert self.session is not None
+        if not self.session.made:
+            self.session = None
+            return
         try:
             await self.session.rollback()
         finally:
             await self.session.close()
             self.session = None
-
-    async def student_roles(self, uid: str) -> list[Role]:
-        """Student roles from enrolments (R-ACC-7) for the account view and access check."""
-        assert self.session is not None
-        return await self.enrolments.student_roles(uid)
-
-    async def suspension_covers(self, school_codes: set[str]) -> list[SuspensionCover]:
-        """Every suspension of these schools as an R-ACC-8 cover (intervals)."""
-        if not school_codes:
-            return []
-        found = await self.lifecycle.suspensions(school_codes=sorted(school_codes))
-        return [s.cover() for s in found]
 
     async def suspended_school_codes(self, at: datetime) -> set[str]:
         """Schools with a whole-school platform suspension active at `at`."""
@@ -84,16 +104,22 @@ class SqlUnitOfWork:
 
     async def commit(self) -> None:
         assert self.session is not None
-        await self.session.commit()
+        if self.session.made:
+            await self.session.commit()
+        if self.lifecycle.clock_changed and self.convention_cache is not None:
+            self.lifecycle.clock_changed = False
+            self.convention_cache.invalidate()  # after the commit: see load_clock
 
     async def rollback(self) -> None:
         assert self.session is not None
-        await self.session.rollback()
+        if self.session.made:
+            await self.session.rollback()
 
 
 class SqlUnitOfWorkFactory:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]):
         self.sessions = sessions
+        self.convention_cache = ConventionClockCache()
 
     def __call__(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.sessions)
+        return SqlUnitOfWork(self.sessions, self.convention_cache)

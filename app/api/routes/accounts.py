@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from app.api.deps import (
     ClockDep,
@@ -123,22 +123,24 @@ async def get_account(
 )
 async def access(
     request: Request,
-    uow: UowDep,
-    clock: ClockDep,
     principal: Annotated[Principal, Depends(require("access:read", "accounts:read"))],
     uid: str,
     at: Annotated[Instant | None, Query(description="RFC 3339 instant with offset")] = None,
-) -> AccessOut:
+) -> Response:
+    # Moodle's hot path: the unit of work and the clock are taken from the app's state
+    # rather than as dependencies (each dependency costs FastAPI ~20 µs per request).
+    state = request.app.state
+    clock = state.clock
     moment = at or clock.now()
     if principal.schools is not None:
         # A referent may only look at the accounts of its schools.
-        view = await service.get_account(uow, clock, principal, uid)
+        view = await service.get_account(state.uow_factory(), clock, principal, uid)
         decision = view.decision if at is None else await service.access_check(
-            request.app.state.uow_factory(), uid, moment
+            state.uow_factory(), uid, moment
         )
     else:
-        decision = await service.access_check(uow, uid, moment)
-    return AccessOut(
+        decision = await service.access_check(state.uow_factory(), uid, moment)
+    out = AccessOut(
         uid=uid,
         at=moment,
         allowed=decision.allowed,
@@ -147,6 +149,8 @@ async def access(
         access_until=decision.access_until,
         messaging_allowed=decision.messaging_allowed,
     )
+    # Dumped here: returned as a model, FastAPI would validate it again first.
+    return Response(out.model_dump_json(), media_type="application/json")
 
 
 @router.post(
