@@ -664,7 +664,10 @@ async def history(
     if window not in ("day", "week"):
         raise InvalidInput("window is 'day' or 'week'", field="window")
     end = end or clock.now()
-    start = start or end - timedelta(days=30 if window == "day" else 182)
+    try:
+        start = start or end - timedelta(days=30 if window == "day" else 182)
+    except OverflowError:  # `to` in the first months of year 1
+        raise InvalidInput("to is out of range", code="invalid-range", field="to") from None
     if start >= end:
         raise InvalidInput("from must be before to", code="invalid-range", field="from")
     if end - start > timedelta(days=HISTORY_MAX_DAYS):
@@ -672,10 +675,16 @@ async def history(
             f"a history spans at most {HISTORY_MAX_DAYS} days", code="invalid-range",
             field="from",
         )
-    span_start, _ = _window_bounds(bucket_start(start, window), window)  # type: ignore[arg-type]
-    _, span_end = _window_bounds(
-        bucket_start(end - timedelta(microseconds=1), window), window  # type: ignore[arg-type]
-    )
+    try:
+        span_start, _ = _window_bounds(bucket_start(start, window), window)  # type: ignore[arg-type]
+        _, span_end = _window_bounds(
+            bucket_start(end - timedelta(microseconds=1), window), window  # type: ignore[arg-type]
+        )
+    except OverflowError:  # whole Paris days or weeks past year 1 or 9999
+        raise InvalidInput(
+            "the range reaches past the dates that can be represented", code="invalid-range",
+            field="from",
+        ) from None
     async with uow:
         _visible_school(principal, await uow.schools.codes(), school_code)
         days = await uow.storage.daily_points(school_code, span_start, span_end)

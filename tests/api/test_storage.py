@@ -402,6 +402,11 @@ async def test_another_school_of_a_referent_answers_404_like_an_unknown_one(
     {"from": "2025-03-03"},
     {"window": "month"},
     {"since": "2025-03-03T00:00:00Z"},
+    # Ranges at the ends of the representable dates (found by Schemathesis: a 500).
+    {"window": "week", "to": "0001-01-11T17:20:39Z"},
+    {"window": "day", "to": "0001-01-02T00:00:00Z"},
+    {"window": "week", "from": "0001-01-01T00:00:00Z", "to": "0001-03-01T00:00:00Z"},
+    {"window": "week", "from": "9999-12-01T00:00:00Z", "to": "9999-12-31T00:00:00Z"},
 ])
 async def test_history_refuses_a_bad_range_or_window(client, reader, params):
     response = await history(client, reader, "ifms-rodez", **params)
