@@ -176,16 +176,31 @@ def as_row(table: Table, values: Mapping[str, Any] | Any) -> SimpleNamespace:
     """A record of `select_list(table)` (by name, or a tuple in column order) as an
     object with one attribute per column, JSON columns decoded: what the repositories'
     row mappers read."""
-    names = [c.name for c in table.c]
-    if not isinstance(values, Mapping) and not isinstance(values, asyncpg.Record):
-        values = dict(zip(names, values, strict=True))
-    out = {}
-    for column in table.c:
-        value = values[column.name]
-        if isinstance(column.type, JSON) and isinstance(value, str):
-            value = json.loads(value)
-        out[column.name] = value
-    return SimpleNamespace(**out)
+    names, json_at = _columns(table)
+    if isinstance(values, (Mapping, asyncpg.Record)):
+        ordered = [values[name] for name in names]
+    else:
+        ordered = list(values)
+        if len(ordered) != len(names):
+            raise ValueError(f"{table.name}: {len(ordered)} values for {len(names)} columns")
+    for index in json_at:
+        if isinstance(ordered[index], str):
+            ordered[index] = json.loads(ordered[index])
+    return SimpleNamespace(**dict(zip(names, ordered, strict=True)))
+
+
+_COLUMNS: dict[str, tuple[tuple[str, ...], tuple[int, ...]]] = {}
+
+
+def _columns(table: Table) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """The table's column names, and the positions of its JSON columns (kept: the hot
+    paths map thousands of rows a second)."""
+    found = _COLUMNS.get(table.name)
+    if found is None:
+        found = (tuple(c.name for c in table.c),
+                 tuple(i for i, c in enumerate(table.c) if isinstance(c.type, JSON)))
+        _COLUMNS[table.name] = found
+    return found
 
 
 def insert_sql(table: str, columns: Sequence[str], *, ignore_conflicts: bool = False) -> str:
