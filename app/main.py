@@ -40,6 +40,7 @@ from app.adapters.tokens import (
 )
 from app.api import problems
 from app.api.deps import forbid_unknown_query
+from app.api.fast_paths import AccessFastPath
 from app.api.idempotency import IdempotencyMiddleware, document_idempotency_key
 from app.api.middleware import BodyGuard, RequestContext
 from app.api.problems import problem_response
@@ -427,6 +428,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
 
     app.openapi = lambda: _problem_json_openapi(app, settings)  # type: ignore[method-assign]
 
+    app.add_middleware(AccessFastPath)  # innermost: Moodle's plain access check
     app.add_middleware(IdempotencyMiddleware)  # inside BodyGuard: reads the raw body
     app.add_middleware(
         BodyGuard,

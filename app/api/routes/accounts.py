@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -16,7 +17,7 @@ from app.api.deps import (
     scope_doc,
 )
 from app.api.responses import body_problems, problems
-from app.domain.accounts import RoleKind, capped_valid_until
+from app.domain.accounts import AccessDecision, RoleKind, capped_valid_until
 from app.domain.auth import Principal
 from app.schemas.accounts import (
     AccessOut,
@@ -32,6 +33,9 @@ from app.services import accounts as service
 from app.services.ports import Actor
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
+
+ACCESS_PATH = "/api/v1/accounts/{uid}/access"
+ACCESS_SCOPES = ("access:read", "accounts:read")
 
 Status = Literal["erased", "disabled", "suspended", "active", "grace", "pending", "expired"]
 
@@ -112,21 +116,23 @@ async def get_account(
 
 
 @router.get(
-    "/accounts/{uid}/access",
+    ACCESS_PATH.removeprefix("/api/v1"),
     summary="Access check (Moodle)",
     description=(
         "R-ACC-8 at `at` (any instant, default now): `allowed` only for `active` and "
-        "`grace`. No names or e-mails. " + scope_doc("access:read", "accounts:read")
+        "`grace`. No names or e-mails. " + scope_doc(*ACCESS_SCOPES)
     ),
     response_model=AccessOut,
     responses=problems(404),
 )
 async def access(
     request: Request,
-    principal: Annotated[Principal, Depends(require("access:read", "accounts:read"))],
+    principal: Annotated[Principal, Depends(require(*ACCESS_SCOPES))],
     uid: str,
     at: Annotated[Instant | None, Query(description="RFC 3339 instant with offset")] = None,
 ) -> Response:
+    # The plain call (no query, a token not confined to schools) is usually answered
+    # before FastAPI's routing by app/api/fast_paths.py, with the same code below.
     # Moodle's hot path: the unit of work and the clock are taken from the app's state
     # rather than as dependencies (each dependency costs FastAPI ~20 µs per request).
     state = request.app.state
@@ -140,7 +146,13 @@ async def access(
         )
     else:
         decision = await service.access_check(state.uow_factory(), uid, moment)
-    out = AccessOut(
+    return Response(access_json(uid, moment, decision), media_type="application/json")
+
+
+def access_json(uid: str, moment: datetime, decision: AccessDecision) -> bytes:
+    """The access check's answer (`AccessOut`), dumped here: returned as a model, FastAPI
+    would validate it again first."""
+    return AccessOut(
         uid=uid,
         at=moment,
         allowed=decision.allowed,
@@ -148,9 +160,7 @@ async def access(
         reason=AccessReason(code=decision.reason_code, message=decision.reason_fr),
         access_until=decision.access_until,
         messaging_allowed=decision.messaging_allowed,
-    )
-    # Dumped here: returned as a model, FastAPI would validate it again first.
-    return Response(out.model_dump_json(), media_type="application/json")
+    ).model_dump_json().encode()
 
 
 @router.post(
