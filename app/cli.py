@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
+import uvicorn
+from uvicorn.supervisors import Multiprocess
 
 from app.adapters.auth import TokenClientAuth
 from app.adapters.clock import SystemClock
@@ -321,6 +324,46 @@ def enrolments_import(
     csv_import.print_tables(Console(), *tables)
     if outcome.rejected:
         raise typer.Exit(1)
+
+
+def tcp_listener(config: uvicorn.Config) -> socket.socket:
+    """The listening socket of `config`, made as uvicorn's supervisor makes it, but known
+    to Python as TCP (`proto` IPPROTO_TCP). uvicorn 0.54 leaves `proto` at 0 and asyncio
+    turns TCP_NODELAY on for accepted connections only when it is IPPROTO_TCP: under
+    `uvicorn --workers N` every response then waits ~40 ms for the client's delayed ACK
+    (Nagle), uvicorn issue #3149. The workers inherit the socket with its `proto`
+    (multiprocessing rebuilds it with family, type and proto)."""
+    bound = config.bind_socket()
+    if bound.family not in (socket.AF_INET, socket.AF_INET6):
+        return bound  # a Unix socket: no Nagle
+    return socket.socket(bound.family, bound.type, socket.IPPROTO_TCP, fileno=bound.detach())
+
+
+@cli.command("serve")
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes")] = 1,
+    app: Annotated[str, typer.Option(help="ASGI app factory (import string)")] = (
+        "app.main:create_app"),
+    access_log: Annotated[bool, typer.Option(help="uvicorn's access log")] = False,
+    log_level: Annotated[str, typer.Option(help="uvicorn's log level")] = "info",
+    graceful_seconds: Annotated[int, typer.Option(
+        help="Seconds given to requests in flight at shutdown")] = 20,
+    keep_alive_seconds: Annotated[int, typer.Option(
+        help="Seconds an idle keep-alive connection is kept")] = 5,
+) -> None:
+    """Serve the API with uvicorn (`uvicorn --factory app.main:create_app`), and with
+    several workers keep TCP_NODELAY on their connections (see `tcp_listener`)."""
+    config = uvicorn.Config(
+        app, factory=True, host=host, port=port, workers=workers, access_log=access_log,
+        log_level=log_level, timeout_graceful_shutdown=graceful_seconds,
+        timeout_keep_alive=keep_alive_seconds,
+    )
+    if workers == 1:
+        uvicorn.Server(config).run()  # asyncio makes a TCP listener itself
+        return
+    Multiprocess(config, sockets=[tcp_listener(config)]).run()
 
 
 def main() -> None:

@@ -81,7 +81,8 @@ def bearer_token(key_file: Path, *, scopes: list[str] | None = None,
 
 
 class UvicornProcess:
-    """`uvicorn --factory app.main:create_app` as a child process on a free port."""
+    """`convention-api serve` (uvicorn serving `app.main:create_app`, app/cli.py) as a
+    child process on a free port; `options` are the command's."""
 
     def __init__(self, env: Mapping[str, str], log_path: Path, *, workers: int = 1,
                  options: tuple[str, ...] = ()):
@@ -89,9 +90,8 @@ class UvicornProcess:
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
         self._log = log_path.open("w")
-        command = [sys.executable, "-m", "uvicorn", "--factory", "app.main:create_app",
-                   "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning",
-                   "--workers", str(workers), *options]
+        command = cli_command("serve", "--host", "127.0.0.1", "--port", str(self.port),
+                              "--log-level", "warning", "--workers", str(workers), *options)
         self.process = subprocess.Popen(command, env=dict(env), cwd=log_path.parent,
                                         stdout=self._log, stderr=subprocess.STDOUT,
                                         start_new_session=True)

@@ -275,7 +275,7 @@ def test_two_uvicorn_workers_store_each_repeated_write_once(
     ]}
     n = 24
     with UvicornProcess(env, tmp_path / "uvicorn.log", workers=2,
-                        options=("--timeout-keep-alive", "120")) as service:
+                        options=("--keep-alive-seconds", "120")) as service:
         (keyed, unkeyed, snapshots), served = fire_at_once(
             service.base_url, n,
             [
