@@ -47,12 +47,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from fractions import Fraction
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from app.domain.calendar import paris_day_bounds, paris_day_start
 from app.domain.errors import InvalidInput
 
 __all__ = [
@@ -382,13 +383,6 @@ def record_reminders(
 # --------------------------------------------------------------------------- history
 
 
-def paris_day_bounds(d: date) -> tuple[datetime, datetime]:
-    """UTC [start, end) of Paris day ``d`` (23 h in March, 25 h in October)."""
-    start = datetime.combine(d, time(0), tzinfo=_PARIS)
-    end = datetime.combine(d + timedelta(days=1), time(0), tzinfo=_PARIS)
-    return start.astimezone(UTC), end.astimezone(UTC)
-
-
 def _monday(d: date) -> date:
     return d - timedelta(days=d.weekday())
 
@@ -396,9 +390,7 @@ def _monday(d: date) -> date:
 def paris_week_bounds(d: date) -> tuple[datetime, datetime]:
     """UTC [start, end) of the Paris week (Monday 00:00 to next Monday 00:00) holding ``d``."""
     monday = _monday(d)
-    start = datetime.combine(monday, time(0), tzinfo=_PARIS)
-    end = datetime.combine(monday + timedelta(days=7), time(0), tzinfo=_PARIS)
-    return start.astimezone(UTC), end.astimezone(UTC)
+    return paris_day_start(monday), paris_day_start(monday + timedelta(days=7))
 
 
 def _check_window(window: str) -> None:
