@@ -42,15 +42,19 @@ def _academic_year_bounds(year_start: int) -> tuple[date, date]:
 
 # --- R-ACC-1: uid ---------------------------------------------------------------------
 
-UID_PATTERN = re.compile(r"^[a-z]{3}[0-9]{4}[a-z]$")
+# The one written form of the uid (R-ACC-1): the schemas and the OpenAPI use this text.
+UID_REGEX = r"^[a-z]{3}[0-9]{4}[a-z]$"
+UID_PATTERN = re.compile(UID_REGEX)
+UID_FORMAT_TEXT = "3 lowercase letters, 4 digits and 1 lowercase letter"
 
 
 def validate_uid(uid: object) -> str:
-    """Return `uid` unchanged when it is well-formed (lowercase only, no surrounding
-    whitespace, no trailing newline); raise InvalidInput `invalid-uid` otherwise."""
+    """R-ACC-1: return `uid` unchanged when it is well-formed (lowercase only, no
+    surrounding whitespace, no trailing newline); raise InvalidInput `invalid-uid`
+    otherwise."""
     if not isinstance(uid, str) or UID_PATTERN.fullmatch(uid) is None:
         raise InvalidInput(
-            "The uid must be 3 lowercase letters, 4 digits and 1 lowercase letter.",
+            f"The uid must be {UID_FORMAT_TEXT}.",
             code="invalid-uid",
             field="uid",
         )

@@ -18,6 +18,8 @@ from pydantic import (
     StringConstraints,
 )
 
+from app.domain.accounts import UID_FORMAT_TEXT, UID_REGEX
+
 MAX_SAFE_INT = 2**53 - 1
 
 SafeInt = Annotated[StrictInt, Field(ge=-MAX_SAFE_INT, le=MAX_SAFE_INT)]
@@ -97,6 +99,12 @@ LongText = text(4000)
 Reference = text(128)
 SchoolCode = Annotated[
     str, StringConstraints(min_length=2, max_length=64, pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+]
+# R-ACC-1: the uid's pattern is the domain's; a malformed uid in a path answers 422.
+Uid = Annotated[
+    str,
+    StringConstraints(min_length=8, max_length=8, pattern=UID_REGEX),
+    Field(description=f"R-ACC-1: {UID_FORMAT_TEXT}"),
 ]
 AcademicYearText = Annotated[
     str, StringConstraints(min_length=9, max_length=9, pattern=r"^\d{4}-\d{4}$")

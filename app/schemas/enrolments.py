@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, ValidationError
 
+from app.domain.accounts import UID_FORMAT_TEXT
 from app.domain.calendar import AcademicYear
 from app.domain.enrolments import MAX_BATCH_ITEMS, EnrolmentRequest, ItemError
 from app.domain.errors import InvalidInput
@@ -29,7 +30,7 @@ class EnrolmentItemIn(Input):
 
     student_number: StudentNumber
     uid: UidText | None = Field(
-        default=None, description="8 characters, ^[a-z]{3}[0-9]{4}[a-z]$ (else invalid-uid)"
+        default=None, description=f"R-ACC-1: {UID_FORMAT_TEXT} (else invalid-uid)"
     )
     school_code: SchoolCode
     academic_year: AcademicYearText = Field(description='"2024-2025"')

@@ -7,12 +7,17 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from app.schemas.common import Input, Instant, IsoDate, PositiveInt, Reference, SchoolCode
+from app.schemas.common import (
+    Input,
+    Instant,
+    IsoDate,
+    PositiveInt,
+    Reference,
+    SchoolCode,
+    Uid,
+)
 
 LongText = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
-Uid = Annotated[
-    str, StringConstraints(min_length=8, max_length=8, pattern=r"^[a-z]{3}[0-9]{4}[a-z]$")
-]
 PartyCode = Literal["region", "ut", "gcs"]
 Cents = Annotated[int, Field(ge=0, le=2**53 - 1, strict=True)]
 

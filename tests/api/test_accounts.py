@@ -81,6 +81,45 @@ async def test_an_unknown_uid_is_a_404(client, staff):
             ).status_code == 404
 
 
+@pytest.mark.parametrize("uid", ["ABC1234D", "abc1234", "abc12345d", "abc1234%20", "abc-234d"])
+@pytest.mark.parametrize(
+    ("method", "suffix", "body"),
+    [
+        ("GET", "", None),
+        ("GET", "/access", None),
+        ("POST", "/lock", {"reason": "usage frauduleux"}),
+        ("POST", "/unlock", {}),
+        ("GET", "/personal-data", None),
+        ("POST", "/erasure", {"reason": "demande de la personne"}),
+    ],
+)
+async def test_r_acc_1_a_malformed_uid_in_a_path_is_a_422_not_a_404(
+    client, staff, method, suffix, body, uid
+):
+    """R-ACC-1: anything but ^[a-z]{3}[0-9]{4}[a-z]$ is refused with 422, wherever the
+    uid is written (a path too), and the uid is not echoed back."""
+    response = await client.request(method, f"/api/v1/accounts/{uid}{suffix}", json=body,
+                                     headers=staff)
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    assert problem["code"] == "validation-error"
+    assert [e["field"] for e in problem["errors"]] == ["path.uid"]
+    assert uid not in response.text.replace(f"/api/v1/accounts/{uid}", "")
+
+
+def test_r_acc_1_the_uid_pattern_is_written_once_in_the_domain() -> None:
+    """R-ACC-1: the schemas and the OpenAPI take the domain's pattern."""
+    from app.domain.accounts import UID_REGEX
+    from app.main import create_app
+
+    spec = create_app().openapi()
+    parameters = spec["paths"]["/api/v1/accounts/{uid}"]["get"]["parameters"]
+    (uid_parameter,) = [p for p in parameters if p["name"] == "uid"]
+    assert uid_parameter["schema"]["pattern"] == UID_REGEX
+    item = spec["components"]["schemas"]["SuspensionIn"]["properties"]["account_uids"]
+    assert UID_REGEX in str(item)
+
+
 async def test_a_naive_at_is_refused(client, staff, referent_uid):
     response = await client.get(f"/api/v1/accounts/{referent_uid}/access",
                                 params={"at": "2025-04-01T10:00:00"}, headers=staff)

@@ -28,7 +28,7 @@ from app.schemas.accounts import (
     RoleOut,
     UnlockIn,
 )
-from app.schemas.common import Instant, SchoolCode
+from app.schemas.common import Instant, SchoolCode, Uid
 from app.services import accounts as service
 from app.services.ports import Actor
 
@@ -110,7 +110,7 @@ async def get_account(
     uow: UowDep,
     clock: ClockDep,
     principal: Annotated[Principal, Depends(require("accounts:read"))],
-    uid: str,
+    uid: Uid,
 ) -> AccountOut:
     return account_out(await service.get_account(uow, clock, principal, uid))
 
@@ -128,7 +128,7 @@ async def get_account(
 async def access(
     request: Request,
     principal: Annotated[Principal, Depends(require(*ACCESS_SCOPES))],
-    uid: str,
+    uid: Uid,
     at: Annotated[Instant | None, Query(description="RFC 3339 instant with offset")] = None,
 ) -> Response:
     # The plain call (no query, a token not confined to schools) is usually answered
@@ -179,7 +179,7 @@ async def lock(
     clock: ClockDep,
     _: Annotated[Principal, Depends(require("accounts:write"))],
     actor: Annotated[Actor, Depends(get_actor)],
-    uid: str,
+    uid: Uid,
     body: LockIn,
 ) -> AccountOut:
     view = await service.lock_account(
@@ -202,7 +202,7 @@ async def unlock(
     clock: ClockDep,
     _: Annotated[Principal, Depends(require("accounts:write"))],
     actor: Annotated[Actor, Depends(get_actor)],
-    uid: str,
+    uid: Uid,
     body: UnlockIn | None = None,
 ) -> AccountOut:
     body = body or UnlockIn()

@@ -15,6 +15,7 @@ from app.api.routes.trainings import training_out
 from app.domain.auth import Principal
 from app.domain.calendar import AcademicYear, paris_date
 from app.schemas.audit import AuditEventOut
+from app.schemas.common import Uid
 from app.schemas.personal_data import (
     ErasureIn,
     ErasureOut,
@@ -101,7 +102,7 @@ async def export_personal_data(
     uow: UowDep,
     clock: ClockDep,
     principal: Annotated[Principal, Depends(require(SCOPE))],
-    uid: str,
+    uid: Uid,
 ) -> PersonalDataOut:
     data = await service.export_personal_data(uow, clock, principal, uid)
     return export_out(request, data)
@@ -126,7 +127,7 @@ async def erase_account(
     clock: ClockDep,
     _: Annotated[Principal, Depends(require(SCOPE))],
     actor: Annotated[Actor, Depends(get_actor)],
-    uid: str,
+    uid: Uid,
     body: ErasureIn,
 ) -> ErasureOut:
     erasure = await service.erase_account(uow, clock, actor, uid, reason=body.reason)
