@@ -283,6 +283,19 @@ def _connection_lost(exc: BaseException) -> bool:
     return False
 
 
+# Unique violation, deadlock, serialization failure: a constraint or the database's own
+# conflict detection stopped a concurrent change (the row locks of the transitions make
+# them rare; the unique indexes are the last guard). Never a 500.
+_CONCURRENT_SQLSTATES = frozenset({"23505", "40P01", "40001"})
+
+
+def _lost_to_concurrent_change(exc: DBAPIError) -> bool:
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    if sqlstate is not None:
+        return sqlstate in _CONCURRENT_SQLSTATES
+    return isinstance(exc, IntegrityError) and "UNIQUE" in str(exc.orig).upper()
+
+
 async def _seed_once_across_processes(
     uow_factory: SqlUnitOfWorkFactory, clock: Clock, rules: Rules
 ) -> None:
@@ -408,6 +421,12 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     async def _database_error(request: Request, exc: DBAPIError):
         if exc.connection_invalidated or _connection_lost(exc):
             return await _database_down(request, exc)
+        if _lost_to_concurrent_change(exc):
+            log.info("lost to a concurrent change", extra={"error_type": type(exc.orig).__name__})
+            return problem_response(
+                request, 409, code="concurrent-change",
+                detail="a concurrent change of the same resource won; read it and retry",
+            )
         log.error("database error", extra={"error_type": type(exc.orig).__name__})
         return problem_response(
             request, 500, code="internal-error", detail="an unexpected error occurred"

@@ -344,7 +344,7 @@ async def fulfil_request(
     at = fulfilled_at or now
     ensure_not_ahead(at, now, skew_seconds, "fulfilled_at")
     async with uow:
-        request = await uow.account_requests.get(request_id)
+        request = await uow.account_requests.get(request_id, for_update=True)
         if request is None or not actor.principal.sees_school(request.school_code):
             raise NotFound("no such account request")
         if request.status is RequestStatus.FULFILLED:
@@ -454,7 +454,7 @@ async def close_request(
     """Rejection or cancellation; repeated with the same body answers the same."""
     now = clock.now()
     async with uow:
-        request = await uow.account_requests.get(request_id)
+        request = await uow.account_requests.get(request_id, for_update=True)
         if request is None or not actor.principal.sees_school(request.school_code):
             raise NotFound("no such account request")
         if request.status is target:
@@ -583,7 +583,7 @@ async def lock_account(
     at = locked_at or now
     ensure_not_ahead(at, now, skew_seconds, "locked_at")
     async with uow:
-        account = await uow.accounts.get(uid)
+        account = await uow.accounts.get(uid, for_update=True)
         if account is None:
             raise NotFound("no such account")
         locks = await uow.accounts.locks(uid)
@@ -612,7 +612,7 @@ async def unlock_account(
     at = unlocked_at or now
     ensure_not_ahead(at, now, skew_seconds, "unlocked_at")
     async with uow:
-        account = await uow.accounts.get(uid)
+        account = await uow.accounts.get(uid, for_update=True)
         if account is None:
             raise NotFound("no such account")
         locks = await uow.accounts.locks(uid)

@@ -53,6 +53,7 @@ async def record_amendment(
     if signed_on > paris_date(now):
         raise InvalidInput("signed in the future", code="out-of-order", field="signed_on")
     async with uow:
+        await uow.lifecycle.lock_for_change()
         if await uow.lifecycle.amendment(reference) is not None:
             raise Conflict("an amendment with this reference exists", code="amendment-exists")
         await uow.lifecycle.add_amendment(amendment, schools_added=schools_added, now=now)
@@ -100,6 +101,7 @@ async def file_notice(
     if received_on > paris_date(now):
         raise InvalidInput("received in the future", code="out-of-order", field="received_on")
     async with uow:
+        await uow.lifecycle.lock_for_change()
         existing = await uow.lifecycle.notices()
         for record in existing:
             if record.letter_ref == letter_ref:
@@ -141,7 +143,7 @@ async def cure_notice(
     if cured_on > paris_date(now):
         raise InvalidInput("cured in the future", code="out-of-order", field="cured_on")
     async with uow:
-        record = await uow.lifecycle.notice(notice_id)
+        record = await uow.lifecycle.notice(notice_id, for_update=True)
         if record is None:
             raise NotFound("no such termination notice")
         if not check_cure(record, cured_on):
@@ -274,8 +276,10 @@ def _mail_context(s: Suspension, school_name: str) -> dict[str, object]:
     }
 
 
-async def _get_visible(uow: UnitOfWork, principal: Principal, suspension_id: str) -> Suspension:
-    found = await uow.lifecycle.suspension(suspension_id)
+async def _get_visible(
+    uow: UnitOfWork, principal: Principal, suspension_id: str, *, for_update: bool = False
+) -> Suspension:
+    found = await uow.lifecycle.suspension(suspension_id, for_update=for_update)
     if found is None or not _visible(principal, found.school_code):
         raise NotFound("no such suspension")
     return found
@@ -289,7 +293,7 @@ async def request_restoration(
     at = requested_at or now
     ensure_not_ahead(at, now, skew_seconds, "requested_at")
     async with uow:
-        found = await _get_visible(uow, actor.principal, suspension_id)
+        found = await _get_visible(uow, actor.principal, suspension_id, for_update=True)
         if found.status is SuspensionStatus.RESTORATION_REQUESTED and requested_at is None:
             at = found.restoration_requested_at or at
         if not check_restoration(found, at):
@@ -313,7 +317,7 @@ async def lift(
     now = clock.now()
     ensure_not_ahead(notified_at, now, skew_seconds, "notified_at")
     async with uow:
-        found = await _get_visible(uow, actor.principal, suspension_id)
+        found = await _get_visible(uow, actor.principal, suspension_id, for_update=True)
         if not check_lifting(found, notified_at, notice_ref):
             return found
         updated = replace(found, status=SuspensionStatus.LIFTED, lifted_at=notified_at,

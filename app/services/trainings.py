@@ -48,7 +48,7 @@ async def list_trainings(
 
 
 async def _visible(uow: UnitOfWork, principal: Principal, training_id: str) -> Training:
-    training = await uow.trainings.get(training_id)
+    training = await uow.trainings.get(training_id, for_update=True)
     if training is None or not principal.sees_school(training.school_code):
         raise NotFound("no such training")
     return training

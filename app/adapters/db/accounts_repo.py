@@ -10,6 +10,7 @@ from sqlalchemy import and_, delete, func, insert, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.adapters.db.raw import as_row, insert_sql, select_list, transaction_connection
+from app.adapters.db.row_locks import get_row
 from app.adapters.db.tables import (
     AccountLockRow,
     AccountRequestRow,
@@ -67,8 +68,8 @@ class SqlAccountRepository:
     def __init__(self, session: AsyncSession):
         self.session = session
 
-    async def get(self, uid: str) -> Account | None:
-        row = await self.session.get(AccountRow, uid)
+    async def get(self, uid: str, *, for_update: bool = False) -> Account | None:
+        row = await get_row(self.session, AccountRow, uid, for_update=for_update)
         return _account(row) if row else None
 
     async def add(self, account: Account) -> None:
@@ -273,8 +274,8 @@ class SqlAccountRequestRepository:
     def __init__(self, session: AsyncSession):
         self.session = session
 
-    async def get(self, request_id: str) -> AccountRequest | None:
-        row = await self.session.get(AccountRequestRow, request_id)
+    async def get(self, request_id: str, *, for_update: bool = False) -> AccountRequest | None:
+        row = await get_row(self.session, AccountRequestRow, request_id, for_update=for_update)
         return _request(row) if row else None
 
     async def by_ticket(self, ticket_ref: str) -> AccountRequest | None:
@@ -432,8 +433,8 @@ class SqlTrainingRepository:
     def __init__(self, session: AsyncSession):
         self.session = session
 
-    async def get(self, training_id: str) -> Training | None:
-        row = await self.session.get(TrainingRow, training_id)
+    async def get(self, training_id: str, *, for_update: bool = False) -> Training | None:
+        row = await get_row(self.session, TrainingRow, training_id, for_update=for_update)
         return _training(row) if row else None
 
     async def add(self, training: Training) -> None:

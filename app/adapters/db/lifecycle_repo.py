@@ -6,14 +6,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.adapters.db.row_locks import get_row
 from app.adapters.db.tables import AmendmentRow, SuspensionRow, TerminationNoticeRow
 from app.domain.accounts import RoleKind, SuspensionScope
 from app.domain.convention import Amendment, Party, TermChanges, TerminationNotice
 from app.domain.lifecycle import AmendmentRecord, NoticeRecord
 from app.domain.suspensions import Ground, Suspension, SuspensionStatus
+
+# The advisory lock of amendment and notice filings ("life" in ASCII).
+_LIFECYCLE_LOCK_KEY = 0x6C696665
 
 
 def _amendment(row: AmendmentRow) -> AmendmentRecord:
@@ -78,6 +82,17 @@ class SqlLifecycleRepository:
         # the cached convention clock once committed.
         self.clock_changed = False
 
+    async def lock_for_change(self) -> None:
+        """Serialize the filing of amendments and notices until the end of the
+        transaction: two different letters filed together must not both pass the "one
+        uncured notice" check. PostgreSQL: a transaction-scoped advisory lock; SQLite:
+        BEGIN IMMEDIATE already holds the database's write lock."""
+        bind = self.session.bind
+        if bind is not None and bind.dialect.name == "postgresql":
+            await self.session.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LIFECYCLE_LOCK_KEY}
+            )
+
     # amendments
     async def amendments(self) -> list[AmendmentRecord]:
         query = select(AmendmentRow).order_by(AmendmentRow.id)
@@ -121,8 +136,9 @@ class SqlLifecycleRepository:
         ).scalars()
         return [_notice(r) for r in rows]
 
-    async def notice(self, notice_id: str) -> NoticeRecord | None:
-        row = await self.session.get(TerminationNoticeRow, notice_id)
+    async def notice(self, notice_id: str, *, for_update: bool = False) -> NoticeRecord | None:
+        row = await get_row(self.session, TerminationNoticeRow, notice_id,
+                            for_update=for_update)
         return _notice(row) if row else None
 
     async def add_notice(self, record: NoticeRecord, *, now: datetime) -> None:
@@ -149,8 +165,10 @@ class SqlLifecycleRepository:
         )
 
     # suspensions
-    async def suspension(self, suspension_id: str) -> Suspension | None:
-        row = await self.session.get(SuspensionRow, suspension_id)
+    async def suspension(
+        self, suspension_id: str, *, for_update: bool = False
+    ) -> Suspension | None:
+        row = await get_row(self.session, SuspensionRow, suspension_id, for_update=for_update)
         return _suspension(row) if row else None
 
     async def add_suspension(self, s: Suspension) -> None:

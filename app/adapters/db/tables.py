@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, Index, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, CheckConstraint, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from app.adapters.db.types import BigIntPK, UTCDateTime
@@ -206,6 +206,11 @@ class RoleRow(SQLModel, table=True):
         CheckConstraint("valid_until >= valid_from", name="validity_ordered"),
         CheckConstraint("kind IN ('referent', 'trainer')", name="kind_hosted"),
         Index("ix_roles_school_kind", "school_code", "kind", "valid_until"),
+        # A fulfilled request made one role (and at most one account): the last guard
+        # behind the request's row lock.
+        Index("uq_roles_request_id", "request_id", unique=True,
+              postgresql_where=text("request_id IS NOT NULL"),
+              sqlite_where=text("request_id IS NOT NULL")),
     )
 
     id: str = Field(primary_key=True, max_length=36)
@@ -257,7 +262,13 @@ class AccountLockRow(SQLModel, table=True):
     """A lock is an interval [locked_at, unlocked_at) (R-ACC-8)."""
 
     __tablename__ = "account_locks"
-    __table_args__ = (Index("ix_account_locks_uid", "uid", "locked_at"),)
+    __table_args__ = (
+        Index("ix_account_locks_uid", "uid", "locked_at"),
+        # At most one open lock per account: the last guard behind the account's row lock.
+        Index("uq_account_locks_open", "uid", unique=True,
+              postgresql_where=text("unlocked_at IS NULL"),
+              sqlite_where=text("unlocked_at IS NULL")),
+    )
 
     id: str = Field(primary_key=True, max_length=36)
     uid: str = Field(foreign_key="accounts.uid", max_length=8)
