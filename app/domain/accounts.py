@@ -16,28 +16,11 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
+from app.domain.calendar import AcademicYear, paris_date
 from app.domain.errors import InvalidInput
 
-_PARIS = ZoneInfo("Europe/Paris")
 _ONE_DAY = timedelta(days=1)
-
-
-def _paris_date(instant: datetime) -> date:
-    """The Paris calendar day of an aware instant."""
-    if instant.tzinfo is None or instant.utcoffset() is None:
-        raise ValueError("instant must be timezone-aware")
-    return instant.astimezone(_PARIS).date()
-
-
-def _academic_year_start(day: date) -> int:
-    """N of the academic year N/N+1 (1 Sep N – 31 Aug N+1) containing `day`."""
-    return day.year if day.month >= 9 else day.year - 1
-
-
-def _academic_year_bounds(year_start: int) -> tuple[date, date]:
-    return date(year_start, 9, 1), date(year_start + 1, 8, 31)
 
 
 # --- R-ACC-1: uid ---------------------------------------------------------------------
@@ -136,11 +119,11 @@ def hosted_valid_until(created_on: date, renewal_season_starts: tuple[int, int] 
     """Validity end of a referent or trainer role created (or renewed) on `created_on`:
     the 31 Aug that ends the academic year (1 Sep – 31 Aug) containing it, except on or
     after `renewal_season_starts` (month, day; 1 June) — then 31 Aug of the next year."""
-    if created_on.month >= 9 or (created_on.month, created_on.day) >= renewal_season_starts:
-        end_year = created_on.year + 1
-    else:
-        end_year = created_on.year
-    return date(end_year, 8, 31)
+    year = AcademicYear.containing(created_on)
+    in_closing_calendar_year = created_on.year == year.ends_on.year
+    if in_closing_calendar_year and (created_on.month, created_on.day) >= renewal_season_starts:
+        year = year.next()
+    return year.ends_on
 
 
 def renew_valid_until(current: date, new: date) -> date:
@@ -165,7 +148,7 @@ class StudentEnrolment:
 
     @property
     def year_end(self) -> date:
-        return date(self.academic_year_start + 1, 8, 31)
+        return AcademicYear(self.academic_year_start).ends_on
 
     def validity(self) -> tuple[date, date] | None:
         """The inclusive days this enrolment makes the student valid, or None. A
@@ -388,7 +371,7 @@ def evaluate_access(
       it; None when erased, disabled, or no role gives access on or after the day.
     - `suspension_id` names a covering platform suspension when the status is
       `suspended` for that reason (None for a lock)."""
-    day = _paris_date(at)
+    day = paris_date(at)
     locks = tuple(locks)
     suspensions = tuple(suspensions)
 
@@ -477,7 +460,8 @@ def years_covered(valid_from: date, valid_until: date) -> list[int]:
     has at least one day; empty when valid_until < valid_from."""
     if valid_until < valid_from:
         return []
-    return list(range(_academic_year_start(valid_from), _academic_year_start(valid_until) + 1))
+    first, last = AcademicYear.containing(valid_from), AcademicYear.containing(valid_until)
+    return list(range(first.start_year, last.start_year + 1))
 
 
 @dataclass(frozen=True)
@@ -504,7 +488,8 @@ def count_referents_for_year(
     decisions of an open campaign for the year. The caller compares the result with
     REFERENT_CAP / REFERENT_MIN (and includes the request being created or fulfilled
     in `pending_referent_requests_for_year` when that is the rule's moment)."""
-    first, last = _academic_year_bounds(year_start)
+    year = AcademicYear(year_start)
+    first, last = year.starts_on, year.ends_on
     window_start = max(first, checked_on)
     holders: set[str] = set()
     if window_start <= last:

@@ -4,6 +4,7 @@ R-TIME-1: instants are UTC-aware; business rules run on the Europe/Paris calenda
 R-TIME-2: academic year N/N+1 runs 1 Sept N to 31 Aug N+1 inclusive.
 R-TIME-3: a working day is Monday to Friday, not a French public holiday (metropolitan
 list, no Alsace-Moselle subdivision) and not inside a UT closure period.
+R-TIME-5: an instant that records an event may be at most the clock skew ahead of now.
 R-TIME-4: a deadline "within N days after reception" is reception date (Paris) + N
 calendar days, moved to the next working day; due at 23:59:59.999 Paris that day.
 
@@ -103,6 +104,22 @@ def paris_day_start(d: date) -> datetime:
 def paris_day_bounds(d: date) -> tuple[datetime, datetime]:
     """[start, end) of the Paris day `d` in UTC; 23 h or 25 h long on DST days."""
     return paris_day_start(d), paris_day_start(d + _ONE_DAY)
+
+
+def is_ahead_of_clock(instant: datetime, now: datetime, skew: timedelta) -> bool:
+    """R-TIME-5: True when an event instant is more than `skew` ahead of the server's
+    clock `now` (exactly `skew` ahead still passes). Query instants never ask this."""
+    return instant > now + skew
+
+
+def ensure_not_ahead(instant: datetime, now: datetime, skew_seconds: int, field: str) -> None:
+    """R-TIME-5 for one request field: 422 `instant-in-future` beyond the skew."""
+    if is_ahead_of_clock(instant, now, timedelta(seconds=skew_seconds)):
+        raise InvalidInput(
+            "this instant is in the future (beyond the allowed clock skew)",
+            code="instant-in-future",
+            field=field,
+        )
 
 
 def end_of_paris_day(d: date) -> datetime:

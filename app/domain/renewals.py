@@ -25,12 +25,12 @@ PersonKey = tuple[str, RoleKind]  # (uid, kind)
 
 def ending_on(year: int) -> date:
     """The validity end the campaign for N/N+1 looks at: 31 Aug N."""
-    return date(year, 8, 31)
+    return AcademicYear(year).previous().ends_on
 
 
 def renewed_until(year: int) -> date:
     """The validity end of a role renewed by the campaign for N/N+1: 31 Aug N+1."""
-    return date(year + 1, 8, 31)
+    return AcademicYear(year).ends_on
 
 
 def ensure_campaign_can_open(year: int, today: date, convention: ConventionClock) -> None:

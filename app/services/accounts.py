@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from app.domain.accounts import (
     REFERENT_CAP,
@@ -23,7 +23,7 @@ from app.domain.accounts import (
     years_covered,
 )
 from app.domain.auth import Principal
-from app.domain.calendar import AcademicYear, WorkingCalendar, paris_date
+from app.domain.calendar import AcademicYear, WorkingCalendar, ensure_not_ahead, paris_date
 from app.domain.convention import ConventionClock
 from app.domain.errors import Conflict, InvalidInput, NotFound
 from app.domain.hosted import (
@@ -51,16 +51,6 @@ _rng = random.SystemRandom()
 
 
 # ---------------------------------------------------------------- shared helpers
-
-
-def ensure_not_ahead(instant: datetime, now: datetime, skew_seconds: int, field: str) -> None:
-    """R-TIME-5: an event instant may be at most `skew` ahead of the server's clock."""
-    if instant > now + timedelta(seconds=skew_seconds):
-        raise InvalidInput(
-            "this instant is in the future (beyond the allowed clock skew)",
-            code="instant-in-future",
-            field=field,
-        )
 
 
 async def calendar_in(uow: UnitOfWork) -> WorkingCalendar:

@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 from app.domain.accounts import RoleKind, SuspensionScope
 from app.domain.auth import Principal
-from app.domain.calendar import paris_date
+from app.domain.calendar import ensure_not_ahead, paris_date
 from app.domain.convention import Amendment, Party, TermChanges, TerminationNotice
 from app.domain.errors import Conflict, InvalidInput, NotFound
 from app.domain.ids import new_id
@@ -29,7 +29,6 @@ from app.domain.suspensions import (
     normalise_new_suspension,
 )
 from app.services import audit
-from app.services.accounts import ensure_not_ahead
 from app.services.mail import french_date, queue_mail
 from app.services.ports import Actor, Clock, UnitOfWork
 

@@ -27,7 +27,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from app.domain.auth import Principal
-from app.domain.calendar import paris_date
+from app.domain.calendar import is_ahead_of_clock, paris_date
 from app.domain.convention import ConventionClock
 from app.domain.errors import InvalidInput, NotFound
 from app.domain.schedules import DailyAt, Every
@@ -149,7 +149,7 @@ def _item_errors(
     errors: list[ItemError] = []
     if snapshot.school_code not in codes:
         errors.append(ItemError("school_code", "unknown-school", "no such school"))
-    if snapshot.measured_at > now + policy.clock_skew:
+    if is_ahead_of_clock(snapshot.measured_at, now, policy.clock_skew):
         errors.append(ItemError(
             "measured_at", "instant-in-future",
             "measured_at is in the future (beyond the allowed clock skew, R-TIME-5)",

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from app.domain.auth import Principal
-from app.domain.calendar import PARIS, WorkingCalendar
+from app.domain.calendar import PARIS, WorkingCalendar, ensure_not_ahead
 from app.domain.errors import Conflict, InvalidInput, NotFound
 from app.domain.ids import new_id
 from app.domain.opening_hours import (
@@ -42,7 +42,7 @@ from app.domain.support import (
     validate_response_order,
 )
 from app.services import audit
-from app.services.accounts import calendar_in, ensure_not_ahead
+from app.services.accounts import calendar_in
 from app.services.jobs import Job, JobContext
 from app.services.mail import queue_mail
 from app.services.ports import Actor, Clock, UnitOfWork, UnitOfWorkFactory

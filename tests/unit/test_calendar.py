@@ -363,3 +363,55 @@ def test_a_deadline_is_the_first_working_day_on_or_after_the_calendar_target(rec
     while day < due:
         assert not cal.is_working_day(day)
         day += timedelta(days=1)
+
+
+@pytest.mark.parametrize(
+    "day",
+    [date(2024, 8, 31), date(2024, 9, 1), date(2025, 5, 31), date(2025, 6, 1),
+     date(2028, 2, 29), date(2026, 3, 29), date(2026, 10, 25), date(2025, 7, 14)],
+)
+def test_r_time_2_every_rule_takes_the_academic_year_bounds_from_academic_year(day):
+    """R-TIME-2 has one home, `AcademicYear`: hosted validity (R-ACC-3), a student's
+    year end (R-ACC-7), the renewal campaign's dates (R-ACC-5) and the R-REF-1 count's
+    year all read their 1 Sept / 31 Aug from it, on month ends, 29 Feb, DST weekends
+    and public holidays alike."""
+    from app.domain.accounts import StudentEnrolment, hosted_valid_until, years_covered
+    from app.domain.renewals import ending_on, renewed_until
+
+    year = AcademicYear.containing(day)
+    in_season = day.month in (6, 7, 8)
+    assert hosted_valid_until(day) == (year.next() if in_season else year).ends_on
+    enrolment = StudentEnrolment("ifsi-x", year.start_year, day, final_year=False)
+    assert enrolment.year_end == year.ends_on
+    assert ending_on(year.start_year) == year.previous().ends_on
+    assert renewed_until(year.start_year) == year.ends_on
+    assert years_covered(day, year.ends_on) == [year.start_year]
+    assert years_covered(year.starts_on - timedelta(days=1), day) == [
+        year.start_year - 1, year.start_year]
+
+
+@pytest.mark.parametrize(
+    ("now", "ahead", "refused"),
+    [
+        # 02:58 Paris on the spring-forward night: 5 minutes later is 04:03 Paris.
+        (datetime(2026, 3, 29, 0, 58, tzinfo=UTC), timedelta(minutes=5), False),
+        (datetime(2026, 3, 29, 0, 58, tzinfo=UTC), timedelta(minutes=5, microseconds=1), True),
+        # The repeated hour of the autumn night, and a year's last instant.
+        (datetime(2026, 10, 25, 0, 59, tzinfo=UTC), timedelta(minutes=5), False),
+        (datetime(2028, 2, 29, 22, 59, 59, tzinfo=UTC), timedelta(seconds=301), True),
+        (datetime(2025, 12, 31, 22, 57, tzinfo=UTC), timedelta(0), False),
+    ],
+)
+def test_r_time_5_an_event_instant_may_be_at_most_the_clock_skew_ahead(now, ahead, refused):
+    """R-TIME-5 has one home (`is_ahead_of_clock`); `ensure_not_ahead` answers 422
+    `instant-in-future` for a request field, the snapshot batch rejects the item."""
+    from app.domain.calendar import ensure_not_ahead, is_ahead_of_clock
+    from app.domain.errors import InvalidInput
+
+    assert is_ahead_of_clock(now + ahead, now, timedelta(seconds=300)) is refused
+    if refused:
+        with pytest.raises(InvalidInput) as caught:
+            ensure_not_ahead(now + ahead, now, 300, "received_at")
+        assert (caught.value.code, caught.value.field) == ("instant-in-future", "received_at")
+    else:
+        ensure_not_ahead(now + ahead, now, 300, "received_at")
