@@ -1,8 +1,9 @@
-"""Accounts: uids, role validity, student grace and the effective status (R-ACC-1..8),
+"""Accounts: uids, role validity, student grace and the effective status (R-ACC-1, R-ACC-2, R-ACC-3,
+R-ACC-4, R-ACC-5, R-ACC-6, R-ACC-7, R-ACC-8),
 plus the referent counting of R-REF-1.
 
 Pure Python: time is an argument, dates are inclusive Paris days, instants are aware
-datetimes. The convention's access end (R-CONV-4/5) is computed by the caller from the
+datetimes. The convention's access end (R-CONV-4, R-CONV-5) is computed by the caller from the
 convention clock and passed in as a `date`; it is applied here when a status or a
 validity is evaluated, never stored (stored validities are never cut).
 """

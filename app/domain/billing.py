@@ -1,4 +1,4 @@
-"""Billing: the yearly statement UT sends the Region (R-BIL-1..3, R-MONEY-1).
+"""Billing: the yearly statement UT sends the Region (R-BIL-1, R-BIL-2, R-BIL-3, R-MONEY-1).
 
 Pure Python: dates are Paris calendar days, money is integer cents, time is an argument.
 

@@ -1,4 +1,5 @@
-"""The convention's clock: terms, state and access end on any date (R-CONV-1..5).
+"""The convention's clock: terms, state and access end on any date (R-CONV-1, R-CONV-2, R-CONV-3,
+R-CONV-4, R-CONV-5).
 
 One function, `ConventionClock.status_on(d)`, gives the terms in force, the state and
 the access end date for a Paris calendar date; every rule that needs them calls it.
@@ -151,7 +152,8 @@ class ConventionStatus:
 
 
 class ConventionClock:
-    """Terms, state and access end of the convention on any date (R-CONV-1..5)."""
+    """Terms, state and access end of the convention on any date (R-CONV-1, R-CONV-2, R-CONV-3,
+    R-CONV-4, R-CONV-5)."""
 
     def __init__(
         self,

@@ -167,7 +167,7 @@ def ensure_in_window(windows: EnrolmentWindows, enrolled_on: date, *, transfer: 
         )
 
 
-# --- R-CONV-4/5: the convention ------------------------------------------------------
+# --- R-CONV-4, R-CONV-5: the convention ------------------------------------------------------
 
 
 def year_in_convention(convention: ConventionClock, year: int, on: date) -> bool:
@@ -187,16 +187,16 @@ def _not_active(detail: str) -> Conflict:
 def ensure_year_in_convention(convention: ConventionClock, year: int, on: date) -> None:
     if not year_in_convention(convention, year, on):
         raise _not_active(
-            f"{AcademicYear(year).label} is outside the convention (R-CONV-1/5)"
+            f"{AcademicYear(year).label} is outside the convention (R-CONV-1, R-CONV-5)"
         )
 
 
 def ensure_convention_accepts(convention: ConventionClock, year: int, enrolled_on: date) -> None:
-    """R-CONV-4/5: no enrolment for a year outside the convention, nor dated on or after a
+    """R-CONV-4, R-CONV-5: no enrolment for a year outside the convention, nor dated on or after a
     termination's effective date or after the access end."""
     ensure_year_in_convention(convention, year, enrolled_on)
     if not convention.status_on(enrolled_on).accepts_new_accounts:
-        raise _not_active("the convention accepts no enrolment on this date (R-CONV-4/5)")
+        raise _not_active("the convention accepts no enrolment on this date (R-CONV-4, R-CONV-5)")
 
 
 # --- Enrolments ----------------------------------------------------------------------

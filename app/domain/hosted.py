@@ -1,4 +1,5 @@
-"""Hosted accounts: creation requests, trainings and June campaigns (R-ACC-2..5, R-REF-1..2).
+"""Hosted accounts: creation requests, trainings and June campaigns (R-ACC-2, R-ACC-3, R-ACC-4,
+R-ACC-5, R-REF-1, R-REF-2).
 
 Records are plain dataclasses; the rules that decide are pure functions of them."""
 

@@ -1,4 +1,4 @@
-"""Stored lifecycle records around the convention clock's value objects (R-CONV-2..3)."""
+"""Stored lifecycle records around the convention clock's value objects (R-CONV-2, R-CONV-3)."""
 
 from __future__ import annotations
 

@@ -49,7 +49,7 @@ def ensure_campaign_can_open(year: int, today: date, convention: ConventionClock
         or not status.accepts_new_accounts
     ):
         raise Conflict(
-            "the convention accepts no renewal for this academic year (R-CONV-4/5)",
+            "the convention accepts no renewal for this academic year (R-CONV-4, R-CONV-5)",
             code="convention-not-active",
         )
     first, last = campaign_window(year)

@@ -1,4 +1,5 @@
-"""Storage rules (R-STO-1..4, R-UNIT-1, R-TIME-1): quota levels with hysteresis, alert
+"""Storage rules (R-STO-1, R-STO-2, R-STO-3, R-STO-4, R-UNIT-1, R-TIME-1): quota levels with
+hysteresis, alert
 events, reminders in measured time, history buckets on Paris days and the forecast.
 
 Pure Python: sizes are integer bytes, time is an argument, nothing here does I/O.

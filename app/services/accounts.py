@@ -1,5 +1,6 @@
 """Hosted accounts: creation requests, fulfilment, accounts, locks and the access check
-(R-ACC-1..4, R-ACC-8, R-ACC-9, R-REF-1, R-REF-2, R-CONV-4..5, R-TIME-4..5)."""
+(R-ACC-1, R-ACC-2, R-ACC-3, R-ACC-4, R-ACC-8, R-ACC-9, R-REF-1, R-REF-2, R-CONV-4, R-CONV-5,
+R-TIME-4, R-TIME-5)."""
 
 from __future__ import annotations
 
@@ -69,7 +70,7 @@ async def deadline_calendar(uow: UnitOfWork, rules: Rules) -> WorkingCalendar:
 def ensure_accepts_new_accounts(clock: ConventionClock, on: date) -> None:
     if not clock.accepts_new_accounts_on(on):
         raise Conflict(
-            "the convention accepts no new account on this date (R-CONV-4/5)",
+            "the convention accepts no new account on this date (R-CONV-4, R-CONV-5)",
             code="convention-not-active",
         )
 

@@ -1,5 +1,6 @@
 """Billing: the yearly statement for the Region — generation from the census, issuing,
-revisions, discarding, payments, reading and the July reminders (R-BIL-1..3, R-MONEY-1,
+revisions, discarding, payments, reading and the July reminders (R-BIL-1, R-BIL-2, R-BIL-3,
+R-MONEY-1,
 R-CONV-2).
 
 Each use case is one transaction holding the year's lock, with one audit event per

@@ -1,4 +1,5 @@
-"""The convention: reference data and the clock built from what is stored (R-CONV-1..5)."""
+"""The convention: reference data and the clock built from what is stored (R-CONV-1, R-CONV-2,
+R-CONV-3, R-CONV-4, R-CONV-5)."""
 
 from __future__ import annotations
 
@@ -60,7 +61,8 @@ class ConventionClockCache:
 
 async def load_clock(uow: UnitOfWork) -> ConventionClock:
     """The convention's clock from the stored initial terms, amendments and termination
-    notices (R-CONV-2..5). Every rule needing terms, state or access end calls this.
+    notices (R-CONV-2, R-CONV-3, R-CONV-4, R-CONV-5). Every rule needing terms, state or access end
+    calls this.
     Served from the process's cache (`ConventionClockCache`) when the unit of work has
     one and it is fresh."""
     cache: ConventionClockCache | None = getattr(uow, "convention_cache", None)

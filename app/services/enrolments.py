@@ -1,5 +1,5 @@
 """Students: enrolment windows, bulk enrolment, cancellation, listing and the census
-(R-ACC-6, R-ACC-7, R-BIL-1, R-CONV-4/5).
+(R-ACC-6, R-ACC-7, R-BIL-1, R-CONV-4, R-CONV-5).
 
 A batch is one transaction: the rules are checked item by item against what is stored
 (loaded with a few set-based queries) and what the batch itself adds; one bad item never
@@ -282,7 +282,7 @@ async def enrol_batch(
     *,
     dry_run: bool = False,
 ) -> BatchOutcome:
-    """Enrol a batch (R-ACC-6, R-CONV-4/5): per item `created`, `duplicate` (the same
+    """Enrol a batch (R-ACC-6, R-CONV-4, R-CONV-5): per item `created`, `duplicate` (the same
     enrolment is stored) or `rejected` with its errors. One transaction, one audit event
     with the counts; `dry_run` checks everything and stores nothing."""
     now = clock.now()

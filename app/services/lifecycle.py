@@ -1,5 +1,6 @@
 """The convention's lifecycle: amendments, termination notices and suspensions
-(R-CONV-2..5, R-SCH-1, R-SUS-1..2). Their effects flow through the convention's clock
+(R-CONV-2, R-CONV-3, R-CONV-4, R-CONV-5, R-SCH-1, R-SUS-1, R-SUS-2). Their effects flow through the
+convention's clock
 (`load_clock`) and the R-ACC-8 function (suspension covers)."""
 
 from __future__ import annotations
@@ -77,7 +78,8 @@ async def list_amendments(uow: UnitOfWork) -> list[AmendmentRecord]:
         return await uow.lifecycle.amendments()
 
 
-# ---------------------------------------------------------------- termination (R-CONV-3..5)
+# ---------------------------------------------------------------- termination (R-CONV-3, R-CONV-4,
+# R-CONV-5)
 
 
 async def file_notice(
@@ -174,7 +176,7 @@ def notice_status(record: NoticeRecord, clock: Clock) -> NoticeStatus:
     return record.status_on(paris_date(clock.now()))
 
 
-# ---------------------------------------------------------------- suspensions (R-SUS-1..2)
+# ---------------------------------------------------------------- suspensions (R-SUS-1, R-SUS-2)
 
 
 def _visible(principal: Principal, school_code: str) -> bool:

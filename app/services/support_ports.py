@@ -13,7 +13,7 @@ from app.domain.support import SupportStatus
 
 @dataclass(frozen=True)
 class SupportRequest:
-    """A support e-mail to DAIP, its answer deadline and what became of it (R-SUP-1/2)."""
+    """A support e-mail to DAIP, its answer deadline and what became of it (R-SUP-1, R-SUP-2)."""
 
     id: str
     message_id: str

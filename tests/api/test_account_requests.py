@@ -1,4 +1,5 @@
-"""Account-creation requests and fulfilment (R-ACC-1..4, R-ACC-9, R-REF-1..2, R-CONV-4)."""
+"""Account-creation requests and fulfilment (R-ACC-1, R-ACC-2, R-ACC-3, R-ACC-4, R-ACC-9, R-REF-1,
+R-REF-2, R-CONV-4)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Billing through the HTTP API: the yearly statement for the Region from the census, its
 versions, payments, JSON/CSV/PDF representations, polling and the July reminders
-(R-BIL-1..3, R-MONEY-1, R-CONV-2)."""
+(R-BIL-1, R-BIL-2, R-BIL-3, R-MONEY-1, R-CONV-2)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Amendments, termination and suspensions, end to end (R-CONV-2..5, R-SUS-1..2, R-ACC-8)."""
+"""Amendments, termination and suspensions, end to end (R-CONV-2, R-CONV-3, R-CONV-4, R-CONV-5,
+R-SUS-1, R-SUS-2, R-ACC-8)."""
 
 from __future__ import annotations
 

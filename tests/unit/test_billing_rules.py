@@ -1,5 +1,5 @@
 """Billing rules with explicit dates: numbering, due date, lines and totals, the census
-gate, lateness, payment status, the frozen fields and the renderers (R-BIL-1..3,
+gate, lateness, payment status, the frozen fields and the renderers (R-BIL-1, R-BIL-2, R-BIL-3,
 R-MONEY-1)."""
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""R-TIME-1..4: academic years, Paris days, working days and deadlines."""
+"""R-TIME-1, R-TIME-2, R-TIME-3, R-TIME-4: academic years, Paris days, working days and deadlines.
+"""
 
 from __future__ import annotations
 

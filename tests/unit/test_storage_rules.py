@@ -1,4 +1,4 @@
-"""Storage rules: R-STO-1..4, R-UNIT-1, R-TIME-1 (app/domain/storage.py)."""
+"""Storage rules: R-STO-1, R-STO-2, R-STO-3, R-STO-4, R-UNIT-1, R-TIME-1 (app/domain/storage.py)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """SQL repository of the convention's lifecycle: amendments, termination notices,
-suspensions (R-CONV-2..5, R-SUS-1..2). It never commits."""
+suspensions (R-CONV-2, R-CONV-3, R-CONV-4, R-CONV-5, R-SUS-1, R-SUS-2). It never commits."""
 
 from __future__ import annotations
 

@@ -178,7 +178,7 @@ class ClosureRow(SQLModel, table=True):
 
 
 class AccountRow(SQLModel, table=True):
-    """A person's UT account (R-ACC-1/2). The uid is never reused, even after erasure."""
+    """A person's UT account (R-ACC-1, R-ACC-2). The uid is never reused, even after erasure."""
 
     __tablename__ = "accounts"
     __table_args__ = (
@@ -350,7 +350,7 @@ class EnrolmentCampaignRow(SQLModel, table=True):
 
 
 class EnrolmentRow(SQLModel, table=True):
-    """One administrative enrolment of a student for an academic year (R-ACC-6/7)."""
+    """One administrative enrolment of a student for an academic year (R-ACC-6, R-ACC-7)."""
 
     __tablename__ = "enrolments"
     __table_args__ = (
@@ -446,7 +446,7 @@ class StorageAlertRow(SQLModel, table=True):
 
 
 class SupportRequestRow(SQLModel, table=True):
-    """A support e-mail to DAIP and its answer deadline (R-SUP-1/2)."""
+    """A support e-mail to DAIP and its answer deadline (R-SUP-1, R-SUP-2)."""
 
     __tablename__ = "support_requests"
     __table_args__ = (
@@ -519,7 +519,7 @@ class TerminationNoticeRow(SQLModel, table=True):
 
 
 class SuspensionRow(SQLModel, table=True):
-    """A suspension under art. 6.1 (messaging) or 6.2 (R-SUS-1/2)."""
+    """A suspension under art. 6.1 (messaging) or 6.2 (R-SUS-1, R-SUS-2)."""
 
     __tablename__ = "suspensions"
     __table_args__ = (
@@ -551,7 +551,7 @@ class SuspensionRow(SQLModel, table=True):
 
 
 class StatementRow(SQLModel, table=True):
-    """A yearly billing statement version (R-BIL-1..3); issued content is frozen."""
+    """A yearly billing statement version (R-BIL-1, R-BIL-2, R-BIL-3); issued content is frozen."""
 
     __tablename__ = "statements"
     __table_args__ = (

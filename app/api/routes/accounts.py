@@ -1,4 +1,4 @@
-"""Accounts, locks and Moodle's access check (R-ACC-1..3, R-ACC-8)."""
+"""Accounts, locks and Moodle's access check (R-ACC-1, R-ACC-2, R-ACC-3, R-ACC-8)."""
 
 from __future__ import annotations
 

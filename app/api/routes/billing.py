@@ -1,5 +1,5 @@
 """Billing: the yearly statement for the Region, its versions and payments, in JSON, CSV
-and PDF (R-BIL-1..3, R-MONEY-1).
+and PDF (R-BIL-1, R-BIL-2, R-BIL-3, R-MONEY-1).
 
 The statement document is answered exactly as stored (so its `content_sha256` can be
 recomputed from the bytes received); CSV and PDF are rendered from the same document by

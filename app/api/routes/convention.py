@@ -1,4 +1,5 @@
-"""The convention: terms, state and access end on any date (R-CONV-1..5)."""
+"""The convention: terms, state and access end on any date (R-CONV-1, R-CONV-2, R-CONV-3, R-CONV-4,
+R-CONV-5)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Amendments, termination notices and suspensions (R-CONV-2..5, R-SUS-1..2)."""
+"""Amendments, termination notices and suspensions (R-CONV-2, R-CONV-3, R-CONV-4, R-CONV-5, R-SUS-1,
+R-SUS-2)."""
 
 from __future__ import annotations
 
@@ -271,7 +272,7 @@ READ = ("convention:read", "suspensions:restore")
     operation_id="suspend_school",
     summary="Suspend a school's platform access or messaging (art. 6)",
     description=(
-        "R-SUS-1/2. `platform` (the whole school, or restricted by `kinds` or "
+        "R-SUS-1, R-SUS-2. `platform` (the whole school, or restricted by `kinds` or "
         "`account_uids`) or `messaging`. Art. 6.2 grounds need `notified_at` and "
         "`notice_ref`; `mass_mailing` (art. 6.1) is `messaging` of trainers only and may "
         "start without notice. The school's referents are told by e-mail. "
