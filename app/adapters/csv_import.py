@@ -5,7 +5,8 @@ of the header line. Header names (case, accents, spaces and hyphens ignored) are
 field names or their French aliases (`HEADERS`); values as the API takes them, plus
 `DD/MM/YYYY` dates, `2024/2025` years and `oui`/`non` booleans. Each row becomes the same
 item the API validates (`app.schemas.enrolments.parse_item`); a row with a problem is
-rejected alone, with its line number and never its content."""
+rejected alone, with its line number and never its content, whatever its fields (of any
+size) hold."""
 
 from __future__ import annotations
 
@@ -112,7 +113,10 @@ def read_enrolments(path: Path) -> CsvEnrolments:
         raise CsvFormatError("the file has no header line")
     delimiter = _delimiter(first_line)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = next(reader)
+    try:
+        header = next(reader)
+    except csv.Error:
+        raise CsvFormatError("the header line cannot be read as CSV") from None
     columns: list[str | None] = []
     ignored: list[str] = []
     for name in header:
@@ -127,7 +131,19 @@ def read_enrolments(path: Path) -> CsvEnrolments:
             "missing column(s): " + ", ".join(missing) + " (see the README, section Students)"
         )
     result = CsvEnrolments(encoding=encoding, delimiter=delimiter, ignored_columns=ignored)
-    for row in reader:
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error:
+            # A field beyond the csv module's limit (128 KiB): this line alone is
+            # rejected, the reader goes on with the next one.
+            result.lines.append(reader.line_num)
+            result.items.append([ItemError(
+                "csv-row-invalid", "a field is too large to be read as CSV",
+            )])
+            continue
         if not any(cell.strip() for cell in row):
             continue  # blank line
         result.lines.append(reader.line_num)
@@ -136,6 +152,13 @@ def read_enrolments(path: Path) -> CsvEnrolments:
                 "csv-row-invalid",
                 f"{len(row)} fields where the header has {len(columns)}",
             )])
+            continue
+        nul = [name for name, cell in zip(columns, row, strict=True)
+               if name is not None and "\x00" in cell]
+        if nul:  # the API refuses them too (PostgreSQL text cannot hold them)
+            result.items.append([ItemError("validation-error",
+                                           "NUL characters are not allowed", name)
+                                 for name in nul])
             continue
         raw = {name: _value(name, cell) for name, cell in zip(columns, row, strict=True)
                if name is not None}

@@ -3,8 +3,13 @@
 
 Instants: the topmost `Received:` header is the one DAIP's own server added last, so
 its date (after the last `;`) is when the message reached DAIP; `Date:` is when the
-sender's client sent it. An RFC 5322 `-0000` zone is read as UTC. Unparseable dates are
-None; the import decides what to do with them."""
+sender's client sent it. An RFC 5322 `-0000` zone is read as UTC; a date without a zone
+(naive: its instant is unknown), an impossible one (31 February) or one out of range is
+None, as a missing one; the import decides what to do with them.
+
+A message that cannot be stored as it is (a NUL character in a header, a Message-ID or
+an address longer than the database holds, a message the parser cannot read at all)
+carries its `problem`: the import rejects it alone and reports it."""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ import email
 import mailbox
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from email import policy
 from email.message import Message
@@ -21,24 +27,40 @@ from pathlib import Path
 from app.services.support_ports import InboundMail
 
 _MSG_ID = re.compile(r"<[^<>\s]+>")
+# The last token of a date without a zone is its time (an optional "(comment)" aside).
+_ENDS_WITH_TIME = re.compile(r"\d{1,2}:\d{2}(?::\d{2})?\s*(?:\([^()]*\))?\s*$")
+MESSAGE_ID_MAX = 998  # RFC 5322 line length, the column's size
+EMAIL_MAX = 320
 
 
 def _date(value: object) -> datetime | None:
     if value is None:
         return None
+    text = str(value).strip()
+    if _ENDS_WITH_TIME.search(text):
+        return None  # no zone: not an instant
     try:
-        parsed = parsedate_to_datetime(str(value).strip())
-    except (TypeError, ValueError, IndexError):
+        parsed = parsedate_to_datetime(text)
+        if parsed is None:  # pragma: no cover - older Pythons returned None
+            return None
+        if f"{parsed.year:04d}" not in text:
+            return None  # "0001" read as 2001: a year the header does not say
+        if parsed.tzinfo is None:  # "-0000": UTC, local zone unknown (RFC 5322 §3.3)
+            parsed = parsed.replace(tzinfo=UTC)
+        return parsed.astimezone(UTC)
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    if parsed is None:  # pragma: no cover - older Pythons returned None
-        return None
-    if parsed.tzinfo is None:  # "-0000": UTC, local zone unknown (RFC 5322 §3.3)
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+
+
+def _raw_values(message: Message, name: str) -> list[str]:
+    """The header's values as written: the parsed form would turn a date without a zone
+    into one at `-0000` (UTC), hiding that its instant is unknown."""
+    wanted = name.lower()
+    return [str(value) for key, value in message.raw_items() if key.lower() == wanted]
 
 
 def _received_at(message: Message) -> datetime | None:
-    received = message.get_all("Received") or []
+    received = _raw_values(message, "Received")
     if not received:
         return None
     topmost = " ".join(str(received[0]).split())
@@ -78,17 +100,40 @@ def _sender(message: Message) -> str:
     return addresses[0] if addresses else ""
 
 
+def _problem(mail: InboundMail) -> str | None:
+    texts = [mail.message_id or "", mail.from_email, mail.subject, *mail.in_reply_to]
+    if any("\x00" in text for text in texts):
+        return "a header holds a NUL character"
+    if len(mail.message_id or "") > MESSAGE_ID_MAX or any(
+        len(ref) > MESSAGE_ID_MAX for ref in mail.in_reply_to
+    ):
+        return f"a Message-ID is longer than {MESSAGE_ID_MAX} characters"
+    if len(mail.from_email) > EMAIL_MAX:
+        return f"the sender's address is longer than {EMAIL_MAX} characters"
+    return None
+
+
 def parse_message(raw: bytes, source: str) -> InboundMail:
-    message = email.message_from_bytes(raw, policy=policy.default)
-    return InboundMail(
-        message_id=_message_id(message),
-        from_email=_sender(message),
-        subject=_header(message, "Subject"),
-        received_at=_received_at(message),
-        sent_at=_date(_header(message, "Date") or None),
-        in_reply_to=_references(message),
-        source=source,
-    )
+    """One message; never raises: what cannot be imported carries its `problem`."""
+    try:
+        message = email.message_from_bytes(raw, policy=policy.default)
+        mail = InboundMail(
+            message_id=_message_id(message),
+            from_email=_sender(message),
+            subject=_header(message, "Subject"),
+            received_at=_received_at(message),
+            sent_at=_date(next(iter(_raw_values(message, "Date")), None)),
+            in_reply_to=_references(message),
+            source=source,
+        )
+    except Exception as exc:  # any message the standard parser cannot read
+        return InboundMail(
+            message_id=None, from_email="", subject="", received_at=None, sent_at=None,
+            in_reply_to=(), source=source,
+            problem=f"the message cannot be read ({type(exc).__name__})",
+        )
+    problem = _problem(mail)
+    return replace(mail, problem=problem) if problem else mail
 
 
 def read_mailbox(path: Path) -> Iterator[InboundMail]:

@@ -31,6 +31,7 @@ import base64
 import hashlib
 import json
 import logging
+import math
 import os
 import re
 import threading
@@ -336,9 +337,19 @@ class HttpJwks:
 # ------------------------------------------------------------------------ the service
 
 
+# RFC 7519 NumericDate, bounded to years 1970–9999: a number outside (huge, negative,
+# NaN, infinite) cannot be compared safely (float() of a huge int overflows; NaN is never
+# "past") and no token of ours or of an identity provider carries one.
+NUMERIC_DATE_MAX = 253402300799  # 9999-12-31T23:59:59Z
+
+
 def _numeric_date(claims: Mapping[str, Any], name: str) -> float:
     value = claims[name]
     if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TokenError(f"invalid claim: {name}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise TokenError(f"invalid claim: {name}")
+    if not 0 <= value <= NUMERIC_DATE_MAX:
         raise TokenError(f"invalid claim: {name}")
     return float(value)
 
@@ -455,9 +466,9 @@ class TokenService:
         try:
             header = jws.get_unverified_header(token)
             unverified = jwt.get_unverified_claims(token)
-        except JOSEError:
+        except (JOSEError, RecursionError):
             raise TokenError("malformed token")
-        if not isinstance(unverified, Mapping):
+        if not isinstance(unverified, Mapping) or not isinstance(header, Mapping):
             raise TokenError("malformed token")
         if header.get("alg") not in ALLOWED_ALGORITHMS:
             raise TokenError("algorithm not allowed")
@@ -486,7 +497,7 @@ class TokenService:
             raise TokenError("invalid signature")
         try:
             claims = json.loads(payload)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise TokenError("malformed token")
         if not isinstance(claims, dict):
             raise TokenError("malformed token")

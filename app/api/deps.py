@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -15,6 +16,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from app.api.problems import ProblemException
 from app.domain.auth import Principal
 from app.domain.errors import Unauthenticated
+from app.domain.preconditions import Precondition
 from app.services.ports import Actor, Clock, UnitOfWork
 
 bearer = HTTPBearer(auto_error=False, description="RS256 JWT from POST /api/v1/oauth/token")
@@ -97,30 +99,61 @@ def encode_cursor(*key: Any) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str | None, arity: int) -> list[Any] | None:
+CURSOR_TEXT_MAX = 300
+ID_MAX = 2**63 - 1  # a BIGINT key
+
+
+def _invalid_cursor() -> ProblemException:
+    return ProblemException(
+        422, "the cursor is not valid", code="invalid-cursor",
+        errors=[{"field": "query.cursor", "code": "invalid-cursor",
+                 "message": "not a cursor from this list"}],
+    )
+
+
+def _cursor_scalar(value: Any) -> bool:
+    """A value `encode_cursor` writes: text the database can hold (no NUL, no lone
+    surrogate, bounded) or an integer a BIGINT holds. Anything else in a cursor was not
+    made by this service."""
+    if isinstance(value, str):
+        if len(value) > CURSOR_TEXT_MAX or "\x00" in value:
+            return False
+        try:
+            value.encode()
+        except UnicodeEncodeError:
+            return False
+        return True
+    return isinstance(value, int) and not isinstance(value, bool) and abs(value) <= ID_MAX
+
+
+def decode_cursor(
+    cursor: str | None, arity: int, kinds: tuple[type, ...] | None = None
+) -> list[Any] | None:
+    """The key of a cursor made by `encode_cursor`, or 422 `invalid-cursor`.
+
+    `kinds` (one type per position) also checks what each position holds."""
     if cursor is None:
         return None
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         key = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+    except (ValueError, binascii.Error, UnicodeError, RecursionError):
         key = None
-    if not isinstance(key, list) or len(key) != arity:
-        raise ProblemException(
-            422, "the cursor is not valid", code="invalid-cursor",
-            errors=[{"field": "query.cursor", "code": "invalid-cursor",
-                     "message": "not a cursor from this list"}],
-        )
+    if (not isinstance(key, list) or len(key) != arity
+            or not all(_cursor_scalar(k) for k in key)
+            or (kinds is not None
+                and not all(type(k) is kind for k, kind in zip(key, kinds, strict=True)))):
+        raise _invalid_cursor()
     return key
 
 
 def decode_id_cursor(cursor: str | None) -> int | None:
     """The row id of a cursor made by `encode_cursor(id)` (lists keyed by id)."""
-    key = decode_cursor(cursor, 1)
+    key = decode_cursor(cursor, 1, (int,))
     if key is None:
         return None
-    if isinstance(key[0], bool) or not isinstance(key[0], int):
-        decode_cursor("!", 1)  # raises the invalid-cursor problem
+    if key[0] < 0:
+        raise _invalid_cursor()
     return int(key[0])
 
 
@@ -128,19 +161,40 @@ def etag_of(version: int | str) -> str:
     return f'"{version}"'
 
 
-def required_if_match(request: Request) -> str:
+IF_MATCH_MAX = 2000
+_ENTITY_TAG = re.compile(r'\s*(W/)?"([\x21\x23-\x7e\x80-\xff]*)"\s*(?:,|$)')
+
+
+def parse_if_match(value: str) -> Precondition:
+    """RFC 9110 §13.1.1: `*` or a comma-separated list of entity tags. Only strong tags
+    can match; a value that is not such a list (garbage, unbalanced quotes, a huge
+    number without quotes) matches nothing (412), it is not an error of the request."""
+    value = value.strip()
+    if value == "*":
+        return Precondition(any_version=True)
+    if len(value) > IF_MATCH_MAX:
+        return Precondition()
+    tags: set[str] = set()
+    position = 0
+    while position < len(value):
+        found = _ENTITY_TAG.match(value, position)
+        if found is None or found.end() == position:
+            return Precondition()  # not a list of entity tags
+        if found.group(1) is None:
+            tags.add(found.group(2))
+        position = found.end()
+    return Precondition(tags=frozenset(tags))
+
+
+def required_if_match(request: Request) -> Precondition:
+    """The `If-Match` precondition of a change: 428 when absent or empty."""
     value = request.headers.get("if-match")
-    if not value:
+    if not value or not value.strip():
         raise ProblemException(
             428, "this change requires an If-Match header with the resource's ETag",
             code="precondition-required",
         )
-    return value.strip()
-
-
-def parse_version_etag(value: str) -> int | None:
-    value = value.removeprefix("W/").strip('"')
-    return int(value) if value.isdigit() else None
+    return parse_if_match(value)
 
 
 _QUERY_NAMES: dict[int, frozenset[str]] = {}

@@ -3,8 +3,10 @@
 The body guard enforces the HTTP contract before any route runs: size limits (413 as
 soon as the limit is passed, before the body is read whole — Content-Length first, then
 counted chunks for chunked uploads), JSON media type (415), strict JSON (NaN/Infinity
-→ 422) and no NUL characters anywhere in a JSON body, the path or the query string
-(422: PostgreSQL text cannot hold them)."""
+→ 422), a nesting depth of at most `MAX_JSON_DEPTH` (422 `json-too-deep`) and no NUL
+characters anywhere in a JSON body, the path or the query string (422: PostgreSQL text
+cannot hold them). All of it runs before authentication: an anonymous caller gets the
+same 4xx."""
 
 from __future__ import annotations
 
@@ -23,6 +25,11 @@ from app.api.problems import PROBLEM_JSON, STATUS_CODES
 log = logging.getLogger("app.access")
 
 FORM_PATHS = frozenset({"/api/v1/oauth/token"})
+
+# Our deepest body is a batch item inside a list inside an object (depth 4); 32 leaves
+# room for any future schema while every later parser (FastAPI's, pydantic's, the walk
+# for NUL characters) stays far from Python's recursion limit.
+MAX_JSON_DEPTH = 32
 
 
 def _problem_bytes(status: int, code: str, detail: str, path: str, base: str) -> bytes:
@@ -70,6 +77,44 @@ def _has_nul(value: Any) -> bool:
     if isinstance(value, list):
         return any(_has_nul(v) for v in value)
     return False
+
+
+def json_depth_exceeds(value: Any, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether a parsed JSON value nests arrays/objects more than `limit` deep.
+
+    Iterative (no recursion, whatever the depth) and linear in the number of
+    containers."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        children = node.values() if isinstance(node, dict) else node
+        for child in children:
+            if isinstance(child, dict | list):
+                if depth + 1 > limit:
+                    return True
+                stack.append((child, depth + 1))
+    return False
+
+
+def parse_strict_json(body: bytes) -> Any:
+    """The body as JSON: strict (no NaN/Infinity) and at most `MAX_JSON_DEPTH` deep.
+
+    Raises `JsonTooDeep` beyond the limit and ValueError when it is not JSON. The
+    standard parser guards its own recursion (a RecursionError long before the C stack
+    is at risk): a body deeper than that is refused as too deep as well, and a body
+    with few brackets cannot be deep, so most bodies skip the walk."""
+    try:
+        parsed = json.loads(body, parse_constant=_reject_constant)
+    except RecursionError:
+        raise JsonTooDeep from None
+    if (body.count(b"[") + body.count(b"{") > MAX_JSON_DEPTH
+            and isinstance(parsed, dict | list) and json_depth_exceeds(parsed)):
+        raise JsonTooDeep
+    return parsed
+
+
+class JsonTooDeep(ValueError):
+    """A JSON document nests deeper than `MAX_JSON_DEPTH`."""
 
 
 def _nul_in_url(scope: Scope) -> bool:
@@ -148,7 +193,14 @@ class BodyGuard:
                 )
                 return
             try:
-                parsed = json.loads(body, parse_constant=_reject_constant)
+                parsed = parse_strict_json(body)
+            except JsonTooDeep:
+                await send_problem(
+                    send, 422, "json-too-deep",
+                    f"the body nests arrays and objects more than {MAX_JSON_DEPTH} deep",
+                    path, self.base,
+                )
+                return
             except (ValueError, UnicodeDecodeError):
                 await send_problem(
                     send, 422, "invalid-json", "the body is not strict JSON", path, self.base,

@@ -36,6 +36,7 @@ from app.domain.enrolments import (
 )
 from app.domain.errors import Conflict, DomainError, NotFound, PreconditionFailed
 from app.domain.ids import new_id
+from app.domain.preconditions import Precondition
 from app.domain.rules import DEFAULT_RULES, Rules
 from app.services import audit
 from app.services.convention import load_clock
@@ -73,7 +74,7 @@ async def change_windows(
     actor: Actor,
     year: int,
     *,
-    expected_version: int | None,
+    expected: Precondition,
     main_opens_on: date,
     main_closes_on: date,
     s2_opens_on: date,
@@ -81,8 +82,8 @@ async def change_windows(
     census_on: date | None,
     rules: Rules = DEFAULT_RULES,
 ) -> EnrolmentWindows:
-    """Change the windows of N/N+1 (R-ACC-6). `expected_version` is the version of the
-    caller's ETag (None: not a version of ours → 412). The same windows again answer as
+    """Change the windows of N/N+1 (R-ACC-6). `expected` names the versions the caller
+    read (`If-Match`); another current version → 412. The same windows again answer as
     they are; the census moves with `main_closes_on` (R-BIL-1) unless
     `rules.census_on_main_close` is false (then it stays on 31 Oct N)."""
     wanted = validate_windows(
@@ -94,7 +95,7 @@ async def change_windows(
     async with uow:
         ensure_year_in_convention(await load_clock(uow), year, paris_date(now))
         current = await _windows_in(uow, year)
-        if expected_version != current.version:
+        if not expected.accepts(str(current.version)):
             if wanted.same_dates(current):
                 return current  # a retry of a change already made
             raise PreconditionFailed(

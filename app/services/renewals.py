@@ -22,6 +22,7 @@ from app.domain.hosted import (
     StoredRole,
     campaign_deadlines,
 )
+from app.domain.preconditions import Precondition
 from app.domain.renewals import (
     ListedPerson,
     PersonKey,
@@ -269,7 +270,7 @@ async def replace_decisions(
     year: int,
     school_code: str,
     *,
-    if_match: str,
+    if_match: Precondition,
     decisions: Sequence[tuple[str, RoleKind, Decision]],
 ) -> SchoolListing:
     """Replace the school's decisions for the kinds still open. A stale `if_match` is a
@@ -287,7 +288,7 @@ async def replace_decisions(
         )
         if wanted == listing.decisions:
             return listing
-        if if_match.removeprefix("W/") != listing.etag and if_match != "*":
+        if not if_match.accepts(listing.etag.strip('"')):
             raise PreconditionFailed(
                 "the decisions changed since they were read (If-Match is stale)",
                 code="precondition-failed",

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from app.domain.auth import Principal
 from app.domain.errors import Conflict, NotFound, PreconditionFailed
+from app.domain.preconditions import Precondition
 from app.domain.schools import School, SchoolStatus, validate_school_code
 from app.services import audit
 from app.services.ports import Actor, Clock, UnitOfWork
@@ -85,7 +86,7 @@ async def update_school(
     actor: Actor,
     code: str,
     *,
-    expected_version: int,
+    expected: Precondition,
     changes: dict[str, object],
 ) -> School:
     now = clock.now()
@@ -93,12 +94,12 @@ async def update_school(
         current = await uow.schools.get(code)
         if current is None or not actor.principal.sees_school(code):
             raise NotFound("no such school")
-        if current.version != expected_version:
+        if not expected.accepts(str(current.version)):
             raise PreconditionFailed("the school changed since it was read (stale If-Match)")
         if not changes:
             return current
         updated = current.changed(now=now, **changes)
-        if not await uow.schools.update(updated, expected_version=expected_version):
+        if not await uow.schools.update(updated, expected_version=current.version):
             raise PreconditionFailed("the school changed since it was read (stale If-Match)")
         await audit.record(
             uow, actor, now=now, action="school.updated", resource_type="school",

@@ -685,6 +685,10 @@ async def import_mailbox(
     unique: dict[str, InboundMail] = {}
     for mail in mails:
         report.read += 1
+        if mail.problem is not None:
+            report.invalid += 1
+            report.problems.append(f"{mail.source}: {mail.problem}")
+            continue
         if not mail.message_id or mail.instant is None:
             report.invalid += 1
             report.problems.append(f"{mail.source}: no Message-ID or no date")

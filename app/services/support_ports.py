@@ -90,6 +90,7 @@ class InboundMail:
     sent_at: datetime | None  # Date: header
     in_reply_to: tuple[str, ...]  # In-Reply-To then References, nearest first
     source: str  # where it was read (file name, mbox index): for the report only
+    problem: str | None = None  # why this message cannot be imported (it alone is skipped)
 
     @property
     def instant(self) -> datetime | None:

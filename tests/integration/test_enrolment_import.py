@@ -16,6 +16,7 @@ from app.adapters.db.engine import create_engine, session_factory
 from app.adapters.db.uow import SqlUnitOfWorkFactory
 from app.cli import CLI_ACTOR, cli
 from app.domain.enrolments import CensusRule, Enrolment, EnrolmentRequest
+from app.domain.preconditions import Precondition
 from app.services import enrolments as service
 from tests.fakes import FakeClock
 
@@ -214,7 +215,7 @@ async def test_the_census_aggregate_counts_exactly_what_the_rule_counts(database
                                                result.enrolment_id,  # type: ignore[arg-type]
                                                cancelled_on=cancelled_on)
         await service.change_windows(
-            factory(), clock, CLI_ACTOR, 2025, expected_version=0,
+            factory(), clock, CLI_ACTOR, 2025, expected=Precondition.version(0),
             main_opens_on=date(2025, 7, 1), main_closes_on=date(2025, 9, 30),
             s2_opens_on=date(2026, 1, 1), s2_closes_on=date(2026, 2, 28), census_on=None,
         )
@@ -234,3 +235,26 @@ async def test_the_census_aggregate_counts_exactly_what_the_rule_counts(database
         await engine.dispose()
         await databases.drop(url)
 
+
+
+def test_hostile_fields_reject_their_own_lines_and_the_other_students_are_enrolled(
+    cli_env, tmp_path
+):
+    good = "2024002{n};ifms-rodez;2024-2025;2024-09-15;Léa;Nom{n};l{n}@example.org;;;"
+    path = tmp_path / "inscriptions.csv"
+    path.write_text("\n".join([
+        FRENCH_HEADER,
+        good.format(n=1),
+        good.format(n=2).replace("Léa", "L" * 200_000),  # beyond the csv field limit
+        good.format(n=3).replace("Léa", "L\x00a"),  # NUL
+        good.format(n=4).replace("Léa", "=HYPERLINK(1)" * 1000),  # too long for a name
+        good.format(n=5),
+    ]), encoding="utf-8")
+    result = run_import(path)
+    assert result.exit_code == 1
+    assert summary(result.output) == {"created": 2, "duplicate": 0, "rejected": 3}
+    for line in (3, 4, 5):
+        assert any(row.split("│")[1].strip() == str(line)
+                   for row in result.output.splitlines() if row.count("│") >= 4), line
+    assert "LLLL" not in result.output
+    assert sorted(e.student_number for e in stored(cli_env)) == ["20240021", "20240025"]

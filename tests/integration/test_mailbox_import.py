@@ -182,3 +182,28 @@ def test_a_missing_file_is_a_usage_error(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(cli, ["support", "import", str(tmp_path / "missing.mbox")])
     assert result.exit_code == 2
+
+
+async def test_hostile_mails_are_rejected_alone_and_reported_and_the_others_imported(
+    app, client, clock, cli_env, make_token
+):
+    nul = DATE_ONLY.replace(b"<req-2@", b"<nul@").replace(b"Subject: Question",
+                                                          b"Subject: Qu\x00estion")
+    naive = DATE_ONLY.replace(b"<req-2@", b"<naive@").replace(b"16:00:00 +0100",
+                                                              b"16:00:00")
+    impossible = DATE_ONLY.replace(b"<req-2@", b"<feb@").replace(b"Wed, 5 Mar",
+                                                                 b"Sat, 31 Feb")
+    long_id = DATE_ONLY.replace(b"<req-2@", b"<" + b"x" * 1200 + b"@")
+    path = write_mbox(cli_env / "hostile.mbox", nul, REQUEST, naive, impossible, long_id,
+                      DATE_ONLY)
+    result = await asyncio.to_thread(runner.invoke, cli, ["support", "import", str(path)])
+    assert result.exit_code == 0, result.output
+    counts = dict(item.split("=") for item in result.stdout.strip().splitlines()[0].split())
+    assert (counts["read"], counts["created"], counts["invalid"]) == ("6", "2", "4")
+    for index in (1, 3, 4, 5):
+        assert f"hostile.mbox#{index}:" in result.stderr
+    clock.set("2025-03-10T12:00:00+01:00")
+    reader = bearer(make_token("support:read"))
+    items = (await client.get("/api/v1/support-requests", headers=reader)).json()["items"]
+    assert {i["message_id"] for i in items} == {"<req-1@ifsi.example>",
+                                                "<req-2@ifms.example>"}

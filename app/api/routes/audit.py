@@ -6,8 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from app.api.deps import UowDep, decode_cursor, encode_cursor, require, scope_doc
-from app.api.problems import ProblemException
+from app.api.deps import UowDep, decode_id_cursor, encode_cursor, require, scope_doc
 from app.api.responses import problems
 from app.domain.auth import Principal
 from app.schemas.audit import AuditEventList, AuditEventOut
@@ -15,19 +14,6 @@ from app.schemas.query import QueryInstant
 from app.services import audit as service
 
 router = APIRouter(prefix="/api/v1", tags=["audit"])
-
-
-def _before_id(cursor: str | None) -> int | None:
-    key = decode_cursor(cursor, 1)
-    if key is None:
-        return None
-    if not isinstance(key[0], int) or isinstance(key[0], bool):
-        raise ProblemException(
-            422, "the cursor is not valid", code="invalid-cursor",
-            errors=[{"field": "query.cursor", "code": "invalid-cursor",
-                     "message": "not a cursor from this list"}],
-        )
-    return key[0]
 
 
 @router.get(
@@ -54,7 +40,7 @@ async def list_audit_events(
 ) -> AuditEventList:
     events = await service.list_events(
         uow, resource_type=resource_type, resource_id=resource_id, actor=actor, since=since,
-        before_id=_before_id(cursor), limit=limit + 1,
+        before_id=decode_id_cursor(cursor), limit=limit + 1,
     )
     page, more = events[:limit], len(events) > limit
     return AuditEventList(

@@ -15,7 +15,6 @@ from app.api.deps import (
     encode_cursor,
     etag_of,
     get_actor,
-    parse_version_etag,
     require,
     required_if_match,
     scope_doc,
@@ -144,7 +143,7 @@ async def put_enrolment_campaign(
     year = service.parse_year(academic_year)
     if_match = required_if_match(request)
     windows = await service.change_windows(
-        uow, clock, actor, year, expected_version=parse_version_etag(if_match),
+        uow, clock, actor, year, expected=if_match,
         main_opens_on=body.main_opens_on, main_closes_on=body.main_closes_on,
         s2_opens_on=body.s2_opens_on, s2_closes_on=body.s2_closes_on,
         census_on=body.census_on, rules=request.app.state.rules,

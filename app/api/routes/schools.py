@@ -13,7 +13,6 @@ from app.api.deps import (
     encode_cursor,
     etag_of,
     get_actor,
-    parse_version_etag,
     require,
     required_if_match,
     scope_doc,
@@ -137,10 +136,7 @@ async def patch_school(
     code: str,
     body: SchoolPatch,
 ) -> SchoolOut:
-    expected = parse_version_etag(required_if_match(request))
-    if expected is None:
-        raise ProblemException(412, "the If-Match value is not this resource's ETag",
-                               code="precondition-failed")
+    expected = required_if_match(request)
     changes: dict[str, object] = {}
     fields = body.model_dump(exclude_unset=True)
     for name in ("name", "group", "sites"):
@@ -152,7 +148,7 @@ async def patch_school(
                 )
             changes[name] = tuple(fields[name]) if name == "sites" else fields[name]
     school = await service.update_school(
-        uow, clock, actor, code, expected_version=expected, changes=changes
+        uow, clock, actor, code, expected=expected, changes=changes
     )
     response.headers["ETag"] = etag_of(school.version)
     return await _out(request, school)
