@@ -71,7 +71,8 @@ async def create_school(
             created_at=now,
             updated_at=now,
         )
-        await uow.schools.add(school)
+        if not await uow.schools.add(school):  # a concurrent creation won
+            raise Conflict("a school with this code already exists", code="school-exists")
         await audit.record(
             uow, actor, now=now, action="school.created", resource_type="school",
             resource_id=code, new=_fields(school),

@@ -36,8 +36,8 @@ async def seed_reference_data(
                 created_at=now,
                 updated_at=now,
             )
-            await uow.schools.add(school)
-            added["schools"] += 1
+            if await uow.schools.add(school):
+                added["schools"] += 1
         if any(added.values()):
             await audit.record(
                 uow, actor, now=now, action="reference-data.seeded",

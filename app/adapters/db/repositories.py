@@ -137,9 +137,10 @@ class SqlSchoolRepository:
         rows = (await self.session.execute(query)).scalars().all()
         return [_school(r) for r in rows]
 
-    async def add(self, school: School) -> None:
-        self.session.add(
-            SchoolRow(
+    async def add(self, school: School) -> bool:
+        """Insert unless the code is taken (False: a concurrent creation won)."""
+        result = await self.session.execute(
+            insert_ignoring_conflicts(self.session, SchoolRow).values(
                 code=school.code,
                 name=school.name,
                 group_name=school.group,
@@ -150,7 +151,7 @@ class SqlSchoolRepository:
                 updated_at=school.updated_at,
             )
         )
-        await self.session.flush()
+        return result.rowcount == 1  # type: ignore[attr-defined]
 
     async def update(self, school: School, *, expected_version: int) -> bool:
         result = await self.session.execute(
