@@ -47,9 +47,11 @@ def _settings() -> Settings:
 
 
 async def _with_uow(settings: Settings, work):
+    from app.main import build_rules
+
     engine = create_engine(settings.database_url)
     try:
-        return await work(SqlUnitOfWorkFactory(session_factory(engine)))
+        return await work(SqlUnitOfWorkFactory(session_factory(engine), build_rules(settings)))
     finally:
         await engine.dispose()
 
@@ -199,7 +201,7 @@ def jobs_run(
     ] = None,
 ) -> None:
     """Run the jobs due as of --at, or job NAME; exit 1 when a job failed."""
-    from app.main import build_jobs
+    from app.main import build_jobs, build_rules
 
     settings = _settings()
     instant = _instant(at)
@@ -212,7 +214,7 @@ def jobs_run(
     async def work() -> list[job_service.JobOutcome]:
         engine = create_engine(settings.database_url)
         try:
-            uow_factory = SqlUnitOfWorkFactory(session_factory(engine))
+            uow_factory = SqlUnitOfWorkFactory(session_factory(engine), build_rules(settings))
             locks, clock = job_locks(engine), SystemClock()
             if name is None:
                 return await job_service.run_due(

@@ -66,6 +66,7 @@ from app.api.routes import (
     trainings,
 )
 from app.domain.auth import SCOPES, SYSTEM
+from app.domain.convention import TerminationAccessEnd
 from app.domain.opening_hours import DeadlineReading
 from app.domain.rules import GB, GIB, Rules, month_day
 from app.domain.schedules import Every
@@ -73,13 +74,15 @@ from app.domain.storage import parse_reminder_days
 from app.services import account_jobs
 from app.services.accounts import RequestDeadlines
 from app.services.billing import billing_jobs
+from app.services.calendar import recompute_open_deadlines
 from app.services.jobs import Job, JobRegistry, run_scheduler
 from app.services.mail import OUTBOX_JOB, OutboxPolicy, outbox_job
 from app.services.operations import operational_state
 from app.services.personal_data import RetentionPolicy, retention_job
 from app.services.ports import Actor, Clock, DeadlineRecomputer
+from app.services.renewals import CampaignDeadlines
 from app.services.seed import seed_reference_data
-from app.services.storage import StoragePolicy, storage_jobs
+from app.services.storage import StoragePolicy, apply_size_reading, storage_jobs
 from app.services.support import SupportDeadlines, SupportPolicy, support_digest_job
 from app.settings import Settings
 
@@ -153,11 +156,16 @@ def build_support_policy(settings: Settings) -> SupportPolicy:
     )
 
 
+def size_unit_of(settings: Settings) -> int:
+    """R-UNIT-1: bytes in one "Go" under `SIZE_UNIT`."""
+    return GB if settings.size_unit == "SI" else GIB
+
+
 def build_rules(settings: Settings) -> Rules:
     """The readings of RULES.md's Decisions, from their settings."""
     return Rules(
         closures_for_all_deadlines=settings.closures_count_for_all_deadlines,
-        size_unit=GB if settings.size_unit == "SI" else GIB,
+        size_unit=size_unit_of(settings),
         renewal_season_starts=month_day(settings.renewal_season_starts,
                                         "RENEWAL_SEASON_STARTS"),
         referent_answer_deadline=month_day(settings.referent_answer_deadline,
@@ -165,6 +173,8 @@ def build_rules(settings: Settings) -> Rules:
         trainer_answer_deadline=month_day(settings.trainer_answer_deadline,
                                           "TRAINER_ANSWER_DEADLINE"),
         census_on_main_close=settings.census_on_main_close,
+        student_grace=settings.student_grace,
+        termination_access_end=TerminationAccessEnd(settings.termination_access_end),
     )
 
 
@@ -217,6 +227,7 @@ def build_storage_policy(settings: Settings) -> StoragePolicy:
         reminder_days=settings.critical_reminder_days,
         retrieval_days=parse_reminder_days(settings.retrieval_reminder_days,
                                            "RETRIEVAL_REMINDER_DAYS"),
+        size_unit=size_unit_of(settings),
     )
 
 
@@ -317,7 +328,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     configure_logging(settings.log_level)
     clock = clock or SystemClock()
     engine = create_engine(settings.database_url, pool_size=settings.database_pool_size)
-    uow_factory = SqlUnitOfWorkFactory(session_factory(engine))
+    uow_factory = SqlUnitOfWorkFactory(session_factory(engine), build_rules(settings))
     tokens = build_token_service(settings)
     metrics = Metrics()
     registry = build_jobs(settings)
@@ -329,6 +340,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             await migrations.upgrade_async(settings.database_url)
         if settings.seed_on_start:
             await _seed_once_across_processes(uow_factory, clock, app.state.rules)
+        # The readings of the settings act on any database, seeded now or long ago:
+        # sizes and levels (R-UNIT-1a), deadlines of items still open.
+        await apply_size_reading(uow_factory(), clock, Actor(SYSTEM), app.state.storage_policy)
+        await recompute_open_deadlines(uow_factory(), clock, app.state.deadline_recomputers)
         scheduler = (
             asyncio.create_task(
                 run_scheduler(
@@ -364,7 +379,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         dependencies=[Depends(forbid_unknown_query)],
     )
     app.state.settings = settings
-    app.state.rules = build_rules(settings)
+    app.state.rules = uow_factory.rules
     app.state.clock = clock
     app.state.engine = engine
     app.state.uow_factory = uow_factory
@@ -385,6 +400,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.state.storage_policy = build_storage_policy(settings)
     app.state.statement_renderers = statement_renderers()
     app.state.deadline_recomputers.append(SupportDeadlines(app.state.support_policy))
+    app.state.deadline_recomputers.append(CampaignDeadlines(app.state.rules))
 
     async def readiness() -> tuple[bool, str]:
         try:

@@ -13,6 +13,8 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET_PREFIX = "dev-"
+DEV_MOODLE_URL = "https://moodle.univ-tlse3.fr"
+DEV_ACTIVATION_URL = "https://activation.ut.example"
 
 
 class Settings(BaseSettings):
@@ -66,7 +68,12 @@ class Settings(BaseSettings):
     daip_email: str = "daip.contact@univ-tlse3.fr"
     ut_finance_email: str = "agence-comptable@univ-tlse3.fr"
     storage_alert_cc_email: str | None = "daip.contact@univ-tlse3.fr"
-    moodle_url: str = "https://moodle.univ-tlse3.fr"
+    moodle_url: str | None = Field(
+        None, description="R-ACC-9a: Moodle's address in mails (required in production)"
+    )
+    activation_url: str | None = Field(
+        None, description="R-ACC-9a: UT's account activation page (required in production)"
+    )
 
     # Request handling
     clock_skew_seconds: int = Field(300, ge=0, le=3600, description="R-TIME-5")
@@ -85,8 +92,10 @@ class Settings(BaseSettings):
     renewal_season_starts: str = Field("06-01", description="R-ACC-3 (MM-DD)")
     referent_answer_deadline: str = Field("06-30", description="R-ACC-5 (MM-DD)")
     trainer_answer_deadline: str = Field("06-25", description="R-ACC-5 (MM-DD)")
-    termination_access_end: Literal["end_of_academic_year"] = Field(
-        "end_of_academic_year", description="R-CONV-4"
+    termination_access_end: Literal["end_of_academic_year", "notice_year"] = Field(
+        "end_of_academic_year",
+        description="R-CONV-4: 31 Aug of the year of the effective date, or of the letter's "
+        "reception (never before the effective date)",
     )
     student_grace: bool = Field(True, description="R-ACC-7 grace for continuing students")
     support_deadline_reading: Literal["two_opening_days", "literal_48_hours"] = Field(
@@ -104,6 +113,13 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _production_refuses_dev_material(self) -> Settings:
         if self.environment == "production":
+            missing = [name.upper() for name in ("activation_url", "moodle_url")
+                       if not getattr(self, name)]
+            if missing:
+                raise ValueError(
+                    f"production needs {' and '.join(missing)}: the account-creation mail "
+                    "carries both links (R-ACC-9a)"
+                )
             key = str(self.jwt_private_key_file)
             if "dev-" in Path(key).name or key.startswith("var/"):
                 raise ValueError(
@@ -113,4 +129,12 @@ class Settings(BaseSettings):
                 raise ValueError("production refuses a development SMTP password")
             if self.is_sqlite:
                 raise ValueError("production needs PostgreSQL (DATABASE_URL)")
+        return self
+
+    @model_validator(mode="after")
+    def _development_links(self) -> Settings:
+        """Outside production, mails carry placeholder links when none is set."""
+        if self.environment != "production":
+            self.moodle_url = self.moodle_url or DEV_MOODLE_URL
+            self.activation_url = self.activation_url or DEV_ACTIVATION_URL
         return self

@@ -14,7 +14,7 @@ import random
 import re
 import string
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
@@ -100,6 +100,14 @@ class Role:
 def capped_valid_until(role: Role, access_end_on: date) -> date:
     """The validity end to display: the stored one capped by the access end (R-CONV-5)."""
     return min(role.valid_until, access_end_on)
+
+
+def creation_mail_validity(role: Role, access_end_on: date) -> tuple[date, date]:
+    """R-ACC-9a: the validity the account-creation mail states, as the API answers it
+    when the mail is queued: the role's `valid_from` and its `valid_until` capped by
+    the access end in force that day (created 2029-06-10, valid by R-ACC-3 to
+    2030-08-31, the convention ending 2029-08-31: the mail says 31 Aug 2029)."""
+    return role.valid_from, capped_valid_until(role, access_end_on)
 
 
 def is_valid_on(role: Role, day: date, access_end_on: date) -> bool:
@@ -216,6 +224,19 @@ def student_roles(
             )
     roles.sort(key=lambda role: (role.valid_from, role.school_code))
     return roles
+
+
+def roles_under_student_grace(roles: Iterable[Role], student_grace: bool) -> list[Role]:
+    """R-ACC-7 under the `STUDENT_GRACE` reading: with the grace (the default) the roles
+    are as `student_roles` gives them; without it a continuing student's access ends on
+    31 Aug N+1 like a final-year student's, so every student role loses its grace. Hosted
+    roles never have one."""
+    if student_grace:
+        return list(roles)
+    return [
+        replace(role, grace_until=None) if role.kind is RoleKind.STUDENT else role
+        for role in roles
+    ]
 
 
 def _student_grace_until(

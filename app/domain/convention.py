@@ -14,6 +14,7 @@ from datetime import date
 from enum import StrEnum
 
 from app.domain.calendar import AcademicYear, add_months_clamped
+from app.domain.units import GB
 
 # R-CONV-1: in force from 2024-09-01 (to 2029-08-31, the initial end date).
 EFFECTIVE_FROM = date(2024, 9, 1)
@@ -36,8 +37,8 @@ class Terms:
 # R-CONV-1, R-STO-1 (500 GB), R-STO-2 (41 GB, SI reading R-UNIT-1), R-BIL-1 (22 EUR).
 INITIAL_TERMS = Terms(
     ends_on=date(2029, 8, 31),
-    storage_capacity_bytes=500_000_000_000,
-    school_alert_threshold_bytes=41_000_000_000,
+    storage_capacity_bytes=500 * GB,
+    school_alert_threshold_bytes=41 * GB,
     rate_per_student_cents=2200,
 )
 
@@ -89,6 +90,30 @@ class Amendment:
         return (self.effective_on, self.signed_on, self.recorded_seq)
 
 
+class TerminationAccessEnd(StrEnum):
+    """The two readings of R-CONV-4's "end of the academic year in progress"
+    (setting `TERMINATION_ACCESS_END`)."""
+
+    END_OF_ACADEMIC_YEAR = "end_of_academic_year"
+    NOTICE_YEAR = "notice_year"
+
+
+def termination_access_end(
+    received_on: date, effective_on: date,
+    reading: TerminationAccessEnd = TerminationAccessEnd.END_OF_ACADEMIC_YEAR,
+) -> date:
+    """R-CONV-4: the last day accounts stay active after a termination.
+
+    `end_of_academic_year` (default): 31 Aug of the academic year containing the
+    effective date (notice 2026-11-30 → effective 2027-02-28 → 2027-08-31).
+    `notice_year`: 31 Aug of the academic year containing the letter's reception, never
+    before the effective date (received 2027-06-15 → effective 2027-09-15, later than
+    2027-08-31 → 2027-09-15)."""
+    if TerminationAccessEnd(reading) is TerminationAccessEnd.NOTICE_YEAR:
+        return max(AcademicYear.containing(received_on).ends_on, effective_on)
+    return AcademicYear.containing(effective_on).ends_on
+
+
 class Party(StrEnum):
     REGION = "region"
     UT = "ut"
@@ -119,10 +144,11 @@ class TerminationNotice:
         """Cured as of `d`: the cure has happened by `d` and counts (R-CONV-3)."""
         return self.is_cured and self.cured_on is not None and self.cured_on <= d
 
-    @property
-    def access_end_on(self) -> date:
-        """31 Aug of the academic year containing the effective date (R-CONV-4)."""
-        return AcademicYear.containing(self.effective_on).ends_on
+    def access_end_on(
+        self, reading: TerminationAccessEnd = TerminationAccessEnd.END_OF_ACADEMIC_YEAR
+    ) -> date:
+        """R-CONV-4 under `reading` (`termination_access_end`)."""
+        return termination_access_end(self.received_on, self.effective_on, reading)
 
 
 class ConventionState(StrEnum):
@@ -161,8 +187,10 @@ class ConventionClock:
         effective_from: date = EFFECTIVE_FROM,
         amendments: Iterable[Amendment] = (),
         notices: Iterable[TerminationNotice] = (),
+        termination_reading: TerminationAccessEnd = TerminationAccessEnd.END_OF_ACADEMIC_YEAR,
     ) -> None:
         self._initial_terms = initial_terms
+        self._termination_reading = TerminationAccessEnd(termination_reading)
         self._effective_from = effective_from
         # Stable sort: amendments with equal keys keep the order they were given in.
         self._amendments = tuple(sorted(amendments, key=lambda a: a.order_key))
@@ -184,6 +212,10 @@ class ConventionClock:
     @property
     def notices(self) -> tuple[TerminationNotice, ...]:
         return self._notices
+
+    def notice_access_end_on(self, notice: TerminationNotice) -> date:
+        """R-CONV-4: the access end a notice gives, under the reading in force."""
+        return notice.access_end_on(self._termination_reading)
 
     def terms_on(self, d: date) -> Terms:
         """Initial terms + amendments effective on or before `d`, in order (R-CONV-2)."""
@@ -207,12 +239,12 @@ class ConventionClock:
         notice = self.relevant_notice_on(d)
 
         if notice is not None and notice.effective_on <= d:
-            access_end = min(end, notice.access_end_on)
+            access_end = min(end, self.notice_access_end_on(notice))
             prospective = access_end
             state = ConventionState.TERMINATED if d <= access_end else ConventionState.ENDED
         else:
             access_end = end
-            prospective = end if notice is None else min(end, notice.access_end_on)
+            prospective = end if notice is None else min(end, self.notice_access_end_on(notice))
             if d > access_end:
                 # Past the end date in force: over, whatever notice is still pending.
                 state = ConventionState.ENDED

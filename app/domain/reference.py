@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from app.domain.convention import EFFECTIVE_FROM, INITIAL_TERMS
+from app.domain.units import GB, go_in_bytes
 
 CONVENTION_REFERENCE = "CONV-UT-REGION-GCS-MOODLE-2024"
 CONVENTION_TITLE = (
@@ -149,15 +150,23 @@ STORAGE_CAPACITY_GO = 500  # art. 3.1.2
 SCHOOL_ALERT_GO = 41  # art. 3.1.2
 
 
-def initial_reference(size_unit: int = 1_000_000_000) -> ConventionReference:
+def convention_size_figures(size_unit: int = GB) -> tuple[int, int]:
+    """R-UNIT-1a: the convention's own figures (capacity 500 Go, school threshold 41 Go)
+    in bytes under the reading `size_unit`; amendments state bytes and are not read
+    through it."""
+    return go_in_bytes(STORAGE_CAPACITY_GO, size_unit), go_in_bytes(SCHOOL_ALERT_GO, size_unit)
+
+
+def initial_reference(size_unit: int = GB) -> ConventionReference:
     """The signed terms; "Go" converted to bytes under the R-UNIT-1 reading."""
+    capacity, threshold = convention_size_figures(size_unit)
     return ConventionReference(
         reference=CONVENTION_REFERENCE,
         title=CONVENTION_TITLE,
         effective_from=EFFECTIVE_FROM,
         ends_on=INITIAL_TERMS.ends_on,
-        storage_capacity_bytes=STORAGE_CAPACITY_GO * size_unit,
-        school_alert_threshold_bytes=SCHOOL_ALERT_GO * size_unit,
+        storage_capacity_bytes=capacity,
+        school_alert_threshold_bytes=threshold,
         rate_per_student_cents=INITIAL_TERMS.rate_per_student_cents,
         currency=INITIAL_TERMS.currency,
         parties=PARTIES,

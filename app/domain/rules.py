@@ -9,10 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from app.domain.convention import TerminationAccessEnd
 from app.domain.errors import InvalidInput
+from app.domain.units import GB, GIB, go_in_bytes
 
-GB = 1_000_000_000
-GIB = 1 << 30
+__all__ = ["DEFAULT_RULES", "GB", "GIB", "Rules", "month_day"]
 
 
 def month_day(text: str, name: str) -> tuple[int, int]:
@@ -38,10 +39,14 @@ class Rules:
     trainer_answer_deadline: tuple[int, int] = (6, 25)
     # R-BIL-1: census on the close of the main campaign (else on the fixed 31 Oct N)
     census_on_main_close: bool = True
+    # R-ACC-7: continuing students keep a grace after 31 Aug N+1 (else access ends then)
+    student_grace: bool = True
+    # R-CONV-4: which 31 Aug ends access after a termination
+    termination_access_end: TerminationAccessEnd = TerminationAccessEnd.END_OF_ACADEMIC_YEAR
 
     def bytes_of(self, units: int) -> int:
         """`units` "Go" in bytes under the R-UNIT-1 reading."""
-        return units * self.size_unit
+        return go_in_bytes(units, self.size_unit)
 
 
 DEFAULT_RULES = Rules()

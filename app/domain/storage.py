@@ -6,7 +6,7 @@ Pure Python: sizes are integer bytes, time is an argument, nothing here does I/O
 
 Decisions (each documented in the README as a setting or a reading):
 
-- Units (R-UNIT-1): "Go" is an SI gigabyte, ``GB = 1_000_000_000`` bytes.
+- Units (R-UNIT-1): sizes are bytes; "Go" and its display live in ``app.domain.units``.
 - Levels (R-STO-2): ``warning`` when ``100 × bytes ≥ percent × threshold`` (percent:
   ``WARNING_RATIO_PERCENT``, default 90, i.e. ``10 × bytes ≥ 9 × threshold``),
   ``critical`` when ``bytes ≥ threshold``; integer arithmetic only, never floats.
@@ -56,6 +56,7 @@ from zoneinfo import ZoneInfo
 
 from app.domain.calendar import paris_day_bounds, paris_day_start
 from app.domain.errors import InvalidInput
+from app.domain.units import GB
 
 __all__ = [
     "GB",
@@ -86,17 +87,16 @@ __all__ = [
     "pool_threshold",
     "raw_level",
     "record_reminders",
+    "reevaluate_level",
     "retrieval_reminder_dates",
     "warning_threshold",
 ]
 
 _PARIS = ZoneInfo("Europe/Paris")
 
-GB = 1_000_000_000
-"""R-UNIT-1: one SI gigabyte in bytes (41 GB = 41,000,000,000 bytes)."""
-
 HYSTERESIS_BYTES = GB
-"""R-STO-2: a level clears only below its threshold minus this margin."""
+"""R-STO-2: a level clears only below its threshold minus this margin (10^9 bytes
+whatever the `SIZE_UNIT` reading, R-UNIT-1a)."""
 
 WARNING_PERCENT = 90
 """R-STO-2: the warning level starts at this percent of the threshold."""
@@ -314,6 +314,27 @@ def apply_snapshot(
     else:
         new_state = LevelState(level, measured_at=measured_at)
     return new_state, [event]
+
+
+def reevaluate_level(
+    state: LevelState,
+    bytes_used: int,
+    threshold: int,
+    hysteresis: int = HYSTERESIS_BYTES,
+    warning_percent: int = WARNING_PERCENT,
+) -> tuple[LevelState, list[AlertEvent]]:
+    """R-UNIT-1a: when a start changes the threshold in force (another `SIZE_UNIT`
+    reading of the convention's 41 Go / 500 Go), the level is re-evaluated once from the
+    latest snapshot (`bytes_used`, measured at `state.measured_at`) against the new
+    `threshold`, with the same hysteresis (10^9 bytes whatever the unit): a rise is an
+    ordinary `raised` event (mailed), a fall a `cleared` one (recorded, not mailed).
+    A scope never measured stays as it is."""
+    if state.measured_at is None:
+        return state, []
+    return apply_snapshot(
+        replace(state, measured_at=None), state.measured_at, bytes_used, threshold,
+        hysteresis, warning_percent,
+    )
 
 
 def _check_days(days: int, field: str) -> None:

@@ -16,10 +16,12 @@ from app.domain.accounts import (
     Role,
     RoleKind,
     count_referents_for_year,
+    creation_mail_validity,
     evaluate_access,
     generate_uid,
     hosted_valid_until,
     referent_year_for,
+    roles_under_student_grace,
     validate_uid,
     years_covered,
 )
@@ -327,6 +329,7 @@ async def fulfil_request(
     fulfilled_at: datetime | None,
     skew_seconds: int,
     moodle_url: str,
+    activation_url: str,
     rules: Rules = DEFAULT_RULES,
 ) -> AccountRequest:
     if uid is not None:
@@ -406,6 +409,9 @@ async def fulfil_request(
                        fulfilled_at=at, closed_at=now)
         await uow.account_requests.update(done)
         if created:
+            told_from, told_until = creation_mail_validity(
+                _as_role(role), convention.status_on(paris_date(now)).prospective_access_end_on
+            )
             await queue_mail(
                 uow, now=now, template="account-created", to=[account.email],
                 dedupe_key=f"account-created:{account.uid}",
@@ -413,7 +419,9 @@ async def fulfil_request(
                     "given_name": account.given_name,
                     "uid": account.uid,
                     "kind": request.kind.value,
-                    "valid_until": french_date(valid_until),
+                    "valid_from": french_date(told_from),
+                    "valid_until": french_date(told_until),
+                    "activation_url": activation_url,
                     "moodle_url": moodle_url,
                 },
             )
@@ -478,10 +486,13 @@ class AccountView:
 
 
 def _view_of(facts: AccountFacts, account: Account, convention: ConventionClock,
-             at: datetime) -> AccountView:
+             at: datetime, rules: Rules) -> AccountView:
     """The R-ACC-8 decision at `at` from what is stored (`facts`): every role (stored
-    hosted roles, then student roles), locks, suspensions of the roles' schools."""
-    roles = [_as_role(r) for r in facts.stored_roles] + facts.student_roles
+    hosted roles, then student roles under the R-ACC-7 grace reading), locks,
+    suspensions of the roles' schools."""
+    roles = [_as_role(r) for r in facts.stored_roles] + roles_under_student_grace(
+        facts.student_roles, rules.student_grace
+    )
     status = convention.status_on(paris_date(at))
     decision = evaluate_access(
         uid=account.uid,
@@ -501,7 +512,7 @@ async def _view(uow: UnitOfWork, account: Account, at: datetime) -> AccountView:
     facts = (await uow.accounts.facts([account.uid])).get(account.uid)
     if facts is None:  # pragma: no cover - the caller just read the account
         raise NotFound("no such account")
-    return _view_of(facts, account, await load_clock(uow), at)
+    return _view_of(facts, account, await load_clock(uow), at, uow.rules)
 
 
 def _account_visible(principal: Principal, roles: Sequence[Role]) -> bool:
@@ -517,7 +528,7 @@ async def get_account(
         facts = (await uow.accounts.facts([uid])).get(uid)
         if facts is None:
             raise NotFound("no such account")
-        view = _view_of(facts, facts.account, await load_clock(uow), clock.now())
+        view = _view_of(facts, facts.account, await load_clock(uow), clock.now(), uow.rules)
     if not _account_visible(principal, view.roles):
         raise NotFound("no such account")
     return view
@@ -549,7 +560,7 @@ async def list_accounts(
         accounts = accounts[:limit]
         facts = await uow.accounts.facts([a.uid for a in accounts])
         convention = await load_clock(uow)
-        views = [_view_of(facts[a.uid], a, convention, now) for a in accounts]
+        views = [_view_of(facts[a.uid], a, convention, now, uow.rules) for a in accounts]
     if status is not None:
         views = [v for v in views if v.decision.status.value == status]
     return views, (accounts[-1].uid if more and accounts else None)
@@ -563,7 +574,7 @@ async def access_check(uow: UnitOfWork, uid: str, at: datetime) -> AccessDecisio
         if facts is None:
             raise NotFound("no such account")
         convention = await load_clock(uow)
-    return _view_of(facts, facts.account, convention, at).decision
+    return _view_of(facts, facts.account, convention, at, uow.rules).decision
 
 
 async def lock_account(
@@ -628,7 +639,8 @@ async def unlock_account(
 
 class RequestDeadlines:
     """R-TIME-4: due dates of requests still received and trainings still without a
-    proposal, recomputed when closures change."""
+    proposal, recomputed when closures change and at start-up (a changed R-TIME-3
+    reading moves them)."""
 
     name = "account-requests-and-trainings"
 
@@ -637,7 +649,7 @@ class RequestDeadlines:
 
     async def recompute(self, uow: UnitOfWork, *, calendar: WorkingCalendar, now: datetime) -> int:
         if not self.rules.closures_for_all_deadlines:
-            return 0  # R-TIME-3 reading: closures do not move these deadlines
+            calendar = WorkingCalendar()  # R-TIME-3 reading: closures do not count here
         changed = 0
         for request in await uow.account_requests.received():
             due = account_due_on(calendar, request.received_on)

@@ -83,6 +83,22 @@ async def _change(
     return ClosureChange(closure_id, closure, recomputed)
 
 
+async def recompute_open_deadlines(
+    uow: UnitOfWork, clock: Clock, recomputers: Sequence[DeadlineRecomputer]
+) -> dict[str, int]:
+    """Run at every start: the deadlines of items still open follow the readings in force
+    (R-TIME-3 closures, R-SUP-1 "48 hours"), whatever the readings they were computed
+    under; recorded outcomes (met, answered, fulfilled) are never touched."""
+    now = clock.now()
+    async with uow:
+        calendar = WorkingCalendar(c for _, c in await uow.closures.list())
+        recomputed = {
+            r.name: await r.recompute(uow, calendar=calendar, now=now) for r in recomputers
+        }
+        await uow.commit()
+    return recomputed
+
+
 async def add_closure(
     uow: UnitOfWork,
     clock: Clock,

@@ -79,6 +79,7 @@ async def load_clock(uow: UnitOfWork) -> ConventionClock:
         effective_from=ref.effective_from,
         amendments=[a.amendment for a in await uow.lifecycle.amendments()],
         notices=[n.notice for n in await uow.lifecycle.notices()],
+        termination_reading=uow.rules.termination_access_end,
     )
     if cache is not None:
         cache.put(ticket, clock)

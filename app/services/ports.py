@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from app.domain.auth import Principal
 from app.domain.calendar import Closure, paris_date
 from app.domain.reference import ConventionReference
+from app.domain.rules import Rules
 from app.domain.schools import School
 from app.services.account_ports import (
     AccountRepository,
@@ -140,6 +141,7 @@ class ApiClient:
 class ConventionRepository(Protocol):
     async def get(self) -> ConventionReference | None: ...
     async def add(self, ref: ConventionReference) -> None: ...
+    async def set_size_figures(self, capacity_bytes: int, threshold_bytes: int) -> None: ...
 
 
 class SchoolRepository(Protocol):
@@ -249,8 +251,10 @@ class JobLocks(Protocol):
 
 
 class UnitOfWork(Protocol):
-    """One transaction per use case: rolls back unless `commit()` was called."""
+    """One transaction per use case: rolls back unless `commit()` was called.
+    `rules` are the readings of RULES.md's Decisions in force (built from the settings)."""
 
+    rules: Rules
     convention: ConventionRepository
     schools: SchoolRepository
     clients: ClientRepository

@@ -191,6 +191,29 @@ async def open_campaign(
     return CampaignSummary(campaign, 0, 0), True
 
 
+class CampaignDeadlines:
+    """R-ACC-5: the answer deadlines of campaigns still open follow the
+    `REFERENT_ANSWER_DEADLINE` and `TRAINER_ANSWER_DEADLINE` readings in force (run at
+    start-up with the other open deadlines); a closed campaign keeps its own."""
+
+    name = "renewal-campaigns"
+
+    def __init__(self, rules: Rules = DEFAULT_RULES):
+        self.rules = rules
+
+    async def recompute(self, uow: UnitOfWork, *, calendar: object, now: datetime) -> int:
+        changed = 0
+        for campaign in await uow.campaigns.open_campaigns():
+            deadlines = campaign_deadlines(
+                campaign.academic_year, referents=self.rules.referent_answer_deadline,
+                trainers=self.rules.trainer_answer_deadline,
+            )
+            if deadlines != (campaign.referent_deadline, campaign.trainer_deadline):
+                await uow.campaigns.set_deadlines(campaign.academic_year, *deadlines)
+                changed += 1
+        return changed
+
+
 async def _announce(uow: UnitOfWork, campaign: Campaign, today: date, now: datetime) -> int:
     """Queue one mail per school that has people to review and referents to tell."""
     mailed = 0

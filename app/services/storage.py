@@ -30,6 +30,7 @@ from app.domain.auth import Principal
 from app.domain.calendar import is_ahead_of_clock, paris_date
 from app.domain.convention import ConventionClock
 from app.domain.errors import InvalidInput, NotFound
+from app.domain.reference import convention_size_figures
 from app.domain.schedules import DailyAt, Every
 from app.domain.storage import (
     HYSTERESIS_BYTES,
@@ -50,13 +51,16 @@ from app.domain.storage import (
     paris_week_bounds,
     pool_threshold,
     record_reminders,
+    reevaluate_level,
     retrieval_reminder_dates,
     warning_threshold,
 )
+from app.domain.units import GB, format_size
+from app.services import audit
 from app.services.convention import load_clock
 from app.services.jobs import Job, JobContext, JobFunction
 from app.services.mail import french_date, french_datetime, queue_mail
-from app.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from app.services.ports import Actor, Clock, UnitOfWork, UnitOfWorkFactory
 from app.services.storage_ports import (
     POOL_KEY,
     Snapshot,
@@ -97,6 +101,8 @@ class StoragePolicy:
     """R-STO-2: days of measured time between two reminders while critical."""
     retrieval_days: tuple[int, ...] = RETRIEVAL_REMINDER_DAYS
     """R-STO-4: days before the access end on which schools are reminded."""
+    size_unit: int = GB
+    """R-UNIT-1: the reading of "Go" in force, for the sizes mails show."""
 
 
 # ------------------------------------------------------------------------ ingestion
@@ -270,18 +276,20 @@ def _terms(convention: ConventionClock, instant: datetime) -> Any:
 
 async def _record(
     uow: UnitOfWork, now: datetime, policy: StoragePolicy, convention: ConventionClock,
-    events: Sequence[tuple[str | None, AlertEvent, StoredLevel]],
+    events: Sequence[tuple[str | None, AlertEvent, StoredLevel]], *, mail_key: str = "",
 ) -> list[StorageAlert]:
     """Record alert events and queue one mail per rise or reminder (never for a clear).
-    `level` is the scope's level row after the event."""
+    `level` is the scope's level row after the event; `mail_key` tells apart the mails
+    of a re-evaluation from those of the snapshot (same instant) it started from."""
     alerts: list[StorageAlert] = []
     for code, event, level in events:
         count = 0
         if event.sends_mail:
             if code is None:
-                count = await _mail_pool(uow, now, policy, event, level)
+                count = await _mail_pool(uow, now, policy, event, level, mail_key)
             else:
-                count = await _mail_school(uow, now, policy, convention, code, event, level)
+                count = await _mail_school(uow, now, policy, convention, code, event, level,
+                                           mail_key)
         alerts.append(StorageAlert(
             scope="pool" if code is None else "school", school_code=code, event=event,
             recipients_count=count,
@@ -307,12 +315,87 @@ def _addressees(to: list[str], cc: Sequence[str]) -> tuple[list[str], list[str]]
     return to, [a for a in cc if a not in to]
 
 
+# ------------------------------------------------------------------------ start-up
+
+
+async def apply_size_reading(
+    uow: UnitOfWork, clock: Clock, actor: Actor, policy: StoragePolicy
+) -> list[StorageAlert]:
+    """R-UNIT-1a, run at every start: the convention's own figures (500 Go, 41 Go) are
+    read with the `SIZE_UNIT` reading in force (`policy.size_unit`) on any database;
+    amendments state bytes and stay as they are. Then every level is re-evaluated once
+    from its latest snapshot (`reevaluate_level`) against the threshold, warning percent
+    and hysteresis in force: a rise is mailed as any rise, a clearing recorded without a
+    mail, an unchanged level left alone. Nothing to do before the seed."""
+    now = clock.now()
+    async with uow:
+        ref = await uow.convention.get()
+        if ref is None:
+            return []
+        figures = convention_size_figures(policy.size_unit)
+        stored = (ref.storage_capacity_bytes, ref.school_alert_threshold_bytes)
+        if stored != figures:
+            await uow.convention.set_size_figures(*figures)
+            # The clock must be read back in this transaction, not from the cache.
+            uow.lifecycle.clock_changed = True
+            await audit.record(
+                uow, actor, now=now, action="convention.size-reading-applied",
+                resource_type="convention", resource_id=ref.reference,
+                old={"storage_capacity_bytes": stored[0],
+                     "school_alert_threshold_bytes": stored[1]},
+                new={"storage_capacity_bytes": figures[0],
+                     "school_alert_threshold_bytes": figures[1]},
+            )
+        alerts = await _reevaluate_levels(uow, now, policy)
+        await uow.commit()
+    return alerts
+
+
+async def _reevaluate_levels(
+    uow: UnitOfWork, now: datetime, policy: StoragePolicy
+) -> list[StorageAlert]:
+    """Each measured level against the threshold, warning percent and hysteresis in
+    force now: idempotent (a level that holds stays, with its reminders), so only a
+    start that changed one of them changes a level."""
+    convention = await load_clock(uow)
+
+    def threshold_of(key: str, row: StoredLevel) -> int:
+        assert row.state.measured_at is not None
+        terms = _terms(convention, row.state.measured_at)
+        if key == POOL_KEY:
+            return pool_threshold(terms.storage_capacity_bytes)
+        return terms.school_alert_threshold_bytes
+
+    def reevaluated(key: str, row: StoredLevel) -> tuple[StoredLevel, list[AlertEvent]]:
+        threshold = threshold_of(key, row)
+        state, events = reevaluate_level(row.state, row.bytes_used, threshold,
+                                         policy.hysteresis_bytes, policy.warning_percent)
+        return StoredLevel(key, state, row.bytes_used, threshold), events
+
+    stale = [
+        key for key, row in (await uow.storage.levels()).items()
+        if row.state.measured_at is not None and reevaluated(key, row)[0] != row
+    ]
+    if not stale:
+        return []
+    changed: list[StoredLevel] = []
+    events: list[tuple[str | None, AlertEvent, StoredLevel]] = []
+    for key, row in (await uow.storage.lock_levels(stale)).items():
+        level, raised = reevaluated(key, row)
+        if level == row:
+            continue  # another process starting with the same readings got there first
+        changed.append(level)
+        if key == POOL_KEY:
+            if policy.pool_alerts:
+                events += [(None, e, level) for e in raised]
+        else:
+            events += [(key.removeprefix("school:"), e, level) for e in raised]
+    await uow.storage.save_levels(changed)
+    return await _record(uow, now, policy, convention, events,
+                         mail_key=f":start-{now.isoformat()}")
+
+
 # ------------------------------------------------------------------------ mails
-
-
-def format_bytes(value: int) -> str:
-    """French display of a size in SI gigabytes (R-UNIT-1): `36,90 Go`."""
-    return f"{value / 1_000_000_000:.2f}".replace(".", ",") + " Go"
 
 
 def _percent(value: int, of: int) -> str:
@@ -322,12 +405,12 @@ def _percent(value: int, of: int) -> str:
 _LEVEL_FR = {Level.OK: "normal", Level.WARNING: "alerte", Level.CRITICAL: "critique"}
 
 
-def _trend_text(result: Forecast) -> str:
+def _trend_text(result: Forecast, size_unit: int) -> str:
     slope = result.slope_bytes_per_day
     if slope is None:
         return "non calculée (moins de 7 jours de mesures sur les 30 derniers jours)"
     sign = "+" if slope > 0 else "−" if slope < 0 else ""
-    return f"{sign}{format_bytes(round(abs(slope)))} par jour (30 derniers jours)"
+    return f"{sign}{format_size(round(abs(slope)), size_unit)} par jour (30 derniers jours)"
 
 
 def _forecast_text(result: Forecast, level: Level) -> str:
@@ -355,7 +438,7 @@ async def school_forecast(
 
 async def _mail_school(
     uow: UnitOfWork, now: datetime, policy: StoragePolicy, convention: ConventionClock,
-    code: str, event: AlertEvent, level: StoredLevel,
+    code: str, event: AlertEvent, level: StoredLevel, mail_key: str = "",
 ) -> int:
     referents = await current_referents(uow, convention, code, now)
     to, cc = _addressees(referents, policy.alert_cc)
@@ -370,25 +453,28 @@ async def _mail_school(
         uow, now=now, template="storage-alert", to=to, cc=cc,
         dedupe_key=(
             f"storage-{event.kind.value}:{code}:{event.level_to.value}:"
-            f"{event.occurred_at.isoformat()}"
+            f"{event.occurred_at.isoformat()}{mail_key}"
         ),
         context={
             "school_name": school.name if school else code,
             "reminder": reminder,
             "level": _LEVEL_FR[event.level_to],
             "critical": event.level_to is Level.CRITICAL,
-            "bytes_used": format_bytes(event.bytes_used),
+            "bytes_used": format_size(event.bytes_used, policy.size_unit),
             "bytes_used_exact": f"{event.bytes_used:,}".replace(",", " "),
-            "threshold": format_bytes(threshold),
-            "warning_threshold": format_bytes(warning_threshold(threshold,
-                                                                policy.warning_percent)),
+            "threshold": format_size(threshold, policy.size_unit),
+            "warning_threshold": format_size(
+                warning_threshold(threshold, policy.warning_percent), policy.size_unit
+            ),
             "warning_percent": policy.warning_percent,
             "reminder_days": policy.reminder_days,
-            "clear_below": format_bytes(max(0, threshold - policy.hysteresis_bytes)),
+            "clear_below": format_size(
+                max(0, threshold - policy.hysteresis_bytes), policy.size_unit
+            ),
             "ratio": _percent(event.bytes_used, threshold),
             "measured_at": french_datetime(measured_at),
             "raised_on": french_date(state.raised_at) if state.raised_at else "",
-            "trend": _trend_text(trend),
+            "trend": _trend_text(trend, policy.size_unit),
             "forecast": _forecast_text(trend, event.level_to),
             "moodle_url": policy.moodle_url,
         },
@@ -398,7 +484,7 @@ async def _mail_school(
 
 async def _mail_pool(
     uow: UnitOfWork, now: datetime, policy: StoragePolicy, event: AlertEvent,
-    level: StoredLevel,
+    level: StoredLevel, mail_key: str = "",
 ) -> int:
     if not policy.pool_recipients:
         return 0
@@ -407,16 +493,17 @@ async def _mail_pool(
         uow, now=now, template="storage-pool-alert", to=list(policy.pool_recipients),
         dedupe_key=(
             f"storage-pool-{event.kind.value}:{event.level_to.value}:"
-            f"{event.occurred_at.isoformat()}"
+            f"{event.occurred_at.isoformat()}{mail_key}"
         ),
         context={
             "reminder": event.kind is AlertKind.REMINDER,
             "level": _LEVEL_FR[event.level_to],
             "critical": event.level_to is Level.CRITICAL,
-            "total": format_bytes(event.bytes_used),
-            "capacity": format_bytes(capacity),
-            "warning_threshold": format_bytes(warning_threshold(capacity,
-                                                                policy.warning_percent)),
+            "total": format_size(event.bytes_used, policy.size_unit),
+            "capacity": format_size(capacity, policy.size_unit),
+            "warning_threshold": format_size(
+                warning_threshold(capacity, policy.warning_percent), policy.size_unit
+            ),
             "warning_percent": policy.warning_percent,
             "ratio": _percent(event.bytes_used, capacity),
             "occurred_at": french_datetime(event.occurred_at),

@@ -43,6 +43,7 @@ async def fulfil(app, clock, request: AccountRequest, *, at: str,
     return await fulfil_request(
         app.state.uow_factory(), clock, ACTOR, request.id, uid=uid, fulfilled_at=None,
         skew_seconds=300, moodle_url="https://moodle.example",
+        activation_url="https://activation.example",
     )
 
 

@@ -72,6 +72,7 @@ async def referent(app, clock, *, at: str, given=GIVEN, family=FAMILY, email=EMA
     done = await fulfil_request(
         app.state.uow_factory(), clock, ACTOR, request.id, uid=uid, fulfilled_at=None,
         skew_seconds=300, moodle_url="https://moodle.example",
+        activation_url="https://activation.example",
     )
     assert done.uid is not None
     return done.uid

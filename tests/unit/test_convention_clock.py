@@ -228,7 +228,7 @@ def test_a_notice_takes_effect_three_months_after_reception_and_access_runs_to_a
 ):
     n = notice(received_on)
     assert n.effective_on == effective_on
-    assert n.access_end_on == access_end_on
+    assert n.access_end_on() == access_end_on
     status = ConventionClock(notices=[n]).status_on(effective_on)
     assert status.state is S.TERMINATED
     assert status.access_end_on == access_end_on

@@ -13,12 +13,28 @@ def _production(**values):
         "environment": "production",
         "database_url": "postgresql+asyncpg://svc@db/convention",
         "jwt_private_key_file": "/run/secrets/signing-key.pem",
+        "moodle_url": "https://moodle.univ-tlse3.fr",
+        "activation_url": "https://sesame.univ-tlse3.fr/activation",
     }
     return Settings(_env_file=None, **(base | values))  # type: ignore[call-arg]
 
 
 def test_production_with_real_material_is_accepted():
     assert _production().environment == "production"
+
+
+@pytest.mark.parametrize("unset", ["activation_url", "moodle_url"])
+def test_r_acc_9a_production_refuses_to_start_without_either_link_of_the_creation_mail(unset):
+    """R-ACC-9a: with ENVIRONMENT=production and ACTIVATION_URL or MOODLE_URL unset,
+    start-up is refused, naming the variable."""
+    with pytest.raises(ValidationError) as refused:
+        _production(**{unset: None})
+    assert unset.upper() in str(refused.value)
+
+
+def test_r_acc_9a_outside_production_the_links_have_placeholders():
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert settings.moodle_url and settings.activation_url
 
 
 def test_production_refuses_the_development_signing_key():

@@ -548,6 +548,15 @@ class SqlCampaignRepository:
             .values(status=CampaignStatus.CLOSED.value, closed_at=closed_at)
         )
 
+    async def set_deadlines(self, year: int, referent_deadline: date,
+                            trainer_deadline: date) -> None:
+        await self.session.execute(
+            update(RenewalCampaignRow)
+            .where(RenewalCampaignRow.academic_year == year,
+                   RenewalCampaignRow.status == CampaignStatus.OPEN.value)
+            .values(referent_deadline=referent_deadline, trainer_deadline=trainer_deadline)
+        )
+
     async def open_campaigns(self) -> list[Campaign]:
         rows = (
             await self.session.execute(

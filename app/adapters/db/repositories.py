@@ -100,6 +100,13 @@ class SqlConventionRepository:
         )
         await self.session.flush()
 
+    async def set_size_figures(self, capacity_bytes: int, threshold_bytes: int) -> None:
+        row = await self.session.get(ConventionRow, 1, with_for_update=True)
+        assert row is not None  # the caller read the reference in this transaction
+        row.storage_capacity_bytes = capacity_bytes
+        row.school_alert_threshold_bytes = threshold_bytes
+        await self.session.flush()
+
 
 def _school(row: SchoolRow) -> School:
     return School(

@@ -27,6 +27,7 @@ from app.adapters.db.repositories import (
 )
 from app.adapters.db.storage_repo import SqlStorageRepository
 from app.adapters.db.support_repo import SqlSupportRequestRepository
+from app.domain.rules import DEFAULT_RULES, Rules
 from app.services.convention import ConventionClockCache
 
 
@@ -58,8 +59,11 @@ class SqlUnitOfWork:
     def __init__(
         self, sessions: async_sessionmaker[AsyncSession],
         convention_cache: ConventionClockCache | None = None,
+        rules: Rules = DEFAULT_RULES,
     ):
         self._sessions = sessions
+        # The readings of RULES.md's Decisions in force in this process (the settings).
+        self.rules = rules
         self.session: _LazySession | None = None
         # The process's convention clock (app/services/convention.py, load_clock).
         self.convention_cache = convention_cache
@@ -117,9 +121,11 @@ class SqlUnitOfWork:
 
 
 class SqlUnitOfWorkFactory:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]):
+    def __init__(self, sessions: async_sessionmaker[AsyncSession],
+                 rules: Rules = DEFAULT_RULES):
         self.sessions = sessions
+        self.rules = rules
         self.convention_cache = ConventionClockCache()
 
     def __call__(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.sessions, self.convention_cache)
+        return SqlUnitOfWork(self.sessions, self.convention_cache, self.rules)

@@ -196,7 +196,7 @@ async def fulfil_account_request(
     item = await service.fulfil_request(
         uow, clock, actor, id, uid=body.uid, fulfilled_at=body.fulfilled_at,
         skew_seconds=settings.clock_skew_seconds, moodle_url=settings.moodle_url,
-        rules=request.app.state.rules,
+        activation_url=settings.activation_url, rules=request.app.state.rules,
     )
     return request_out(request, item)
 

@@ -71,7 +71,7 @@ def notice_out(request: Request, record: NoticeRecord) -> NoticeOut:
         letter_ref=record.letter_ref,
         received_on=n.received_on,
         effective_on=n.effective_on,
-        access_end_on=n.access_end_on,
+        access_end_on=n.access_end_on(request.app.state.rules.termination_access_end),
         cured_on=n.cured_on,
         status=service.notice_status(record, request.app.state.clock).value,
     )

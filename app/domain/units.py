@@ -1,0 +1,27 @@
+"""Storage units (R-UNIT-1, R-UNIT-1a): the one home of "Go" in bytes and of its display.
+
+Sizes are integer bytes everywhere; the convention's own figures (41 Go, 500 Go) are read
+with the `SIZE_UNIT` reading in force (SI gigabytes by default, GiB the other reading).
+The R-STO-1/R-STO-2 hysteresis is 1 GB = 10^9 bytes whatever the reading."""
+
+from __future__ import annotations
+
+GB = 1_000_000_000
+"""R-UNIT-1: one SI gigabyte in bytes (41 GB = 41,000,000,000 bytes)."""
+
+GIB = 1 << 30
+"""R-UNIT-1: one binary gigabyte (GiB), the other reading of "Go"."""
+
+_LABELS = {GB: "Go", GIB: "Gio"}
+
+
+def go_in_bytes(go: int, size_unit: int = GB) -> int:
+    """R-UNIT-1: `go` "Go" of the convention's text in bytes under the reading
+    `size_unit` (41 → 41,000,000,000 in SI, 44,023,414,784 in GiB)."""
+    return go * size_unit
+
+
+def format_size(value: int, size_unit: int = GB) -> str:
+    """R-UNIT-1: French display of a size in the unit of the reading in force, two
+    decimals: 36,900,000,000 bytes → `36,90 Go` (SI) or `34,37 Gio` (GiB)."""
+    return f"{value / size_unit:.2f}".replace(".", ",") + " " + _LABELS[size_unit]
