@@ -4,7 +4,10 @@ document (`app.domain.billing.served_document`), so the three representations ag
 * CSV for the Region's finance office, French spreadsheet conventions: UTF-8 with a BOM,
   `;` separator, decimal comma, dates `JJ/MM/AAAA`, CRLF line ends. Header rows
   (number, year, version, status, census, rate, due date, fingerprint…), an empty row,
-  one row per school, a total row.
+  one row per school, a total row. Text cells a spreadsheet would run as a formula
+  (starting with `=`, `+`, `-`, `@`, tab or CR: OWASP "CSV injection") are written with
+  a leading `'`, so a person sees the text and nothing runs; the numbers the renderer
+  formats itself (counts, amounts, negative ones included) stay numbers (`Number`).
 * PDF: a one- to two-page French recap (fpdf2, core Helvetica font in Windows-1252, so no
   font file has to ship: a character outside that encoding is written without its
   accent, or `?`).
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import unicodedata
 from collections.abc import Mapping
 from datetime import date, datetime
@@ -48,10 +52,34 @@ def _instant(value: str | None) -> str:
     return local.strftime("%d/%m/%Y %H:%M")
 
 
-def _decimal_comma(amount: str) -> str:
+class Number(str):
+    """A cell the renderer wrote from a number: only an optional minus, digits and one
+    decimal comma (checked), so it can stay a number in the spreadsheet."""
+
+    __slots__ = ()
+    _FORM = re.compile(r"-?\d+(?:,\d+)?")
+
+    def __new__(cls, value: str) -> Number:
+        if not cls._FORM.fullmatch(value):
+            raise ValueError("not a number the renderer writes")
+        return super().__new__(cls, value)
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_cell(value: str) -> str:
+    """What a spreadsheet shows as `value` and never runs (OWASP CSV injection): a text
+    starting with a formula character gets a leading `'`. A `Number` is left as is."""
+    if isinstance(value, Number) or not value.startswith(FORMULA_STARTS):
+        return value
+    return "'" + value
+
+
+def _decimal_comma(amount: str) -> Number:
     """`82874.00` → `82874,00` (spreadsheets read it as a number; no thousands
     separator)."""
-    return amount.replace(".", ",")
+    return Number(amount.replace(".", ","))
 
 
 def _previous_number(document: Mapping[str, Any]) -> str | None:
@@ -73,12 +101,13 @@ def _next_number(document: Mapping[str, Any]) -> str | None:
 
 
 def csv_rows(document: Mapping[str, Any]) -> list[list[str]]:
-    """The CSV's rows (strings), header rows first."""
+    """The CSV's rows (strings, numbers as `Number`), header rows first, before
+    `spreadsheet_cell`."""
     rows = [
         ["Relevé annuel des étudiants inscrits", "Convention " + document["convention_reference"]],
         ["Numéro", document["number"]],
         ["Année universitaire", document["academic_year"]],
-        ["Version", str(document["version"])],
+        ["Version", Number(str(document["version"]))],
         ["Statut", STATUS_FR.get(document["status"], document["status"])],
         ["Date du recensement", _day(document["census_on"])],
         ["Tarif par étudiant (EUR)", _decimal_comma(document["rate_per_student"])],
@@ -97,11 +126,11 @@ def csv_rows(document: Mapping[str, Any]) -> list[list[str]]:
         ["Code école", "École", "Étudiants", "Montant (EUR)"],
     ]
     rows += [
-        [line["school_code"], line["school_name"], str(line["students"]),
+        [line["school_code"], line["school_name"], Number(str(line["students"])),
          _decimal_comma(line["amount"])]
         for line in document["lines"]
     ]
-    rows.append(["Total", "", str(document["total_students"]),
+    rows.append(["Total", "", Number(str(document["total_students"])),
                  _decimal_comma(document["total_amount"])])
     return rows
 
@@ -114,7 +143,8 @@ class CsvStatementRenderer:
         buffer = io.StringIO()
         writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n",
                             quoting=csv.QUOTE_MINIMAL)
-        writer.writerows(csv_rows(document))
+        writer.writerows([spreadsheet_cell(cell) for cell in row]
+                         for row in csv_rows(document))
         return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 

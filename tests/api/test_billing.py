@@ -650,3 +650,33 @@ async def test_no_reminder_when_the_statement_is_issued_before_july(
     assert await run(app, clock, "billing-statement-reminder",
                      "2025-07-01T08:00:00+02:00") == {"reminded": 0}
     assert await billing_mails(app) == []
+
+
+async def test_the_csv_shows_formula_like_text_as_text_and_keeps_numbers_numbers(
+    client, office, finance, region, admin_headers
+):
+    """OWASP CSV injection: what a person sees in the spreadsheet, read back with the
+    csv module as a spreadsheet splits it."""
+    school = "/api/v1/schools/ifms-rodez"
+    etag = (await client.get(school, headers=admin_headers)).headers["etag"]
+    hostile_name = '=HYPERLINK("http://evil.example","Rodez")'
+    renamed = await client.patch(school, json={"name": hostile_name},
+                                 headers=admin_headers | {"If-Match": etag})
+    assert renamed.status_code == 200, renamed.text
+    await enrol(client, office, {"ifms-rodez": 3})
+    v1 = await issue(client, finance, (await create(client, finance))["id"])
+    v2 = await client.post(f"{URL}/{v1['id']}/revision", json={"reason": "-2+3 @recompte"},
+                           headers=finance)
+    assert v2.status_code == 201, v2.text
+    exported = await client.get(f"{URL}/{v2.json()['id']}",
+                                headers=finance | {"Accept": "text/csv"})
+    assert exported.status_code == 200, exported.text
+    rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig")), delimiter=";"))
+    cells = {row[0]: row[1:] for row in rows if row}
+    assert cells["ifms-rodez"] == ["'" + hostile_name, "3", "66,00"]
+    assert cells["Motif de la révision"] == ["'-2+3 @recompte"]
+    assert cells["Total"] == ["", "3", "66,00"]
+    for row in rows:
+        for cell in row:
+            assert not cell.startswith(("=", "+", "@", "\t", "\r")), cell
+            assert not cell.startswith("-") or re.fullmatch(r"-\d+(,\d+)?", cell), cell

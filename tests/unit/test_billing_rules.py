@@ -13,8 +13,17 @@ from datetime import UTC, date, datetime
 
 import pytest
 import rfc8785
+from hypothesis import given
+from hypothesis import strategies as st
 
-from app.adapters.statement_render import CsvStatementRenderer, csv_rows, pdf_text, render_pdf
+from app.adapters.statement_render import (
+    CsvStatementRenderer,
+    Number,
+    csv_rows,
+    pdf_text,
+    render_pdf,
+    spreadsheet_cell,
+)
 from app.domain.billing import (
     FLOATING_FIELDS,
     BeneficiarySchool,
@@ -222,3 +231,39 @@ def test_the_pdf_is_a_french_recap_of_one_or_two_pages():
     assert pdf.startswith(b"%PDF-")
     assert 1 <= len(re.findall(rb"/Type\s*/Page(?![a-z])", pdf)) <= 2
     assert render_pdf(doc) == pdf  # the same document renders the same bytes
+
+
+FORMULA_TEXTS = ["=1+1", "+33 5 61", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd",
+                 '=HYPERLINK("http://x","y")']
+
+
+@pytest.mark.parametrize("text", FORMULA_TEXTS)
+def test_a_formula_like_text_cell_reads_back_as_the_text_after_a_quote(text):
+    doc = served_document(statement(content({"ifms-albi": 2})))
+    doc["lines"][0] = {**doc["lines"][0], "school_name": text, "school_code": text}
+    doc["payee"] = {**doc["payee"], "name": text}
+    rows = list(csv.reader(io.StringIO(CsvStatementRenderer().render(doc).decode("utf-8-sig"),
+                                       newline=""), delimiter=";"))
+    assert ["Bénéficiaire", "'" + text] in rows
+    assert ["'" + text, "'" + text, "2", "44,00"] in rows
+
+
+@given(st.text(max_size=40))
+def test_any_text_cell_is_shown_as_written_or_after_a_quote_and_never_runs(text):
+
+    shown = spreadsheet_cell(text)
+    assert shown in (text, "'" + text)
+    assert not shown.startswith(("=", "+", "-", "@", "\t", "\r"))
+
+
+@pytest.mark.parametrize("value", ["0", "3767", "82874,00", "-12,50", "-3"])
+def test_numbers_the_renderer_writes_stay_numbers_negative_ones_included(value):
+
+    assert spreadsheet_cell(Number(value)) == value
+
+
+@pytest.mark.parametrize("value", ["-1+1", "=1", "1,2,3", "", "1.5", "- 1", "--1"])
+def test_only_plain_numbers_can_pass_as_numbers(value):
+
+    with pytest.raises(ValueError):
+        Number(value)
