@@ -294,6 +294,18 @@ class Enrolment:
         )
 
 
+def ensure_not_dated_after_the_call(day: date, call_on: date, field: str) -> None:
+    """R-ACC-6a: an enrolment's `enrolled_on` or `cancelled_on` after the Paris date of
+    the call (`call_on`) → 422 `enrolment-in-future`; the call's own day passes. Checked
+    after the field errors and before every 409 (convention, beneficiary, window)."""
+    if day > call_on:
+        raise InvalidInput(
+            f"{field} is after today's date in Paris (R-ACC-6a)",
+            code="enrolment-in-future",
+            field=field,
+        )
+
+
 def ensure_cancellable(enrolment: Enrolment, cancelled_on: date) -> bool:
     """True when the cancellation must be stored; False when it is a retry of the stored
     one (same date). A cancellation before the enrolment date → 422

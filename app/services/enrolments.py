@@ -30,6 +30,7 @@ from app.domain.enrolments import (
     ensure_census_read_only,
     ensure_convention_accepts,
     ensure_in_window,
+    ensure_not_dated_after_the_call,
     ensure_year_in_convention,
     validate_windows,
     windows_in_force,
@@ -356,6 +357,9 @@ def _enrol_one(
     rules: _DateRules,
     now: datetime,
 ) -> ItemOutcome:
+    if item.uid is not None:
+        validate_uid(item.uid)  # a field error comes before R-ACC-6a
+    ensure_not_dated_after_the_call(item.enrolled_on, paris_date(now), "enrolled_on")
     account = batch.resolve(item)
     fingerprint = item.fingerprint
     existing = batch.enrolments.get((item.student_number, item.academic_year))
@@ -422,8 +426,10 @@ async def cancel_enrolment(
     uow: UnitOfWork, clock: Clock, actor: Actor, enrolment_id: str, *, cancelled_on: date
 ) -> Enrolment:
     """Cancel an enrolment from `cancelled_on` (R-ACC-7: no role from that day, no
-    grace). The same cancellation again answers the stored one; another date → 409."""
+    grace). The same cancellation again answers the stored one; another date → 409; a
+    date after today (Paris) → 422 `enrolment-in-future` (R-ACC-6a)."""
     now = clock.now()
+    ensure_not_dated_after_the_call(cancelled_on, paris_date(now), "cancelled_on")
     async with uow:
         enrolment = _visible(
             actor.principal, await uow.enrolments.get(enrolment_id, for_update=True)

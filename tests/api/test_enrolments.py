@@ -13,6 +13,8 @@ from app.services import enrolments as enrolment_service
 from tests.conftest import bearer
 
 _numbers = itertools.count(10_000_000)
+# A call date after every enrolment date these tests send (R-ACC-6a refuses later ones).
+LATE = "2028-09-30T12:00:00+02:00"
 
 
 def item(enrolled_on: str, *, year: str = "2024-2025", number: str | None = None,
@@ -71,7 +73,8 @@ async def test_the_first_and_last_days_of_the_main_campaign_are_accepted(client,
     assert [r["index"] for r in body["results"]] == [0, 1, 2, 3]
 
 
-async def test_a_transfer_is_accepted_in_the_semester_2_window_only(client, office):
+async def test_a_transfer_is_accepted_in_the_semester_2_window_only(client, office, clock):
+    clock.set(LATE)  # R-ACC-6a: every date below is in the past
     body = await post(
         client, office,
         item("2025-02-28", transfer=True),
@@ -90,8 +93,9 @@ async def test_a_transfer_is_accepted_in_the_semester_2_window_only(client, offi
 
 
 async def test_a_continuing_student_keeps_access_in_grace_until_the_close_of_the_next_campaign(
-    client, office, admin_headers
+    client, office, admin_headers, clock
 ):
+    clock.set("2025-10-15T12:00:00+02:00")  # the re-enrolment's own day (R-ACC-6a)
     number = str(next(_numbers))
     uid = (await post(client, office, item("2024-09-15", number=number)))["results"][0]["uid"]
     assert await access(client, admin_headers, uid, "2025-08-31T23:59:00+02:00") == "active"
@@ -230,7 +234,10 @@ async def test_an_empty_batch_stores_nothing(client, office):
     assert body == {"created": 0, "duplicates": 0, "rejected": 0, "results": []}
 
 
-async def test_a_different_second_enrolment_for_the_same_year_is_a_conflict(client, office):
+async def test_a_different_second_enrolment_for_the_same_year_is_a_conflict(
+    client, office, clock
+):
+    clock.set(LATE)  # R-ACC-6a
     first = item("2024-09-02", school="ifms-albi")
     other_school = {**first, "school_code": "ifms-rodez"}
     other_year = {**first, "academic_year": "2025-2026", "enrolled_on": "2025-09-02"}
@@ -243,7 +250,8 @@ async def test_a_different_second_enrolment_for_the_same_year_is_a_conflict(clie
     assert codes(later["results"][0]) == ["enrolment-conflict"]
 
 
-async def test_a_given_uid_is_used_checked_and_never_another_student_s(client, office):
+async def test_a_given_uid_is_used_checked_and_never_another_student_s(client, office, clock):
+    clock.set(LATE)  # R-ACC-6a
     body = await post(
         client, office,
         item("2024-09-02", number="S-1", uid="abc1234d"),
@@ -270,6 +278,7 @@ async def test_a_hosted_account_without_a_student_number_becomes_the_student_s(
         fulfilled_at="2025-03-04T09:00:00+01:00",
     )
     uid = fulfilled["uid"]
+    clock.set("2025-09-02T08:00:00+02:00")  # R-ACC-6a: the enrolment's own day
     body = await post(client, office, item("2025-09-02", year="2025-2026", number="T-1",
                                            uid=uid, school="ifms-albi"))
     assert body["results"][0]["status"] == "created"
@@ -281,11 +290,60 @@ async def test_a_hosted_account_without_a_student_number_becomes_the_student_s(
     assert again["results"][0]["status"] == "duplicate"
 
 
-async def test_a_year_outside_the_convention_is_refused_per_item(client, office):
+async def test_a_year_outside_the_convention_is_refused_per_item(client, office, clock):
+    clock.set("2029-09-03T12:00:00+02:00")  # R-ACC-6a: not in the future, so the 409 shows
     body = await post(client, office, item("2023-09-02", year="2023-2024"),
                       item("2029-09-03", year="2029-2030"), item("2028-09-04", year="2028-2029"))
     assert [codes(r) for r in body["results"]] == [
         ["convention-not-active"], ["convention-not-active"], []]
+
+
+async def test_r_acc_6a_an_enrolment_dated_after_the_paris_date_of_the_call_is_refused_per_item(
+    client, office, clock
+):
+    """R-ACC-6a: 2024-10-31T23:30Z is already 1 Nov in Paris, so 1 Nov is today and
+    passes; 2 Nov is refused (422 `enrolment-in-future`, that item only). Order of checks:
+    a field error first, then `enrolment-in-future`, then the 409s (the window, the
+    convention)."""
+    clock.set("2024-10-31T23:30:00+00:00")
+    body = await post(
+        client, office,
+        item("2024-11-01", year="2024-2025"),  # today in Paris: window closed (409)
+        item("2024-10-31"),  # yesterday, in the window
+        item("2024-11-02"),  # tomorrow
+        item("2024-11-02", uid="ABC1234D"),  # a field error wins
+        item("2029-09-03", year="2029-2030"),  # in the future and outside the convention
+        item("2024-11-02", transfer=True),  # in the future and outside its window
+    )
+    assert [r["status"] for r in body["results"]] == [
+        "rejected", "created", "rejected", "rejected", "rejected", "rejected"]
+    assert [codes(r) for r in body["results"]] == [
+        ["enrolment-window-closed"], [], ["enrolment-in-future"], ["invalid-uid"],
+        ["enrolment-in-future"], ["enrolment-in-future"],
+    ]
+    assert body["results"][2]["errors"][0]["field"] == "enrolled_on"
+
+
+async def test_r_acc_6a_a_cancellation_dated_after_the_paris_date_of_the_call_is_refused(
+    client, office, clock
+):
+    """R-ACC-6a: the cancellation's own date may be today (Paris), not tomorrow; the
+    refusal changes nothing."""
+    clock.set("2025-03-29T12:00:00+01:00")
+    body = await post(client, office, item("2024-09-15"))
+    url = f"/api/v1/enrolments/{body['results'][0]['enrolment_id']}/cancellation"
+    # 2025-03-30 is the spring DST Sunday; at 23:30Z on the 29th it is already the 30th
+    # in Paris (00:30, still UTC+1).
+    clock.set("2025-03-29T23:30:00+00:00")
+    tomorrow = await client.post(url, json={"cancelled_on": "2025-03-31"}, headers=office)
+    assert tomorrow.status_code == 422, tomorrow.text
+    assert tomorrow.json()["code"] == "enrolment-in-future"
+    assert tomorrow.json()["errors"][0]["field"] == "cancelled_on"
+    before = await client.post(url, json={"cancelled_on": "2024-09-14"}, headers=office)
+    assert before.json()["code"] == "cancelled-before-enrolment"
+    today = await client.post(url, json={"cancelled_on": "2025-03-30"}, headers=office)
+    assert today.status_code == 200, today.text
+    assert today.json()["cancelled_on"] == "2025-03-30"
 
 
 async def test_a_batch_is_one_audit_event_with_counts_and_no_personal_data(
@@ -335,7 +393,10 @@ async def test_a_cancellation_is_idempotent_and_another_date_is_a_conflict(
     assert await access(client, admin_headers, uid, "2025-09-15T12:00:00+02:00") == "expired"
 
 
-async def test_the_list_filters_pages_and_confines_a_school_token(client, office, make_token):
+async def test_the_list_filters_pages_and_confines_a_school_token(
+    client, office, make_token, clock
+):
+    clock.set(LATE)  # R-ACC-6a
     await post(client, office, *[item("2024-09-02", school="ifms-albi") for _ in range(3)],
                *[item("2024-09-02", school="ifms-rodez") for _ in range(2)],
                item("2025-09-02", year="2025-2026", school="ifms-albi"))

@@ -190,7 +190,8 @@ async def test_the_census_aggregate_counts_exactly_what_the_rule_counts(database
         factory = SqlUnitOfWorkFactory(session_factory(engine))
         from app.services.seed import seed_reference_data
 
-        clock = FakeClock("2025-03-03T09:00:00+00:00")
+        # After every enrolment and cancellation date below (R-ACC-6a refuses later ones).
+        clock = FakeClock("2026-12-01T09:00:00+00:00")
         await seed_reference_data(factory(), clock, CLI_ACTOR)
         rng = random.Random(7)
         items = []

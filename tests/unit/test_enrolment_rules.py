@@ -21,6 +21,7 @@ from app.domain.enrolments import (
     ensure_census_read_only,
     ensure_convention_accepts,
     ensure_in_window,
+    ensure_not_dated_after_the_call,
     grace_end_for,
     validate_windows,
     year_in_convention,
@@ -251,6 +252,35 @@ def test_changed_windows_of_the_next_year_move_the_grace_end():
     assert status_at(CONTINUING, paris(2025, 11, 15, 12), stored) is AccountStatus.GRACE
     assert status_at(CONTINUING, paris(2025, 12, 1, 0, 0), stored) is AccountStatus.EXPIRED
     assert status_at(CONTINUING, paris(2025, 11, 15, 12)) is AccountStatus.EXPIRED
+
+
+# --- R-ACC-6a: no enrolment dated after the call ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("day", "call_on", "refused"),
+    [
+        (date(2024, 10, 31), date(2024, 10, 31), False),  # the call's own day
+        (date(2024, 11, 1), date(2024, 10, 31), True),  # the next day, across a month end
+        (date(2028, 2, 29), date(2028, 2, 28), True),
+        (date(2028, 2, 29), date(2028, 2, 29), False),
+        (date(2025, 1, 1), date(2024, 12, 31), True),  # a public holiday, a year's turn
+        (date(2025, 10, 26), date(2025, 10, 25), True),  # the autumn DST Sunday
+        (date(2024, 7, 1), date(2025, 3, 3), False),
+    ],
+)
+def test_r_acc_6a_an_enrolment_or_cancellation_dated_after_the_call_is_refused(
+    day, call_on, refused
+):
+    """R-ACC-6a: `enrolled_on` / `cancelled_on` after the Paris date of the call → 422
+    `enrolment-in-future`."""
+    for field in ("enrolled_on", "cancelled_on"):
+        if refused:
+            with pytest.raises(InvalidInput) as caught:
+                ensure_not_dated_after_the_call(day, call_on, field)
+            assert (caught.value.code, caught.value.field) == ("enrolment-in-future", field)
+        else:
+            ensure_not_dated_after_the_call(day, call_on, field)
 
 
 # --- cancellation ------------------------------------------------------------------------

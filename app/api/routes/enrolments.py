@@ -219,7 +219,9 @@ def _envelope(raw: bytes) -> list[Any]:
         "answered in order (`index`, `status` `created` | `duplicate` | `rejected`, "
         "`enrolment_id`, `uid`, `errors`): one bad item never drops the others. Item "
         "codes: `validation-error`, `invalid-academic-year`, `invalid-uid`, "
-        "`unknown-school`, `enrolment-window-closed` (R-ACC-6; `transfer` only in the "
+        "`enrolment-in-future` (`enrolled_on` after the Paris date of the call, R-ACC-6a; "
+        "checked after the field errors, before the 409s), `unknown-school`, "
+        "`enrolment-window-closed` (R-ACC-6; `transfer` only in the "
         "semester-2 window, which accepts nothing else), `enrolment-conflict` (another "
         "enrolment of the student for the year), `uid-conflict` (the uid is another "
         "student's), `uid-erased`, `convention-not-active` (a year outside the convention, "
@@ -324,7 +326,8 @@ async def get_enrolment(
     description=(
         "From `cancelled_on` the enrolment gives no role and no grace; it is not counted "
         "at a census on or after that day (R-BIL-1). Before `enrolled_on` → 422 "
-        "`cancelled-before-enrolment`; the same cancellation again → 200; another date → "
+        "`cancelled-before-enrolment`; after the Paris date of the call → 422 "
+        "`enrolment-in-future` (R-ACC-6a); the same cancellation again → 200; another date → "
         "409 `already-cancelled`. " + CONFINED + scope_doc("enrolments:write")
     ),
     response_model=EnrolmentOut,
