@@ -208,6 +208,7 @@ def build_jobs(settings: Settings) -> JobRegistry:
     registry.register(retention_job(RetentionPolicy(
         inactive_months=settings.retention_inactive_months,
         support_months=settings.retention_support_months,
+        closed_request_months=settings.retention_closed_request_months,
     )))
     return registry
 

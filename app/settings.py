@@ -105,6 +105,9 @@ class Settings(BaseSettings):
     census_on_main_close: bool = Field(True, description="R-BIL-1")
     retention_inactive_months: int = Field(12, ge=1, description="R-GDPR-1")
     retention_support_months: int = Field(24, ge=1, description="R-GDPR-1")
+    retention_closed_request_months: int = Field(
+        12, ge=1, description="R-GDPR-1a: rejected or cancelled account requests"
+    )
 
     @property
     def is_sqlite(self) -> bool:

@@ -200,6 +200,14 @@ def erasable_from(last_day: date, months: int) -> date:
     return add_months_clamped(last_day, months) + _ONE_DAY
 
 
+def closed_request_erasable_on(closed_on: date, months: int) -> date:
+    """R-GDPR-1a: the Paris day from which a rejected or cancelled account request is
+    pseudonymised: `months` calendar months after the Paris date of its rejection or
+    cancellation, clamped to the month's end (12 months: 2027-03-15 → 2028-03-15,
+    2024-02-29 → 2025-02-28, 2026-08-31 → 2027-08-31)."""
+    return add_months_clamped(closed_on, months)
+
+
 def latest_erasable_last_day(today: date, months: int) -> date:
     """An upper bound of the last days erasable on `today` (for SQL pre-filters): every
     `last_day` with `erasable_from(last_day, months) <= today` is at most this day."""

@@ -37,6 +37,7 @@ from app.domain.personal_data import (
     ERASED_SUBJECT,
     Person,
     Scrubber,
+    closed_request_erasable_on,
     erasable_from,
     erased_fingerprint,
     inactive_account_erasable,
@@ -334,6 +335,8 @@ async def _scrub_audit(
 class RetentionPolicy:
     inactive_months: int = 12
     support_months: int = 24
+    closed_request_months: int = 12
+    """R-GDPR-1a: months a rejected or cancelled account request keeps its names."""
 
 
 async def erase_inactive_accounts(
@@ -427,6 +430,49 @@ async def erase_closed_support_requests(
     return len(due), digests
 
 
+async def erase_closed_account_requests(
+    uow: UnitOfWork, clock: Clock, actor: Actor, policy: RetentionPolicy
+) -> int:
+    """R-GDPR-1a: pseudonymise the names and e-mail of account requests rejected or
+    cancelled `closed_request_months` calendar months ago (Paris dates, clamped to the
+    month's end); ticket ref, school, kind, dates and status are kept. How many."""
+    now = clock.now()
+    today = paris_date(now)
+    # Every request closed on or before this Paris day is due (the clamp only moves
+    # dates earlier), and none closed after it.
+    bound = add_months_clamped(today, -policy.closed_request_months) + timedelta(days=3)
+    async with uow:
+        due = [
+            r for r in await uow.personal_data.closed_account_requests_before(
+                paris_day_start(bound + timedelta(days=1))
+            )
+            if r.closed_at is not None
+            and today >= closed_request_erasable_on(paris_date(r.closed_at),
+                                                     policy.closed_request_months)
+        ]
+        rows = []
+        for r in due:
+            name, email = pseudonym(f"account-request:{r.id}"), pseudonym_email(
+                f"account-request:{r.id}")
+            scrub = Scrubber(Person(frozenset({r.email}),
+                                    frozenset({(r.given_name, r.family_name)})),
+                             name=name, email=email)
+            rows.append(RequestPseudonyms(
+                id=r.id, given_name=name, family_name=name, email=email,
+                content_sha256=erased_fingerprint(r.id),
+                rejection_reason=scrub.own(r.rejection_reason) if r.rejection_reason else None,
+            ))
+        await uow.personal_data.rewrite_account_requests(rows)
+        for r in due:
+            await audit.record(
+                uow, actor, now=now, action="account-request.erased",
+                resource_type="account_request", resource_id=r.id,
+                new={"status": r.status, "reason": RETENTION_REASON},
+            )
+        await uow.commit()
+    return len(due)
+
+
 def retention_job(policy: RetentionPolicy) -> Job:
     """The daily R-GDPR-1 job: counts only (no uid, no name) in its run and logs. It
     also deletes the expired `Idempotency-Key` responses (kept no longer than their
@@ -439,12 +485,16 @@ def retention_job(policy: RetentionPolicy) -> Job:
         requests, digests = await erase_closed_support_requests(
             context.uow_factory(), context.clock, context.actor, policy
         )
+        closed_requests = await erase_closed_account_requests(
+            context.uow_factory(), context.clock, context.actor, policy
+        )
         uow = context.uow_factory()
         async with uow:
             responses = await uow.personal_data.purge_expired_responses(context.clock.now())
             await uow.commit()
         return {"accounts_erased": accounts, "support_requests_erased": requests,
                 "support_digests_erased": digests,
+                "closed_account_requests_erased": closed_requests,
                 "idempotent_responses_purged": responses}
 
     return Job(
@@ -454,6 +504,8 @@ def retention_job(policy: RetentionPolicy) -> Job:
         description=(
             "R-GDPR-1: erase (pseudonymise) accounts without access for "
             f"{policy.inactive_months} months and support request senders and subjects "
-            f"{policy.support_months} months after closure."
+            f"{policy.support_months} months after closure; R-GDPR-1a: names and e-mail of "
+            f"account requests rejected or cancelled {policy.closed_request_months} "
+            "months ago."
         ),
     )

@@ -145,6 +145,13 @@ class PersonalDataRepository(Protocol):
         """Uids of accounts not erased that pass the pre-filter, in uid order."""
         ...
 
+    async def closed_account_requests_before(
+        self, before: datetime
+    ) -> list[AccountRequest]:
+        """Rejected or cancelled account requests, not yet pseudonymised, closed before
+        `before` (R-GDPR-1a)."""
+        ...
+
     async def support_requests_closed_before(
         self, before: datetime
     ) -> list[SupportRequest]:

@@ -346,7 +346,8 @@ async def test_an_account_is_erased_twelve_months_after_its_last_day_of_access(
     clock.set("2026-09-01T02:00:00+02:00")
     counts = await run(app, clock, "retention", "2026-08-31T23:59:59+02:00")
     assert counts == {"accounts_erased": 0, "support_requests_erased": 0,
-                      "support_digests_erased": 0, "idempotent_responses_purged": 0}
+                      "support_digests_erased": 0, "idempotent_responses_purged": 0,
+                      "closed_account_requests_erased": 0}  # R-GDPR-1a's count
     assert await status_of(client, manager, gone) == "expired"
 
     counts = await run(app, clock, "retention", "2026-09-01T00:00:00+02:00")
@@ -403,7 +404,8 @@ async def test_a_support_request_is_erased_twenty_four_months_after_closure(
     counts = await run(app, clock, "retention", "2026-01-15T23:59:59+01:00")
     assert counts == {"accounts_erased": 0, "support_requests_erased": 0,
                       "support_digests_erased": 1,  # sent 12 Jan 2024: gone from 13 Jan 2026
-                      "idempotent_responses_purged": 1}
+                      "idempotent_responses_purged": 1,
+                      "closed_account_requests_erased": 0}  # R-GDPR-1a's count
     assert EMAIL in (await client.get(f"/api/v1/support-requests/{request_id}",
                                       headers=support)).json()["from_email"]
     async with app.state.engine.connect() as conn:
@@ -412,7 +414,8 @@ async def test_a_support_request_is_erased_twenty_four_months_after_closure(
 
     counts = await run(app, clock, "retention", "2026-01-16T00:00:00+01:00")
     assert counts == {"accounts_erased": 0, "support_requests_erased": 1,
-                      "support_digests_erased": 0, "idempotent_responses_purged": 0}
+                      "support_digests_erased": 0, "idempotent_responses_purged": 0,
+                      "closed_account_requests_erased": 0}  # R-GDPR-1a's count
     erased = (await client.get(f"/api/v1/support-requests/{request_id}",
                                headers=support)).json()
     assert (erased["from_email"], erased["subject"]) == (

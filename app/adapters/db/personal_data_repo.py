@@ -31,6 +31,7 @@ from app.adapters.db.tables import (
 )
 from app.domain.enrolments import Enrolment
 from app.domain.hosted import AccountRequest, RequestStatus, Training
+from app.domain.personal_data import PSEUDONYM_DOMAIN, PSEUDONYM_PREFIX
 from app.services.personal_data_ports import (
     RenewalDecisionRecord,
     RequestPseudonyms,
@@ -265,6 +266,22 @@ class SqlPersonalDataRepository:
             )
         rows = await self.session.execute(query.order_by(A.uid))
         return list(rows.scalars())
+
+    async def closed_account_requests_before(self, before: datetime) -> list[AccountRequest]:
+        R = AccountRequestRow
+        rows = (
+            await self.session.execute(
+                select(R)
+                .where(
+                    R.status.in_([RequestStatus.REJECTED.value,  # type: ignore[attr-defined]
+                                  RequestStatus.CANCELLED.value]),
+                    R.closed_at < before,  # type: ignore[operator]
+                    ~R.email.like(f"{PSEUDONYM_PREFIX}%@{PSEUDONYM_DOMAIN}"),  # type: ignore[attr-defined]
+                )
+                .order_by(R.id)
+            )
+        ).scalars()
+        return [_request(r) for r in rows]
 
     async def support_requests_closed_before(self, before: datetime) -> list[SupportRequest]:
         S = SupportRequestRow
