@@ -232,6 +232,9 @@ def build_storage_policy(settings: Settings) -> StoragePolicy:
     )
 
 
+HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
 class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
@@ -247,7 +250,12 @@ class Metrics:
         self.operational = OperationalCollector(self.registry)
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
-        self.requests.labels(method, route, str(status)).inc()
+        """Labels from closed sets only, so no request can add series: a method outside
+        `HTTP_METHODS` is `other`, the route is a template of the app or `unmatched`
+        (RequestContext), the status a three-digit code."""
+        method = method if method in HTTP_METHODS else "other"
+        status_label = str(status) if 100 <= status <= 599 else "other"
+        self.requests.labels(method, route, status_label).inc()
         self.latency.labels(method, route).observe(seconds)
 
 
@@ -415,7 +423,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
 
     async def render_metrics() -> bytes:
         await metrics.operational.refresh(
-            lambda: operational_state(uow_factory(), registry.names())
+            lambda: operational_state(uow_factory(), registry.names()), now=clock.now()
         )
         return generate_latest(metrics.registry)
 

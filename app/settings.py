@@ -81,6 +81,12 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1024 * 1024
     max_batch_body_bytes: int = 5 * 1024 * 1024
 
+    # Operations
+    metrics_token: str | None = Field(
+        None, description="When set (not empty), GET /metrics requires "
+        "`Authorization: Bearer <token>`.",
+    )
+
     # Decisions of RULES.md (each a setting with the documented default)
     closures_count_for_all_deadlines: bool = Field(True, description="R-TIME-3")
     size_unit: Literal["SI", "IEC"] = Field("SI", description="R-UNIT-1: 41 GB or 41 GiB")

@@ -1,11 +1,17 @@
 """Prometheus view of the operational state (`app/services/operations.py`): gauges built
-from the latest state read at scrape time, so vanished label sets disappear too."""
+from the latest state read, so vanished label sets disappear too.
+
+The state is read at a scrape at most once per `interval` (a minute) of the injected
+clock, whatever the number of scrapers or their rate: the scrapes in between, and the
+ones that arrive while a read is running, expose the last state read. A failed read is
+kept for the interval as well, so a database in trouble is not queried at each scrape."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterator
+from datetime import datetime, timedelta
 
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import CollectorRegistry
@@ -18,22 +24,44 @@ log = logging.getLogger("app.metrics")
 class OperationalCollector:
     """Registered once; `refresh` reads the state before each exposition."""
 
-    def __init__(self, registry: CollectorRegistry, *, timeout_seconds: float = 5.0) -> None:
+    def __init__(
+        self, registry: CollectorRegistry, *, timeout_seconds: float = 5.0,
+        interval: timedelta = timedelta(minutes=1),
+    ) -> None:
         self.timeout_seconds = timeout_seconds
+        self.interval = interval
         self._state: OperationalState | None = None
+        self._read_at: datetime | None = None
+        self._lock = asyncio.Lock()
+        self.reads = 0  # database reads made (for tests and curiosity)
         registry.register(self)
 
-    async def refresh(self, read: Callable[[], Awaitable[OperationalState]]) -> None:
-        """Replace the state by a fresh read; on failure (database down, slow) expose
-        `convention_database_metrics_up 0` and none of the database gauges, rather than
-        stale values or a failed scrape (the request metrics matter most then)."""
-        try:
-            self._state = await asyncio.wait_for(read(), self.timeout_seconds)
-        except Exception as exc:  # any failure: the scrape still answers
-            log.warning(
-                "operational metrics unavailable", extra={"error_type": type(exc).__name__}
-            )
-            self._state = None
+    def _fresh(self, now: datetime) -> bool:
+        # A clock set back (tests, a corrected host clock) makes the state stale too.
+        return self._read_at is not None and self._read_at <= now < self._read_at + self.interval
+
+    async def refresh(
+        self, read: Callable[[], Awaitable[OperationalState]], *, now: datetime
+    ) -> None:
+        """Read the state again when the last read is older than `interval`; on failure
+        (database down, slow) expose `convention_database_metrics_up 0` and none of the
+        database gauges, rather than stale values or a failed scrape (the request
+        metrics matter most then)."""
+        if self._fresh(now):
+            return
+        async with self._lock:  # concurrent scrapes: one read, the others wait for it
+            if self._fresh(now):
+                return
+            self.reads += 1
+            try:
+                self._state = await asyncio.wait_for(read(), self.timeout_seconds)
+            except Exception as exc:  # any failure: the scrape still answers
+                log.warning(
+                    "operational metrics unavailable",
+                    extra={"error_type": type(exc).__name__},
+                )
+                self._state = None
+            self._read_at = now
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         state = self._state

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import hmac
+
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST
+
+from app.api.problems import ProblemException
 
 router = APIRouter(tags=["operations"])
 
@@ -27,12 +31,35 @@ async def readyz(request: Request) -> JSONResponse:
     )
 
 
+def _scraper_allowed(request: Request) -> bool:
+    expected = request.app.state.settings.metrics_token
+    if not expected:
+        return True
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(
+        given.strip().encode(), expected.encode()
+    )
+
+
 @router.get(
     "/metrics",
     summary="Prometheus metrics",
+    description=(
+        "Request counts and latencies (labels from closed sets: method, route template, "
+        "status) and the operational gauges, read from the database at most once a "
+        "minute. With the `METRICS_TOKEN` setting, requires `Authorization: Bearer "
+        "<METRICS_TOKEN>` (401 without it)."
+    ),
     response_class=Response,
-    responses={200: {"content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}}}},
+    responses={
+        200: {"content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}}},
+        401: {"description": "`METRICS_TOKEN` is set and the bearer token is not it"},
+    },
 )
 async def metrics(request: Request) -> Response:
+    if not _scraper_allowed(request):
+        raise ProblemException(401, "the metrics need the scraper's bearer token",
+                               code="unauthorized",
+                               headers={"WWW-Authenticate": 'Bearer realm="metrics"'})
     payload = await request.app.state.render_metrics()
     return Response(payload, media_type=CONTENT_TYPE_LATEST)
