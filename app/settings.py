@@ -78,6 +78,8 @@ class Settings(BaseSettings):
     # Request handling
     clock_skew_seconds: int = Field(300, ge=0, le=3600, description="R-TIME-5")
     idempotency_ttl_hours: int = Field(24, ge=1, le=24 * 30)
+    # A claim in progress for longer belongs to a dead process: a retry takes it over.
+    idempotency_lease_seconds: int = Field(30, ge=1, le=3600)
     max_body_bytes: int = 1024 * 1024
     max_batch_body_bytes: int = 5 * 1024 * 1024
 

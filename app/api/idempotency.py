@@ -4,14 +4,21 @@ Installed inside the body guard, which has already read the body (`scope["state"
 ["raw_body"]`). For a POST that carries the header and a valid bearer token:
 
 * the key (1–255 printable ASCII characters, else 422) is scoped to the caller's token
-  subject and client id, and claimed by an INSERT committed at once (state
-  `in_progress`) with the SHA-256 of the canonical JSON body;
+  subject and client id AND its rights (scopes and schools), and claimed by an INSERT
+  committed at once (state `in_progress`) with the SHA-256 of the canonical JSON body.
+  A token with other rights never receives a stored answer: its call goes to the route,
+  which checks it (403 without the scope, 404 for another school's resource) and, when
+  allowed, answers what the resource holds now (transitions are idempotent by content);
 * a claimed key answers: completed, same body, method and path → the stored status,
   `Location`/`ETag`/`Content-Type` and body again, with `Idempotent-Replayed: true`;
   another body or path → 422 `idempotency-key-reused`; still running → 409
   `idempotency-key-in-progress`;
 * after the route, a response below 500 (4xx included) is stored before it is sent;
-  a 5xx or an exception drops the claim so that the client can retry.
+  a 5xx or an exception drops the claim so that the client can retry;
+* a claim still `in_progress` after `idempotency_lease_seconds` belongs to a process
+  that died between the claim and the completion (kill -9, OOM): the next call with the
+  key takes it over and is processed. The business write still happens at most once:
+  each transition reads its row under a lock and answers a repeat with what is stored.
 
 Without the header, without a token or with an invalid one the request goes on untouched
 (the route answers, 401 included). Keys expire after `idempotency_ttl_hours`; the store
@@ -27,7 +34,7 @@ import hashlib
 import json
 import logging
 from contextlib import suppress
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from starlette.requests import Request
@@ -60,8 +67,12 @@ def canonical_sha256(raw_body: bytes) -> str:
 
 
 def client_key(principal: Principal) -> str:
-    """The scope of a key: the token's subject and client id."""
-    key = json.dumps([principal.subject, principal.client_id], separators=(",", ":"))
+    """The scope of a key: the token's subject and client id, and the rights it was
+    used with (scopes, schools), so that a stored answer is only ever replayed to a
+    caller with the same rights as the one it was given to."""
+    schools = sorted(principal.schools) if principal.schools is not None else None
+    key = json.dumps([principal.subject, principal.client_id, sorted(principal.scopes),
+                      schools], separators=(",", ":"))
     if len(key) > CLIENT_KEY_MAX:
         key = "sha256:" + hashlib.sha256(key.encode()).hexdigest()
     return key
@@ -155,6 +166,7 @@ class IdempotencyMiddleware:
         held = await store.claim(
             client_key=owner, key=key, method=method, path=path, body_sha256=digest,
             now=now, expires_at=now + timedelta(hours=state.settings.idempotency_ttl_hours),
+            stale_before=now - timedelta(seconds=state.settings.idempotency_lease_seconds),
         )
         if held is not None:
             await self._answer_held(scope, receive, send, held, method, path, digest)
@@ -178,11 +190,11 @@ class IdempotencyMiddleware:
             finished = True
             body = b"".join(chunks)
             try:
-                await self._settle(store, owner, key, start, body)
+                await self._settle(store, owner, key, now, start, body)
             except Exception as exc:  # the change is done: answer anyway, drop the claim
                 log.warning("idempotency store failed", extra={"error_type": type(exc).__name__})
                 with suppress(Exception):
-                    await store.release(client_key=owner, key=key)
+                    await store.release(client_key=owner, key=key, claimed_at=now)
             await send(start)
             await send({"type": "http.response.body", "body": body})
 
@@ -190,7 +202,7 @@ class IdempotencyMiddleware:
             await self.app(scope, receive, buffered_send)
         finally:
             if not finished:  # an exception, or no complete response: let the client retry
-                await store.release(client_key=owner, key=key)
+                await store.release(client_key=owner, key=key, claimed_at=now)
 
     @staticmethod
     async def _answer_held(
@@ -212,7 +224,8 @@ class IdempotencyMiddleware:
 
     @staticmethod
     async def _settle(
-        store: IdempotencyStore, owner: str, key: str, start: Message, body: bytes
+        store: IdempotencyStore, owner: str, key: str, claimed_at: datetime, start: Message,
+        body: bytes,
     ) -> None:
         status = int(start["status"])
         text: str | None = None
@@ -222,7 +235,7 @@ class IdempotencyMiddleware:
             except UnicodeDecodeError:
                 text = None
         if text is None:
-            await store.release(client_key=owner, key=key)
+            await store.release(client_key=owner, key=key, claimed_at=claimed_at)
             return
         headers = {
             k.decode("latin-1").lower(): v.decode("latin-1")
@@ -230,7 +243,8 @@ class IdempotencyMiddleware:
             if k.lower() in REPLAYED_HEADERS
         }
         await store.complete(
-            client_key=owner, key=key, status_code=status, headers=headers, body=text
+            client_key=owner, key=key, claimed_at=claimed_at, status_code=status,
+            headers=headers, body=text,
         )
 
 
@@ -245,8 +259,10 @@ def document_idempotency_key(schema: dict[str, Any], ttl_hours: int) -> None:
             "Optional. Same key + same body replays the first response (header "
             "`Idempotent-Replayed: true`); same key + other body → 422 "
             "`idempotency-key-reused`; while the first call runs → 409 "
-            "`idempotency-key-in-progress`. Scoped to the calling client; expires after "
-            f"{ttl_hours} hours."
+            "`idempotency-key-in-progress` (a call whose process died is taken over after "
+            "its lease). Scoped to the calling client and its rights (scopes, schools): "
+            "a token with other rights is checked and processed as a new call. Expires "
+            f"after {ttl_hours} hours."
         ),
         "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
     }

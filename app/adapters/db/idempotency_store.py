@@ -7,10 +7,15 @@ business transaction's locks (on SQLite every transaction holds the write lock).
 Expired keys are purged lazily: each claim first deletes every row whose `expires_at`
 has passed (an indexed range), so no job is needed and an expired key is claimed anew.
 
+A claim left `in_progress` past its lease (`stale_before`: the process that made it died
+between the claim and the completion) is taken over like an expired one. Completion and
+release name their claim by its instant (`created_at`), so a holder that was only slow
+and lost its claim neither overwrites nor drops the new holder's.
+
 On PostgreSQL every call is one statement on the pool's raw asyncpg connection (each
 commits on its own; app/adapters/db/raw.py), as it runs on every keyed POST: the claim
-is an INSERT … ON CONFLICT DO UPDATE that takes over an expired row only, so an expired
-key is still claimed anew; the sweep of the other expired rows runs at most once per
+is an INSERT … ON CONFLICT DO UPDATE that takes over an expired or stale row only, so
+such a key is claimed anew; the sweep of the other expired rows runs at most once per
 PURGE_INTERVAL_SECONDS per process (and the daily retention job deletes them too).
 """
 
@@ -64,7 +69,8 @@ _PG_CLAIM = (
     "path = EXCLUDED.path, body_sha256 = EXCLUDED.body_sha256, state = EXCLUDED.state, "
     "status_code = NULL, response_headers = NULL, response_body = NULL, "
     "created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at "
-    "WHERE idempotency_keys.expires_at <= $6 RETURNING id"
+    "WHERE idempotency_keys.expires_at <= $6 OR (idempotency_keys.state = 'in_progress' "
+    "AND idempotency_keys.created_at <= $8) RETURNING id"
 )
 _PG_HELD = (
     f"SELECT {', '.join(_COLUMNS[:-2])}, response_headers::text, response_body "
@@ -73,11 +79,12 @@ _PG_HELD = (
 _PG_COMPLETE = (
     "UPDATE idempotency_keys SET state = 'completed', status_code = $3, "
     "response_headers = $4::json, response_body = $5 "
-    "WHERE client_key = $1 AND idempotency_key = $2"
+    "WHERE client_key = $1 AND idempotency_key = $2 AND state = 'in_progress' "
+    "AND created_at = $6"
 )
 _PG_RELEASE = (
     "DELETE FROM idempotency_keys WHERE client_key = $1 AND idempotency_key = $2 "
-    "AND state = 'in_progress'"
+    "AND state = 'in_progress' AND created_at = $3"
 )
 _PG_PURGE = "DELETE FROM idempotency_keys WHERE expires_at <= $1"
 
@@ -91,16 +98,22 @@ class SqlIdempotencyStore:
 
     async def claim(
         self, *, client_key: str, key: str, method: str, path: str, body_sha256: str,
-        now: datetime, expires_at: datetime,
+        now: datetime, expires_at: datetime, stale_before: datetime,
     ) -> IdempotencyRecord | None:
         if self._pg_engine is not None:
             return await self._pg_claim(client_key, key, method, path, body_sha256, now,
-                                        expires_at)
+                                        expires_at, stale_before)
         # A holder may be released between our failed insert and our read: try again.
         for _ in range(3):
             async with self._sessions() as session, session.begin():
                 await session.execute(
                     delete(IdempotencyKeyRow).where(IdempotencyKeyRow.expires_at <= now)  # type: ignore[arg-type]
+                )
+                await session.execute(
+                    delete(IdempotencyKeyRow).where(
+                        *_this_key(client_key, key), IdempotencyKeyRow.state == IN_PROGRESS,
+                        IdempotencyKeyRow.created_at <= stale_before,  # type: ignore[arg-type]
+                    )
                 )
                 inserted = await session.execute(
                     insert_ignoring_conflicts(session, IdempotencyKeyRow).values(
@@ -127,7 +140,7 @@ class SqlIdempotencyStore:
 
     async def _pg_claim(
         self, client_key: str, key: str, method: str, path: str, body_sha256: str,
-        now: datetime, expires_at: datetime,
+        now: datetime, expires_at: datetime, stale_before: datetime,
     ) -> IdempotencyRecord | None:
         assert self._pg_engine is not None
         async with raw_connection(self._pg_engine) as connection:
@@ -137,7 +150,8 @@ class SqlIdempotencyStore:
                 await connection.execute(_PG_PURGE, now)
             for _ in range(3):  # a holder may be released between our upsert and our read
                 if await connection.fetchval(_PG_CLAIM, client_key, key, method, path,
-                                             body_sha256, now, expires_at) is not None:
+                                             body_sha256, now, expires_at,
+                                             stale_before) is not None:
                     return None
                 row = await connection.fetchrow(_PG_HELD, client_key, key)
                 if row is not None:
@@ -147,18 +161,19 @@ class SqlIdempotencyStore:
         raise RuntimeError("could not claim an idempotency key")  # pragma: no cover
 
     async def complete(
-        self, *, client_key: str, key: str, status_code: int, headers: dict[str, str],
-        body: str,
+        self, *, client_key: str, key: str, claimed_at: datetime, status_code: int,
+        headers: dict[str, str], body: str,
     ) -> None:
         if self._pg_engine is not None:
             async with raw_connection(self._pg_engine) as connection:
                 await connection.execute(_PG_COMPLETE, client_key, key, status_code,
-                                         json.dumps(headers), body)
+                                         json.dumps(headers), body, claimed_at)
             return
         async with self._sessions() as session, session.begin():
             await session.execute(
                 update(IdempotencyKeyRow)
-                .where(*_this_key(client_key, key))
+                .where(*_this_key(client_key, key), IdempotencyKeyRow.state == IN_PROGRESS,
+                       IdempotencyKeyRow.created_at == claimed_at)
                 .values(
                     state=COMPLETED,
                     status_code=status_code,
@@ -167,14 +182,15 @@ class SqlIdempotencyStore:
                 )
             )
 
-    async def release(self, *, client_key: str, key: str) -> None:
+    async def release(self, *, client_key: str, key: str, claimed_at: datetime) -> None:
         if self._pg_engine is not None:
             async with raw_connection(self._pg_engine) as connection:
-                await connection.execute(_PG_RELEASE, client_key, key)
+                await connection.execute(_PG_RELEASE, client_key, key, claimed_at)
             return
         async with self._sessions() as session, session.begin():
             await session.execute(
                 delete(IdempotencyKeyRow).where(
-                    *_this_key(client_key, key), IdempotencyKeyRow.state == IN_PROGRESS
+                    *_this_key(client_key, key), IdempotencyKeyRow.state == IN_PROGRESS,
+                    IdempotencyKeyRow.created_at == claimed_at,
                 )
             )
