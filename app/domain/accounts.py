@@ -186,10 +186,10 @@ def student_roles(
     before cancellation) are merged when they overlap or touch; a gap (a year without
     enrolment, or a re-enrolment after 1 Sep) starts a new role. A role ending on the
     31 Aug N+1 of a non-cancelled, non-final-year enrolment of year N has a grace period
-    from 1 Sep N+1 to `main_closes_on(N+1)`, cut the day before any later enrolment of
-    that school (its enrolled_on, or its cancelled_on if earlier): re-enrolling ends the
-    grace, and a cancelled later enrolment leaves no grace from its cancellation on.
-    Student roles carry no role_id (they derive from enrolments)."""
+    from 1 Sep N+1 to `main_closes_on(N+1)`, cut by any enrolment of the person for a
+    later academic year, in any school (`last_grace_day_before_later_enrolment`,
+    R-ACC-7a). Student roles carry no role_id (they derive from enrolments)."""
+    enrolments = list(enrolments)
     by_school: dict[str, list[StudentEnrolment]] = {}
     for enrolment in enrolments:
         by_school.setdefault(enrolment.school_code, []).append(enrolment)
@@ -212,7 +212,7 @@ def student_roles(
                 segments.append((start, end, [enrolment]))
 
         for seg_start, seg_end, members in segments:
-            grace_until = _student_grace_until(seg_end, members, school_enrolments, main_closes_on)
+            grace_until = _student_grace_until(seg_end, members, enrolments, main_closes_on)
             roles.append(
                 Role(
                     kind=RoleKind.STUDENT,
@@ -239,10 +239,21 @@ def roles_under_student_grace(roles: Iterable[Role], student_grace: bool) -> lis
     ]
 
 
+def last_grace_day_before_later_enrolment(
+    year_start: int, enrolments: Iterable[StudentEnrolment]
+) -> date | None:
+    """R-ACC-7a: an enrolment of the same person for a later academic year than
+    `year_start`/+1, in any school, ends the grace of the earlier ones: the grace's last
+    day is the day before the earliest such `enrolled_on`. Its cancellation, even a later
+    one, does not bring the grace back. None when there is no later enrolment."""
+    later = [e.enrolled_on for e in enrolments if e.academic_year_start > year_start]
+    return min(later) - _ONE_DAY if later else None
+
+
 def _student_grace_until(
     seg_end: date,
     members: list[StudentEnrolment],
-    school_enrolments: list[StudentEnrolment],
+    all_enrolments: list[StudentEnrolment],
     main_closes_on: Callable[[int], date],
 ) -> date | None:
     # The enrolments whose full academic year ends the segment.
@@ -254,12 +265,9 @@ def _student_grace_until(
         return None
     year = latest.academic_year_start
     grace_end = main_closes_on(year + 1)
-    for later in school_enrolments:
-        if later.academic_year_start > year:
-            first_day = later.enrolled_on
-            if later.cancelled_on is not None:
-                first_day = min(first_day, later.cancelled_on)
-            grace_end = min(grace_end, first_day - _ONE_DAY)
+    cut = last_grace_day_before_later_enrolment(year, all_enrolments)
+    if cut is not None:
+        grace_end = min(grace_end, cut)
     return grace_end if grace_end > seg_end else None
 
 

@@ -117,6 +117,30 @@ async def test_a_continuing_student_keeps_access_in_grace_until_the_close_of_the
     assert account["given_name"] == "Léa"
 
 
+async def test_r_acc_7a_a_student_who_moves_school_loses_the_old_school_s_grace(
+    client, office, admin_headers, clock
+):
+    """R-ACC-7a: enrolled at Rodez for 2024-2025, then at Albi for 2025-2026 on 2 Oct
+    and cancelled there on 10 Oct: Rodez's grace ends on 1 Oct and does not come back."""
+    clock.set("2025-10-10T12:00:00+02:00")
+    number = str(next(_numbers))
+    uid = (await post(client, office, item("2024-09-15", number=number)))["results"][0]["uid"]
+    moved = await post(client, office, item("2025-10-02", year="2025-2026", number=number,
+                                            school="ifms-albi"))
+    assert moved["results"][0]["uid"] == uid
+    url = f"/api/v1/enrolments/{moved['results'][0]['enrolment_id']}/cancellation"
+    assert (await client.post(url, json={"cancelled_on": "2025-10-10"}, headers=office)
+            ).status_code == 200
+    account = (await client.get(f"/api/v1/accounts/{uid}", headers=admin_headers)).json()
+    assert [(r["school_code"], r["valid_until"], r["grace_until"]) for r in account["roles"]
+            ] == [("ifms-rodez", "2025-08-31", "2025-10-01"),
+                  ("ifms-albi", "2025-10-09", None)]
+    assert await access(client, admin_headers, uid, "2025-10-01T23:59:00+02:00") == "grace"
+    assert await access(client, admin_headers, uid, "2025-10-02T00:00:00+02:00") == "active"
+    assert await access(client, admin_headers, uid, "2025-10-10T00:00:00+02:00") == "expired"
+    assert await access(client, admin_headers, uid, "2025-10-31T12:00:00+01:00") == "expired"
+
+
 async def test_a_final_year_student_has_no_grace(client, office, admin_headers):
     body = await post(client, office, item("2024-09-15", final_year=True))
     uid = body["results"][0]["uid"]

@@ -183,8 +183,9 @@ def student(
                 enrol(2024, date(2024, 9, 15)),
                 enrol(2025, date(2025, 9, 20), cancelled_on=date(2025, 9, 10)),
             ],
-            [student(date(2024, 9, 15), date(2025, 8, 31), date(2025, 9, 9))],
-            id="a re-enrolment cancelled before it starts still ends the grace",
+            [student(date(2024, 9, 15), date(2025, 8, 31), date(2025, 9, 19))],
+            id="R-ACC-7a: a re-enrolment ends the grace the day before its enrolled_on, "
+               "whatever its cancellation",
         ),
         pytest.param(
             [

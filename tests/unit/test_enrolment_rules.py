@@ -231,6 +231,44 @@ def test_re_enrolling_on_15_october_makes_the_student_active_again():
     assert status_at(enrolments, paris(2025, 11, 1, 12)) is AccountStatus.ACTIVE
 
 
+@pytest.mark.parametrize(
+    ("later", "last_grace_day"),
+    [
+        # Moving to another school on 15 Oct: the grace ends on 14 Oct, as a
+        # re-enrolment in the same school would end it.
+        (enrolment(date(2025, 10, 15), year=2025, school="ifsi-b"), date(2025, 10, 14)),
+        # On 1 Sept (first day of the grace): no grace at all.
+        (enrolment(date(2025, 9, 1), year=2025, school="ifsi-b"), None),
+        # A later enrolment cancelled afterwards does not bring the grace back.
+        (enrolment(date(2025, 9, 2), year=2025, school="ifsi-b", cancelled_on=date(2025, 9, 30)),
+         date(2025, 9, 1)),
+        # An enrolment two years later (a year's break) cuts nothing of this grace.
+        (enrolment(date(2026, 9, 2), year=2026, school="ifsi-b"), date(2025, 10, 31)),
+    ],
+)
+def test_r_acc_7a_an_enrolment_for_a_later_year_in_any_school_ends_the_grace(
+    later, last_grace_day
+):
+    """R-ACC-7a: the grace of the 2024-2025 enrolment at ifsi-a ends the day before the
+    `enrolled_on` of an enrolment for a later year, whatever its school."""
+    roles = student_roles([e.as_student_enrolment() for e in (*CONTINUING, later)])
+    (first,) = [r for r in roles if r.school_code == "ifsi-a"]
+    assert first.valid_until == date(2025, 8, 31)
+    assert first.grace_until == last_grace_day
+
+
+def test_r_acc_7a_a_student_who_moves_school_is_not_in_grace_after_the_new_enrolment():
+    """R-ACC-7a: moved to ifsi-b on 2 Sept, cancelled there on 30 Sept: from 2 Sept the
+    old school's grace is over, and from 30 Sept the student has no access."""
+    moved = enrolment(date(2025, 9, 2), year=2025, school="ifsi-b",
+                      cancelled_on=date(2025, 9, 30))
+    enrolments = [*CONTINUING, moved]
+    assert status_at(enrolments, paris(2025, 9, 1, 23, 59)) is AccountStatus.GRACE
+    assert status_at(enrolments, paris(2025, 9, 2, 0, 0)) is AccountStatus.ACTIVE
+    assert status_at(enrolments, paris(2025, 9, 30, 0, 0)) is AccountStatus.EXPIRED
+    assert status_at(enrolments, paris(2025, 10, 31, 12)) is AccountStatus.EXPIRED
+
+
 def test_a_final_year_student_expires_on_1_september():
     enrolments = [enrolment(date(2024, 9, 15), final_year=True)]
     assert status_at(enrolments, paris(2025, 8, 31, 12)) is AccountStatus.ACTIVE
