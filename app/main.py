@@ -83,7 +83,12 @@ from app.services.ports import Actor, Clock, DeadlineRecomputer
 from app.services.renewals import CampaignDeadlines
 from app.services.seed import seed_reference_data
 from app.services.storage import StoragePolicy, apply_size_reading, storage_jobs
-from app.services.support import SupportDeadlines, SupportPolicy, support_digest_job
+from app.services.support import (
+    SupportDeadlines,
+    SupportPolicy,
+    support_auto_close_job,
+    support_digest_job,
+)
 from app.settings import Settings
 
 log = logging.getLogger("app")
@@ -201,6 +206,7 @@ def build_jobs(settings: Settings) -> JobRegistry:
     registry.register(
         support_digest_job(build_support_policy(settings), daip_email=settings.daip_email)
     )
+    registry.register(support_auto_close_job())
     for job in storage_jobs(build_storage_policy(settings)):
         registry.register(job)
     for job in billing_jobs(finance_email=settings.ut_finance_email):

@@ -5,17 +5,21 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from fractions import Fraction
 
+from app.domain.calendar import paris_date, paris_day_start
 from app.domain.errors import InvalidInput
 from app.domain.opening_hours import OpeningHoursClock
 
 __all__ = [
+    "SILENCE_DAYS",
     "SlaOutcome",
     "SlaState",
+    "SupportClosure",
     "SupportStatus",
+    "automatic_closure_at",
     "compliance_ratio",
     "median",
     "nearest_rank_percentile",
@@ -30,6 +34,26 @@ class SupportStatus(StrEnum):
     open = "open"
     answered = "answered"
     closed = "closed"
+
+
+class SupportClosure(StrEnum):
+    """How a closed request was closed (R-SUP-3)."""
+
+    manual = "manual"
+    automatic = "automatic"
+
+
+SILENCE_DAYS = 30
+"""R-SUP-3: Paris calendar days without a message after which an answered request closes."""
+
+
+def automatic_closure_at(last_message_at: datetime) -> datetime:
+    """R-SUP-3: an answered request with no message for 30 Paris calendar days closes at
+    00:00 Paris of the 31st day after the Paris date of its last message, whatever time
+    the job runs (answered 2026-03-10 15:00 → 2026-04-10T00:00+02:00, across the DST
+    change; a last message at 23:30 Paris on 31 Jan → 3 Mar 00:00, or 2 Mar in a leap
+    year). Returned in UTC."""
+    return paris_day_start(paris_date(last_message_at) + timedelta(days=SILENCE_DAYS + 1))
 
 
 class SlaState(StrEnum):

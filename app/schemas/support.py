@@ -62,6 +62,14 @@ class SupportRequestOut(BaseModel):
     )
     responded_at: datetime | None
     closed_at: datetime | None
+    closure: Literal["manual", "automatic"] | None = Field(
+        description="How a closed request was closed: through the API, or automatically "
+        "after 30 Paris days without a message once answered (R-SUP-3); null while not closed"
+    )
+    last_message_at: datetime = Field(
+        description="The latest message recorded on it: reception, first response, "
+        "follow-up mail (R-SUP-3)"
+    )
     business_seconds_to_response: int | None
 
 

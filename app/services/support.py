@@ -16,10 +16,16 @@ import logging
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from app.domain.auth import Principal
-from app.domain.calendar import PARIS, WorkingCalendar, ensure_not_ahead
+from app.domain.calendar import (
+    PARIS,
+    WorkingCalendar,
+    ensure_not_ahead,
+    paris_date,
+    paris_day_start,
+)
 from app.domain.errors import Conflict, InvalidInput, NotFound
 from app.domain.ids import new_id
 from app.domain.opening_hours import (
@@ -28,11 +34,14 @@ from app.domain.opening_hours import (
     OpeningHoursClock,
     response_due_at,
 )
-from app.domain.schedules import Every
+from app.domain.schedules import DailyAt, Every
 from app.domain.support import (
+    SILENCE_DAYS,
     SlaOutcome,
     SlaState,
+    SupportClosure,
     SupportStatus,
+    automatic_closure_at,
     compliance_ratio,
     median,
     nearest_rank_percentile,
@@ -353,6 +362,7 @@ async def record_first_response(
             request,
             status=SupportStatus.answered,
             responded_at=responded_at,
+            last_message_at=max(request.last_message, responded_at),
             business_seconds_to_response=hours.business_seconds_between(
                 request.received_at, responded_at
             ),
@@ -396,7 +406,8 @@ async def close_request(
         if request.status is SupportStatus.closed:
             return _view(_repeated_closure(request, closed_at), hours, now, policy)
         validate_closure_order(request.received_at, request.responded_at, closed_at)
-        closed = replace(request, status=SupportStatus.closed, closed_at=closed_at)
+        closed = replace(request, status=SupportStatus.closed, closed_at=closed_at,
+                         closure=SupportClosure.manual)
         if not await uow.support_requests.transition(closed, expected=request.status):
             await uow.rollback()
             current = await _visible_request(uow, actor.principal, request_id)
@@ -620,6 +631,52 @@ def support_digest_job(policy: SupportPolicy, *, daip_email: str) -> Job:
     )
 
 
+# ------------------------------------------------------------------------ automatic closure
+
+SUPPORT_AUTO_CLOSE_JOB = "support-auto-close"
+
+
+async def close_silent_requests(uow: UnitOfWork, clock: Clock, actor: Actor) -> dict[str, int]:
+    """R-SUP-3: close each answered request with no message for 30 Paris calendar days,
+    `closed_at` = 00:00 Paris of the 31st day after its last message's Paris date (not
+    the run's instant), closure `automatic`; one audit event each."""
+    now = clock.now()
+    # Requests whose last message is on or after this Paris day are not due yet.
+    bound = paris_day_start(paris_date(now) - timedelta(days=SILENCE_DAYS))
+    closed = 0
+    async with uow:
+        for request in await uow.support_requests.answered_silent_before(bound):
+            closed_at = automatic_closure_at(request.last_message)
+            if closed_at > now:
+                continue
+            done = replace(request, status=SupportStatus.closed, closed_at=closed_at,
+                           closure=SupportClosure.automatic)
+            if not await uow.support_requests.transition(done, expected=SupportStatus.answered):
+                continue  # closed by hand meanwhile
+            await audit.record(
+                uow, actor, now=now, action="support-request.closed", resource_type=RESOURCE,
+                resource_id=request.id, old={"status": request.status},
+                new={"status": done.status, "closed_at": closed_at, "closure": done.closure},
+            )
+            closed += 1
+        await uow.commit()
+    return {"closed": closed}
+
+
+def support_auto_close_job() -> Job:
+    async def run(context: JobContext) -> dict[str, int]:
+        return await close_silent_requests(context.uow_factory(), context.clock,
+                                           context.actor)
+
+    return Job(
+        name=SUPPORT_AUTO_CLOSE_JOB,
+        schedule=DailyAt(time(0, 15)),
+        run=run,
+        description=f"Close answered support requests without a message for {SILENCE_DAYS} "
+        "Paris days, at 00:00 of the next day (R-SUP-3).",
+    )
+
+
 # ------------------------------------------------------------------------ mailbox import
 
 
@@ -647,6 +704,18 @@ class ImportReport:
 async def _stored(uow_factory: UnitOfWorkFactory, message_id: str) -> SupportRequest | None:
     async with uow_factory() as uow:
         return await uow.support_requests.by_message_id(message_id)
+
+
+async def _record_message(
+    uow_factory: UnitOfWorkFactory, request: SupportRequest, at: datetime | None
+) -> None:
+    """A message on a request (a follow-up, a later reply): its silence (R-SUP-3)
+    restarts from it, unless the request is already closed."""
+    if at is None or request.status is SupportStatus.closed:
+        return
+    async with uow_factory() as uow:
+        await uow.support_requests.record_message(request.id, _utc(at, "date"))
+        await uow.commit()
 
 
 async def _thread_request(
@@ -712,6 +781,9 @@ async def import_mailbox(
             elif target is not None:
                 threads[mail.message_id] = target
                 report.follow_ups += 1
+                follow_up = await _stored(uow_factory, target)
+                if follow_up is not None:
+                    await _record_message(uow_factory, follow_up, mail.instant)
             else:
                 await _import_request(uow_factory, clock, actor, mail, policy, report)
                 threads[mail.message_id] = mail.message_id
@@ -759,6 +831,7 @@ async def _import_reply(
             report.responses_already_recorded += 1
         else:
             report.other_replies += 1
+            await _record_message(uow_factory, request, sent_at)
         return
     if request.status is SupportStatus.closed:
         report.ignored += 1

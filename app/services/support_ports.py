@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from app.domain.support import SupportStatus
+from app.domain.support import SupportClosure, SupportStatus
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,13 @@ class SupportRequest:
     business_seconds_to_response: int | None
     created_at: datetime
     erased_at: datetime | None = None
+    last_message_at: datetime | None = None
+    """R-SUP-3: the latest message recorded on it (reception, response, follow-up)."""
+    closure: SupportClosure | None = None
+
+    @property
+    def last_message(self) -> datetime:
+        return self.last_message_at or self.responded_at or self.received_at
 
 
 @dataclass(frozen=True)
@@ -57,6 +64,12 @@ class SupportRequestRepository(Protocol):
         ...
 
     async def open_requests(self) -> list[SupportRequest]: ...
+    async def answered_silent_before(self, before: datetime) -> list[SupportRequest]:
+        """Answered requests whose last message is before `before` (R-SUP-3)."""
+        ...
+    async def record_message(self, request_id: str, at: datetime) -> None:
+        """A follow-up mail at `at`: the last message moves forward, never back."""
+        ...
     async def set_response_due_at(self, request_id: str, due: datetime) -> None: ...
 
     async def list(

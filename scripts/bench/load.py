@@ -200,13 +200,14 @@ async def _support(conn, rng, now, out: Loaded, log) -> None:
             f"referent{n % 997}@ifsi.example.fr", f"Demande d'assistance {n}", school, due,
             status, responded, closed,
             int((responded - received).total_seconds()) if responded else None,
-            received, None,
+            received, None, responded or received, "manual" if closed else None,
         ))
     out.counts["support_requests"] = await _copy(
         conn, "support_requests",
         ["id", "message_id", "content_sha256", "received_at", "from_email", "subject",
          "school_code", "response_due_at", "status", "responded_at", "closed_at",
-         "business_seconds_to_response", "created_at", "erased_at"], rows)
+         "business_seconds_to_response", "created_at", "erased_at", "last_message_at",
+         "closure"], rows)
     out.seconds["support requests"] = time.perf_counter() - started
     log(f"  support requests in {out.seconds['support requests']:.1f} s")
 

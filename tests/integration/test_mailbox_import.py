@@ -130,6 +130,8 @@ async def test_an_mbox_imports_requests_and_daip_replies_and_runs_again_safely(
     assert answered["responded_at"] == "2025-03-04T09:00:00Z"
     assert (answered["status"], answered["sla_outcome"]) == ("answered", "met")
     assert answered["business_seconds_to_response"] == 7 * 3600 + 29 * 60 + 55 + 5400
+    # R-SUP-3: the follow-up (Received 11:00 Paris) is the request's last message.
+    assert answered["last_message_at"] == "2025-03-04T10:00:00Z"
     date_only = by_message["<req-2@ifms.example>"]
     assert date_only["received_at"] == "2025-03-05T15:00:00Z"  # Date: without Received:
     assert date_only["response_due_at"] == "2025-03-07T15:00:00Z"

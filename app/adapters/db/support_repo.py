@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.adapters.db.repositories import insert_ignoring_conflicts
 from app.adapters.db.tables import AccountRow, RoleRow, SupportRequestRow
-from app.domain.support import SupportStatus
+from app.domain.support import SupportClosure, SupportStatus
 from app.services.support_ports import SlaFilter, SupportRequest
 
 T = SupportRequestRow
@@ -33,6 +33,8 @@ def _request(row: SupportRequestRow) -> SupportRequest:
         business_seconds_to_response=row.business_seconds_to_response,
         created_at=row.created_at,
         erased_at=row.erased_at,
+        last_message_at=row.last_message_at,
+        closure=SupportClosure(row.closure) if row.closure else None,
     )
 
 
@@ -91,6 +93,8 @@ class SqlSupportRequestRepository:
                 closed_at=request.closed_at,
                 business_seconds_to_response=request.business_seconds_to_response,
                 created_at=request.created_at,
+                last_message_at=request.last_message,
+                closure=request.closure.value if request.closure else None,
             )
         )
         return result.rowcount == 1  # type: ignore[attr-defined]
@@ -104,9 +108,27 @@ class SqlSupportRequestRepository:
                 responded_at=request.responded_at,
                 closed_at=request.closed_at,
                 business_seconds_to_response=request.business_seconds_to_response,
+                last_message_at=request.last_message,
+                closure=request.closure.value if request.closure else None,
             )
         )
         return result.rowcount == 1  # type: ignore[attr-defined]
+
+    async def answered_silent_before(self, before: datetime) -> list[SupportRequest]:
+        rows = (
+            await self.session.execute(
+                select(T)
+                .where(T.status == SupportStatus.answered.value, T.last_message_at < before)
+                .order_by(T.id)
+            )
+        ).scalars()
+        return [_request(r) for r in rows]
+
+    async def record_message(self, request_id: str, at: datetime) -> None:
+        await self.session.execute(
+            update(T).where(T.id == request_id, T.last_message_at < at)
+            .values(last_message_at=at)
+        )
 
     async def open_requests(self) -> list[SupportRequest]:
         rows = (

@@ -452,7 +452,10 @@ class SupportRequestRow(SQLModel, table=True):
     __table_args__ = (
         Index("ix_support_requests_status_due", "status", "response_due_at"),
         Index("ix_support_requests_school_received", "school_code", "received_at"),
+        Index("ix_support_requests_status_last_message", "status", "last_message_at"),
         CheckConstraint("status IN ('open', 'answered', 'closed')", name="status_known"),
+        CheckConstraint("closure IS NULL OR closure IN ('manual', 'automatic')",
+                        name="closure_known"),
     )
 
     id: str = Field(primary_key=True, max_length=36)
@@ -469,6 +472,9 @@ class SupportRequestRow(SQLModel, table=True):
     business_seconds_to_response: int | None = None
     created_at: datetime = Field(sa_type=UTCDateTime)
     erased_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # R-SUP-3: the latest message recorded on it, and how it was closed.
+    last_message_at: datetime = Field(sa_type=UTCDateTime)
+    closure: str | None = Field(default=None, max_length=16)
 
 
 # ---------------------------------------------------------------- lifecycle (issue 8)

@@ -85,6 +85,8 @@ def _out(view: SupportView) -> SupportRequestOut:
         sla_outcome=view.sla_outcome.value if view.sla_outcome else None,
         responded_at=r.responded_at,
         closed_at=r.closed_at,
+        closure=r.closure.value if r.closure else None,
+        last_message_at=r.last_message,
         business_seconds_to_response=r.business_seconds_to_response,
     )
 
