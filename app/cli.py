@@ -361,6 +361,7 @@ def serve(
         app, factory=True, host=host, port=port, workers=workers, access_log=access_log,
         log_level=log_level, timeout_graceful_shutdown=graceful_seconds,
         timeout_keep_alive=keep_alive_seconds,
+        proxy_headers=True, forwarded_allow_ips=_settings().forwarded_allow_ips,
     )
     if workers == 1:
         uvicorn.Server(config).run()  # asyncio makes a TCP listener itself

@@ -44,7 +44,7 @@ from app.api.fast_paths import AccessFastPath
 from app.api.idempotency import IdempotencyMiddleware, document_idempotency_key
 from app.api.middleware import BodyGuard, RequestContext
 from app.api.problems import problem_response
-from app.api.ratelimit import SlidingWindowLimiter
+from app.api.ratelimit import TokenFailureLimiter
 from app.api.routes import (
     account_requests,
     accounts,
@@ -401,7 +401,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.state.tokens = tokens
     app.state.verify_token = token_verifier(tokens, clock)
     app.state.client_auth = TokenClientAuth(tokens)
-    app.state.token_rate_limiter = SlidingWindowLimiter(settings.token_rate_limit_per_minute)
+    app.state.token_rate_limiter = TokenFailureLimiter(
+        per_pair=settings.token_rate_limit_per_minute,
+        per_address=settings.token_address_failures_per_minute,
+    )
     app.state.problem_base_url = settings.problem_base_url
     app.state.metrics = metrics
     app.state.jobs = registry

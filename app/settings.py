@@ -48,7 +48,19 @@ class Settings(BaseSettings):
     jwt_leeway_seconds: int = Field(30, ge=0, le=300)
     external_issuer: str | None = None
     external_jwks_url: str | None = None
-    token_rate_limit_per_minute: int = Field(10, ge=1)
+    token_rate_limit_per_minute: int = Field(
+        10, ge=1, description="Failed token requests per (source address, client id) a "
+        "minute before 429.",
+    )
+    token_address_failures_per_minute: int = Field(
+        50, ge=1, description="Failed token requests per source address a minute (any "
+        "client id) before 429.",
+    )
+    forwarded_allow_ips: str = Field(
+        "127.0.0.1,::1", description="Proxies (addresses, networks, `*`) whose "
+        "X-Forwarded-For names the source address; passed to uvicorn by "
+        "`convention-api serve`.",
+    )
 
     # E-mail
     smtp_host: str = "127.0.0.1"

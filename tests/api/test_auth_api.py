@@ -107,7 +107,7 @@ async def test_another_grant_type_is_unsupported(client, registered):
     assert response.json()["error"] == "unsupported_grant_type"
 
 
-async def test_token_attempts_are_rate_limited_per_client(client, registered):
+async def test_failed_token_attempts_are_limited_per_address_and_client(client, registered):
     client_id, _ = registered
     statuses = []
     for _ in range(11):

@@ -68,7 +68,9 @@ def _basic(request: Request) -> tuple[str, str] | None:
         "Form body `grant_type=client_credentials`, `client_id`, `client_secret` (or HTTP "
         "Basic), optional `scope` (space-separated; default: every scope granted to the "
         "client). Errors follow RFC 6749 (`application/json`, `error`, "
-        "`error_description`). Rate limited per client id and per address (429)."
+        "`error_description`). Failed authentications are limited per (source address, "
+        "client id) and per source address (429 with `Retry-After`); a client with its "
+        "correct secret is never refused for failures from other addresses."
     ),
     response_model=TokenResponse,
     openapi_extra={
@@ -103,9 +105,11 @@ async def token(request: Request):
     basic = _basic(request)
     if basic is not None:
         client_id, client_secret = basic
+    # The peer, or the client a trusted proxy names (uvicorn's proxy headers handling,
+    # FORWARDED_ALLOW_IPS): never a header an untrusted peer wrote.
     address = request.client.host if request.client else "unknown"
     limiter = request.app.state.token_rate_limiter
-    retry_after = limiter.hit(f"client:{client_id or '-'}", f"addr:{address}")
+    retry_after = limiter.retry_after(address, client_id)
     if retry_after is not None:
         return _error(
             429, "slow_down", "too many token requests; retry later",
@@ -128,10 +132,12 @@ async def token(request: Request):
             requested_scope=scope,
         )
     except Unauthenticated:
+        limiter.failed(address, client_id)
         return _error(401, "invalid_client", "client authentication failed",
                       {"WWW-Authenticate": 'Basic realm="convention-api"'})
     except Forbidden as exc:
         return _error(400, "invalid_scope", exc.detail)
+    limiter.succeeded(address, client_id)
     return JSONResponse(
         TokenResponse(
             access_token=issued.token, expires_in=issued.expires_in, scope=issued.scope
