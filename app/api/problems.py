@@ -17,6 +17,7 @@ from starlette.routing import Match
 from app.domain.errors import (
     Conflict,
     DomainError,
+    Forbidden,
     InvalidInput,
     NotFound,
     PreconditionFailed,
@@ -47,6 +48,7 @@ STATUS_CODES: dict[int, str] = {
 DOMAIN_STATUS: list[tuple[type[DomainError], int]] = [
     (InvalidInput, 422),
     (NotFound, 404),
+    (Forbidden, 403),
     (Conflict, 409),
     (PreconditionRequired, 428),
     (PreconditionFailed, 412),

@@ -49,6 +49,7 @@ from app.services.account_ports import AccountFacts
 from app.services.convention import load_clock
 from app.services.mail import french_date, queue_mail
 from app.services.ports import Actor, Clock, UnitOfWork
+from app.services.visibility import school_filter, visible_or_404
 
 _rng = random.SystemRandom()
 
@@ -75,10 +76,6 @@ def ensure_accepts_new_accounts(clock: ConventionClock, on: date) -> None:
             "the convention accepts no new account on this date (R-CONV-4, R-CONV-5)",
             code="convention-not-active",
         )
-
-
-def _visible_school(principal: Principal, school_code: str) -> bool:
-    return principal.sees_school(school_code)
 
 
 async def _school_exists(uow: UnitOfWork, code: str) -> bool:
@@ -193,12 +190,13 @@ async def create_request(
     received_on = paris_date(received_at)
     fingerprint = _fingerprint(data, received_at)
     async with uow:
+        # Another school's ticket is not even looked up: it answers as an unknown school.
+        if not actor.principal.sees_school(data.school_code):
+            raise InvalidInput("unknown school", code="unknown-school", field="school_code")
         existing = await uow.account_requests.by_ticket(data.ticket_ref)
         if existing is not None:
             return _same_ticket(existing, data), False
         if not await _school_exists(uow, data.school_code):
-            raise InvalidInput("unknown school", code="unknown-school", field="school_code")
-        if not actor.principal.sees_school(data.school_code):
             raise InvalidInput("unknown school", code="unknown-school", field="school_code")
         convention = await load_clock(uow)
         ensure_accepts_new_accounts(convention, received_on)
@@ -269,9 +267,15 @@ def _same_ticket(existing: AccountRequest, data: NewRequest) -> AccountRequest:
 async def get_request(uow: UnitOfWork, principal: Principal, request_id: str) -> AccountRequest:
     async with uow:
         request = await uow.account_requests.get(request_id)
-    if request is None or not _visible_school(principal, request.school_code):
-        raise NotFound("no such account request")
-    return request
+    return visible_or_404(principal, request, _request_school, "no such account request")
+
+
+def _request_school(request: AccountRequest) -> str:
+    return request.school_code
+
+
+def _role_schools(roles: Sequence[Role]) -> list[str]:
+    return [r.school_code for r in roles]
 
 
 async def list_requests(
@@ -285,7 +289,7 @@ async def list_requests(
     after_id: str | None,
     limit: int,
 ) -> list[AccountRequest]:
-    codes = _codes_filter(principal, school_code)
+    codes = school_filter(principal, school_code)
     if codes == []:
         return []
     today = paris_date(clock.now())
@@ -298,12 +302,6 @@ async def list_requests(
             after_id=after_id,
             limit=limit,
         )
-
-
-def _codes_filter(principal: Principal, school_code: str | None) -> list[str] | None:
-    if school_code is not None:
-        return [school_code] if principal.sees_school(school_code) else []
-    return list(principal.schools) if principal.schools is not None else None
 
 
 # ---------------------------------------------------------------- fulfilment
@@ -338,9 +336,10 @@ async def fulfil_request(
     at = fulfilled_at or now
     ensure_not_ahead(at, now, skew_seconds, "fulfilled_at")
     async with uow:
-        request = await uow.account_requests.get(request_id, for_update=True)
-        if request is None or not actor.principal.sees_school(request.school_code):
-            raise NotFound("no such account request")
+        request = visible_or_404(
+            actor.principal, await uow.account_requests.get(request_id, for_update=True),
+            _request_school, "no such account request",
+        )
         if request.status is RequestStatus.FULFILLED:
             if uid is None or uid == request.uid:
                 return request
@@ -453,9 +452,10 @@ async def close_request(
     """Rejection or cancellation; repeated with the same body answers the same."""
     now = clock.now()
     async with uow:
-        request = await uow.account_requests.get(request_id, for_update=True)
-        if request is None or not actor.principal.sees_school(request.school_code):
-            raise NotFound("no such account request")
+        request = visible_or_404(
+            actor.principal, await uow.account_requests.get(request_id, for_update=True),
+            _request_school, "no such account request",
+        )
         if request.status is target:
             if target is RequestStatus.REJECTED and reason != request.rejection_reason:
                 raise Conflict("the request was rejected for another reason",
@@ -515,12 +515,6 @@ async def _view(uow: UnitOfWork, account: Account, at: datetime) -> AccountView:
     return _view_of(facts, account, await load_clock(uow), at, uow.rules)
 
 
-def _account_visible(principal: Principal, roles: Sequence[Role]) -> bool:
-    if principal.schools is None:
-        return True
-    return any(principal.sees_school(r.school_code) for r in roles)
-
-
 async def get_account(
     uow: UnitOfWork, clock: Clock, principal: Principal, uid: str
 ) -> AccountView:
@@ -529,9 +523,8 @@ async def get_account(
         if facts is None:
             raise NotFound("no such account")
         view = _view_of(facts, facts.account, await load_clock(uow), clock.now(), uow.rules)
-    if not _account_visible(principal, view.roles):
-        raise NotFound("no such account")
-    return view
+    return visible_or_404(principal, view, lambda v: _role_schools(v.roles),
+                          "no such account")
 
 
 async def list_accounts(
@@ -548,7 +541,7 @@ async def list_accounts(
 ) -> tuple[list[AccountView], str | None]:
     """A page of accounts; the status filter is applied to the evaluated status, so a
     page may hold fewer than `limit` items while `next` is still given."""
-    codes = _codes_filter(principal, school_code)
+    codes = school_filter(principal, school_code)
     if codes == []:
         return [], None
     now = clock.now()
@@ -577,6 +570,19 @@ async def access_check(uow: UnitOfWork, uid: str, at: datetime) -> AccessDecisio
     return _view_of(facts, facts.account, convention, at, uow.rules).decision
 
 
+async def _ensure_account_visible(uow: UnitOfWork, principal: Principal, uid: str) -> None:
+    """Another school's account answers as a missing one, before any state is read."""
+    if principal.schools is None:
+        return
+    facts = (await uow.accounts.facts([uid])).get(uid)
+    visible_or_404(
+        principal, facts,
+        lambda f: [r.school_code for r in f.stored_roles]
+        + [r.school_code for r in f.student_roles],
+        "no such account",
+    )
+
+
 async def lock_account(
     uow: UnitOfWork, clock: Clock, actor: Actor, uid: str, *, reason: str,
     locked_at: datetime | None, skew_seconds: int,
@@ -588,6 +594,7 @@ async def lock_account(
         account = await uow.accounts.get(uid, for_update=True)
         if account is None:
             raise NotFound("no such account")
+        await _ensure_account_visible(uow, actor.principal, uid)
         locks = await uow.accounts.locks(uid)
         open_lock = next((lock for lock in locks if lock[2].ends_at is None), None)
         if open_lock is not None:
@@ -617,6 +624,7 @@ async def unlock_account(
         account = await uow.accounts.get(uid, for_update=True)
         if account is None:
             raise NotFound("no such account")
+        await _ensure_account_visible(uow, actor.principal, uid)
         locks = await uow.accounts.locks(uid)
         open_lock = next((lock for lock in locks if lock[2].ends_at is None), None)
         if open_lock is None:

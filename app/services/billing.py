@@ -48,6 +48,7 @@ from app.services.enrolments import count_census
 from app.services.jobs import Job, JobContext, JobFunction
 from app.services.mail import french_date, queue_mail
 from app.services.ports import Actor, Clock, UnitOfWork
+from app.services.visibility import confined, ensure_unconfined, unschooled_or_404
 
 RESOURCE = "statement"
 WRITE_SCOPE = "billing:write"
@@ -172,6 +173,7 @@ async def create_statement(
     """Generate the first draft of N/N+1. 409 `convention-not-active` outside the
     convention, `census-not-reached` until the day after the census date (Paris),
     `statement-exists` when the year has a current statement."""
+    ensure_unconfined(actor.principal, "billing statements")
     now = clock.now()
     async with uow:
         await uow.billing.lock_year(academic_year)
@@ -208,6 +210,7 @@ async def issue_statement(
     """Issue a draft: `issued_at`, `late` (issued after its due date, Paris) and the
     fingerprint are set and the content frozen; the version it revises becomes
     `superseded` in the same transaction. Issuing again answers the version as it is."""
+    unschooled_or_404(actor.principal, "no such statement")
     now = clock.now()
     async with uow:
         draft = await _locked(uow, statement_id)
@@ -241,6 +244,7 @@ async def revise_statement(
     reason (R-BIL-3); True when created. The same revision again answers its draft;
     another draft of the year → 409 `statement-exists`; a draft → 409
     `statement-not-issued`; a superseded version → 409 `statement-superseded`."""
+    unschooled_or_404(actor.principal, "no such statement")
     now = clock.now()
     async with uow:
         statement = await _locked(uow, statement_id)
@@ -275,6 +279,7 @@ async def discard_statement(
     uow: UnitOfWork, clock: Clock, actor: Actor, statement_id: str
 ) -> None:
     """Delete a draft (only a draft: else 409 `statement-not-draft`)."""
+    unschooled_or_404(actor.principal, "no such statement")
     now = clock.now()
     async with uow:
         statement = await _locked(uow, statement_id)
@@ -311,6 +316,7 @@ async def record_payment(
     if amount_cents <= 0:
         raise InvalidInput("a payment is a positive amount", code="invalid-payment",
                            field="amount_cents")
+    unschooled_or_404(actor.principal, "no such statement")
     async with uow:
         statement = await _locked(uow, statement_id)
         existing = next((p for p in statement.payments if p.reference == reference), None)
@@ -342,7 +348,9 @@ async def record_payment(
 
 
 def _sees(principal: Principal, statement: Statement) -> bool:
-    return statement.visible_to_readers or principal.has(WRITE_SCOPE)
+    """Statements name every school: none is visible to a caller confined to schools."""
+    return not confined(principal) and (
+        statement.visible_to_readers or principal.has(WRITE_SCOPE))
 
 
 async def get_statement(uow: UnitOfWork, principal: Principal, statement_id: str) -> Statement:
@@ -376,6 +384,8 @@ async def list_statements(
         if academic_year is not None:
             ensure_year_in_convention(await load_clock(uow), academic_year,
                                       paris_date(clock.now()))
+        if confined(principal):
+            return []
         return await uow.billing.list(
             academic_year=academic_year, statuses=statuses, updated_since=updated_since,
             after=after, limit=limit,

@@ -17,6 +17,7 @@ from app.domain.calendar import Closure, WorkingCalendar, validate_closures
 from app.domain.errors import NotFound
 from app.services import audit
 from app.services.ports import Actor, Clock, DeadlineRecomputer, UnitOfWork
+from app.services.visibility import ensure_unconfined
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ async def _change(
     add: tuple[str, Closure] | None = None,
     remove: str | None = None,
 ) -> ClosureChange:
+    ensure_unconfined(actor.principal, "UT's closures")
     now = clock.now()
     async with uow:
         await uow.closures.lock_for_change()

@@ -35,7 +35,7 @@ from app.domain.enrolments import (
     validate_windows,
     windows_in_force,
 )
-from app.domain.errors import Conflict, DomainError, NotFound, PreconditionFailed
+from app.domain.errors import Conflict, DomainError, PreconditionFailed
 from app.domain.ids import new_id
 from app.domain.preconditions import Precondition
 from app.domain.rules import DEFAULT_RULES, Rules
@@ -43,6 +43,7 @@ from app.services import audit
 from app.services.convention import load_clock
 from app.services.enrolment_ports import NewStudentAccount, StudentAccount
 from app.services.ports import Actor, Clock, UnitOfWork, UnitOfWorkFactory
+from app.services.visibility import ensure_unconfined, school_filter, sees, visible_or_404
 
 # Uids are identifiers, not secrets: a Mersenne Twister seeded from the OS is enough and
 # generates the thousands an autumn batch needs quickly.
@@ -87,6 +88,7 @@ async def change_windows(
     read (`If-Match`); another current version → 412. The same windows again answer as
     they are; the census moves with `main_closes_on` (R-BIL-1) unless
     `rules.census_on_main_close` is false (then it stays on 31 Oct N)."""
+    ensure_unconfined(actor.principal, "the enrolment windows")
     wanted = validate_windows(
         year, main_opens_on=main_opens_on, main_closes_on=main_closes_on,
         s2_opens_on=s2_opens_on, s2_closes_on=s2_closes_on,
@@ -360,6 +362,9 @@ def _enrol_one(
     if item.uid is not None:
         validate_uid(item.uid)  # a field error comes before R-ACC-6a
     ensure_not_dated_after_the_call(item.enrolled_on, paris_date(now), "enrolled_on")
+    # First: another school's item answers as an unknown school's, before any lookup.
+    if item.school_code not in schools or not sees(principal, item.school_code):
+        raise Conflict("unknown school", code="unknown-school", field="school_code")
     account = batch.resolve(item)
     fingerprint = item.fingerprint
     existing = batch.enrolments.get((item.student_number, item.academic_year))
@@ -370,8 +375,6 @@ def _enrol_one(
             "the student already has another enrolment for this academic year",
             code="enrolment-conflict",
         )
-    if item.school_code not in schools or not principal.sees_school(item.school_code):
-        raise Conflict("unknown school", code="unknown-school", field="school_code")
     rules.check(item)
     enrolment = Enrolment(
         id=new_id(now), uid=batch.uid_for(item, account), student_number=item.student_number,
@@ -412,9 +415,7 @@ async def import_enrolments(
 
 
 def _visible(principal: Principal, enrolment: Enrolment | None) -> Enrolment:
-    if enrolment is None or not principal.sees_school(enrolment.school_code):
-        raise NotFound("no such enrolment")
-    return enrolment
+    return visible_or_404(principal, enrolment, lambda e: e.school_code, "no such enrolment")
 
 
 async def get_enrolment(uow: UnitOfWork, principal: Principal, enrolment_id: str) -> Enrolment:
@@ -461,10 +462,7 @@ async def list_enrolments(
 ) -> list[Enrolment]:
     """A page ordered by id (creation order); a token confined to schools sees only
     theirs. A year outside the convention → 409 `convention-not-active`."""
-    if school_code is not None:
-        codes: list[str] | None = [school_code] if principal.sees_school(school_code) else []
-    else:
-        codes = list(principal.schools) if principal.schools is not None else None
+    codes = school_filter(principal, school_code)
     async with uow:
         if academic_year is not None:
             ensure_year_in_convention(
@@ -514,8 +512,12 @@ async def census(
 
 
 async def census_view(
-    uow: UnitOfWork, clock: Clock, academic_year: int, rules: Rules = DEFAULT_RULES
+    uow: UnitOfWork, clock: Clock, principal: Principal, academic_year: int,
+    rules: Rules = DEFAULT_RULES,
 ) -> Census:
+    """The census as a caller sees it: a confined caller counts its schools only."""
     async with uow:
         ensure_year_in_convention(await load_clock(uow), academic_year, paris_date(clock.now()))
-        return await count_census(uow, academic_year, rules)
+        counted = await count_census(uow, academic_year, rules)
+    return replace(counted, counts={code: n for code, n in counted.counts.items()
+                                    if sees(principal, code)})

@@ -21,11 +21,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from app.domain.auth import SYSTEM
+from app.domain.auth import SYSTEM, Principal
 from app.domain.errors import NotFound
 from app.domain.redaction import without_addresses
 from app.domain.schedules import Schedule, due_slot
 from app.services.ports import Actor, Clock, JobLocks, JobRun, UnitOfWork, UnitOfWorkFactory
+from app.services.visibility import confined, unschooled_or_404
 
 log = logging.getLogger("app.jobs")
 
@@ -207,10 +208,13 @@ class JobStatus:
 
 
 async def job_statuses(
-    uow: UnitOfWork, registry: JobRegistry, *, after: str | None, limit: int
+    uow: UnitOfWork, registry: JobRegistry, principal: Principal, *, after: str | None,
+    limit: int,
 ) -> list[JobStatus]:
     """The registered jobs by name (keyset `after`), each with its last run and last
-    successful run."""
+    successful run. Jobs name no school: none is listed to a caller confined to schools."""
+    if confined(principal):
+        return []
     jobs = sorted((j for j in registry if after is None or j.name > after), key=lambda j: j.name)
     out: list[JobStatus] = []
     async with uow:
@@ -222,9 +226,11 @@ async def job_statuses(
 
 
 async def job_runs(
-    uow: UnitOfWork, registry: JobRegistry, name: str, *, before_id: int | None, limit: int
+    uow: UnitOfWork, registry: JobRegistry, principal: Principal, name: str, *,
+    before_id: int | None, limit: int,
 ) -> list[JobRun]:
-    """Runs of one registered job, newest first."""
+    """Runs of one registered job, newest first (a caller confined to schools: 404)."""
+    unschooled_or_404(principal, "no such job", code="job-not-found")
     registry.get(name)
     async with uow:
         return await uow.job_runs.list(job=name, before_id=before_id, limit=limit)

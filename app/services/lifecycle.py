@@ -32,6 +32,7 @@ from app.domain.suspensions import (
 from app.services import audit
 from app.services.mail import french_date, queue_mail
 from app.services.ports import Actor, Clock, UnitOfWork
+from app.services.visibility import ensure_unconfined, school_filter, visible_or_404
 
 # ---------------------------------------------------------------- amendments (R-CONV-2)
 
@@ -47,6 +48,7 @@ async def record_amendment(
     changes: TermChanges,
     schools_added: str | None,
 ) -> AmendmentRecord:
+    ensure_unconfined(actor.principal, "the convention")
     now = clock.now()
     amendment = Amendment(reference, signed_on, effective_on, changes)
     check_amendment(amendment, schools_added)
@@ -95,6 +97,7 @@ async def file_notice(
 ) -> tuple[NoticeRecord, bool]:
     """Record a résiliation notice; (record, created). The same letter again → the
     stored one; another uncured notice → 409 `termination-pending`."""
+    ensure_unconfined(actor.principal, "the convention's termination")
     if notifying_party is defaulting_party:
         raise InvalidInput("a party does not notify itself", code="invalid-parties",
                            field="defaulting_party")
@@ -140,6 +143,7 @@ async def file_notice(
 async def cure_notice(
     uow: UnitOfWork, clock: Clock, actor: Actor, notice_id: str, *, cured_on: date
 ) -> NoticeRecord:
+    ensure_unconfined(actor.principal, "the convention's termination")
     now = clock.now()
     if cured_on > paris_date(now):
         raise InvalidInput("cured in the future", code="out-of-order", field="cured_on")
@@ -179,10 +183,6 @@ def notice_status(record: NoticeRecord, clock: Clock) -> NoticeStatus:
 # ---------------------------------------------------------------- suspensions (R-SUS-1, R-SUS-2)
 
 
-def _visible(principal: Principal, school_code: str) -> bool:
-    return principal.sees_school(school_code)
-
-
 async def _referents(uow: UnitOfWork, school_code: str, now: datetime) -> list[str]:
     return await uow.accounts.referent_emails(school_code, paris_date(now))
 
@@ -212,10 +212,8 @@ async def suspend(
         starts_at=starts_at, notified_at=notified_at, notice_ref=notice_ref, now=now,
     )
     async with uow:
-        if await uow.schools.get(school_code) is None or not _visible(
-            actor.principal, school_code
-        ):
-            raise NotFound("no such school")
+        visible_or_404(actor.principal, await uow.schools.get(school_code),
+                       lambda s: s.code, "no such school")
         if account_uids:
             for uid in sorted(account_uids):
                 roles = [r for r in await uow.accounts.roles(uid)
@@ -280,10 +278,10 @@ def _mail_context(s: Suspension, school_name: str) -> dict[str, object]:
 async def _get_visible(
     uow: UnitOfWork, principal: Principal, suspension_id: str, *, for_update: bool = False
 ) -> Suspension:
-    found = await uow.lifecycle.suspension(suspension_id, for_update=for_update)
-    if found is None or not _visible(principal, found.school_code):
-        raise NotFound("no such suspension")
-    return found
+    return visible_or_404(
+        principal, await uow.lifecycle.suspension(suspension_id, for_update=for_update),
+        lambda s: s.school_code, "no such suspension",
+    )
 
 
 async def request_restoration(
@@ -349,10 +347,9 @@ async def list_suspensions(
     uow: UnitOfWork, principal: Principal, *, status: SuspensionStatus | None,
     school_code: str | None, after_id: str | None, limit: int,
 ) -> list[Suspension]:
-    if school_code is not None and not _visible(principal, school_code):
+    codes = school_filter(principal, school_code)
+    if codes == []:
         return []
-    codes = [school_code] if school_code else (
-        list(principal.schools) if principal.schools is not None else None)
     async with uow:
         return await uow.lifecycle.suspensions(
             status=status, school_codes=codes, after_id=after_id, limit=limit

@@ -26,6 +26,7 @@ from typing import Any
 
 import jinja2
 
+from app.domain.auth import Principal
 from app.domain.calendar import PARIS
 from app.domain.errors import InvalidInput
 from app.services import audit
@@ -40,6 +41,7 @@ from app.services.ports import (
     UnitOfWork,
     UnitOfWorkFactory,
 )
+from app.services.visibility import confined
 
 log = logging.getLogger("app.outbox")
 
@@ -154,10 +156,15 @@ async def queue_mail(
 
 
 async def list_messages(
-    uow: UnitOfWork, *, status: str | None, after_id: int | None, limit: int
+    uow: UnitOfWork, principal: Principal, *, status: str | None, after_id: int | None,
+    limit: int,
 ) -> list[OutboxMessage]:
+    """Messages name no school (their recipients are personal data): none is listed to
+    a caller confined to schools."""
     if status is not None and status not in STATUSES:
         raise InvalidInput("unknown outbox status", field="status")
+    if confined(principal):
+        return []
     async with uow:
         return await uow.outbox.list(status=status, after_id=after_id, limit=limit)
 

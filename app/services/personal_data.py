@@ -69,6 +69,7 @@ from app.services.ports import (
     UnitOfWorkFactory,
 )
 from app.services.support_ports import SupportRequest
+from app.services.visibility import visible_or_404
 
 RETENTION_JOB = "retention"
 RETENTION_REASON = "R-GDPR-1 : durée de conservation échue"
@@ -128,20 +129,14 @@ async def _records(uow: UnitOfWork, account: Account) -> _Records:
     )
 
 
-def _visible(principal: Principal, view: AccountView) -> bool:
-    """Defence in depth (the scope is UT's): a referent only knows its schools' people."""
-    if principal.schools is None:
-        return True
-    return any(principal.sees_school(r.school_code) for r in view.roles)
-
-
 async def _account_in(uow: UnitOfWork, principal: Principal, uid: str, now: datetime):
     account = await uow.accounts.get(uid)
     if account is None:
         raise NotFound("no such account")
     view = await _view(uow, account, now)
-    if not _visible(principal, view):
-        raise NotFound("no such account")
+    # Defence in depth (the scope is UT's): a confined caller only knows its schools' people.
+    visible_or_404(principal, view, lambda v: [r.school_code for r in v.roles],
+                   "no such account")
     return account, view
 
 

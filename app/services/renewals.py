@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from app.domain.accounts import REFERENT_CAP, REFERENT_MIN, RoleKind, renew_valid_until
-from app.domain.auth import Principal
+from app.domain.auth import SYSTEM, Principal
 from app.domain.calendar import AcademicYear, paris_date
 from app.domain.errors import Conflict, NotFound, PreconditionFailed
 from app.domain.hosted import (
@@ -40,6 +40,7 @@ from app.services.accounts import referent_count
 from app.services.convention import load_clock
 from app.services.mail import french_date, queue_mail
 from app.services.ports import Actor, Clock, UnitOfWork
+from app.services.visibility import ensure_unconfined, sees, visible_or_404
 
 KINDS = (RoleKind.REFERENT, RoleKind.TRAINER)
 
@@ -71,15 +72,19 @@ async def _campaign(uow: UnitOfWork, year: int, *, for_update: bool = False) -> 
     return campaign
 
 
-async def _summary(uow: UnitOfWork, campaign: Campaign) -> CampaignSummary:
-    decisions = await uow.campaigns.decisions(campaign.academic_year)
+async def _summary(
+    uow: UnitOfWork, campaign: Campaign, principal: Principal = SYSTEM
+) -> CampaignSummary:
+    """The campaign and its decisions counted over the schools `principal` sees."""
+    decisions = [d for d in await uow.campaigns.decisions(campaign.academic_year)
+                 if sees(principal, d[0])]
     renew = sum(1 for *_, d in decisions if d is Decision.RENEW)
     return CampaignSummary(campaign, renew, len(decisions) - renew)
 
 
-async def get_campaign(uow: UnitOfWork, year: int) -> CampaignSummary:
+async def get_campaign(uow: UnitOfWork, principal: Principal, year: int) -> CampaignSummary:
     async with uow:
-        return await _summary(uow, await _campaign(uow, year))
+        return await _summary(uow, await _campaign(uow, year), principal)
 
 
 def _candidate(roles: Sequence[StoredRole]) -> StoredRole:
@@ -140,8 +145,8 @@ async def _listing(
 
 
 async def _visible_school(uow: UnitOfWork, principal: Principal, school_code: str) -> None:
-    if not principal.sees_school(school_code) or await uow.schools.get(school_code) is None:
-        raise NotFound("no such school")
+    visible_or_404(principal, await uow.schools.get(school_code), lambda s: s.code,
+                   "no such school")
 
 
 async def school_listing(
@@ -161,6 +166,7 @@ async def open_campaign(
 ) -> tuple[CampaignSummary, bool]:
     """Open the campaign for N/N+1 (1–25 June N) and queue the French mail to each
     school's referents. (summary, created); an existing campaign is returned as is."""
+    ensure_unconfined(actor.principal, "renewal campaigns")
     now = clock.now()
     today = paris_date(now)
     async with uow:
@@ -346,6 +352,7 @@ async def close_campaign(
     """Apply the decisions in one transaction (after both deadlines): renewed roles are
     valid until 31 Aug N+1 (never shortened), the others keep 31 Aug N. A closed
     campaign answers its summary again."""
+    ensure_unconfined(actor.principal, "renewal campaigns")
     now = clock.now()
     today = paris_date(now)
     async with uow:

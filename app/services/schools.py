@@ -6,15 +6,12 @@ from dataclasses import asdict
 from datetime import datetime
 
 from app.domain.auth import Principal
-from app.domain.errors import Conflict, NotFound, PreconditionFailed
+from app.domain.errors import Conflict, PreconditionFailed
 from app.domain.preconditions import Precondition
 from app.domain.schools import School, SchoolStatus, validate_school_code
 from app.services import audit
 from app.services.ports import Actor, Clock, UnitOfWork
-
-
-def _visible(principal: Principal, code: str) -> bool:
-    return principal.sees_school(code)
+from app.services.visibility import ensure_unconfined, visible_or_404
 
 
 async def school_status(uow: UnitOfWork, code: str, now: datetime) -> SchoolStatus:
@@ -36,9 +33,7 @@ async def list_schools(
 async def get_school(uow: UnitOfWork, principal: Principal, code: str) -> School:
     async with uow:
         school = await uow.schools.get(code)
-    if school is None or not _visible(principal, code):
-        raise NotFound("no such school")
-    return school
+    return visible_or_404(principal, school, lambda s: s.code, "no such school")
 
 
 async def create_school(
@@ -52,6 +47,7 @@ async def create_school(
     sites: tuple[str, ...],
     amendment_reference: str,
 ) -> School:
+    ensure_unconfined(actor.principal, "the list of schools")
     validate_school_code(code)
     now = clock.now()
     async with uow:
@@ -92,9 +88,8 @@ async def update_school(
 ) -> School:
     now = clock.now()
     async with uow:
-        current = await uow.schools.get(code)
-        if current is None or not actor.principal.sees_school(code):
-            raise NotFound("no such school")
+        current = visible_or_404(actor.principal, await uow.schools.get(code),
+                                 lambda s: s.code, "no such school")
         if not expected.accepts(str(current.version)):
             raise PreconditionFailed("the school changed since it was read (stale If-Match)")
         if not changes:

@@ -29,7 +29,7 @@ from typing import Any
 from app.domain.auth import Principal
 from app.domain.calendar import is_ahead_of_clock, paris_date
 from app.domain.convention import ConventionClock
-from app.domain.errors import InvalidInput, NotFound
+from app.domain.errors import InvalidInput
 from app.domain.reference import convention_size_figures
 from app.domain.schedules import DailyAt, Every
 from app.domain.storage import (
@@ -68,6 +68,7 @@ from app.services.storage_ports import (
     StoredLevel,
     school_key,
 )
+from app.services.visibility import confined, school_filter, sees, visible_or_404
 
 MAX_BATCH_ITEMS = 1000
 SNAPSHOT_MAX_AGE = timedelta(days=35)
@@ -169,16 +170,18 @@ def _item_errors(
 
 
 async def ingest_snapshots(
-    uow: UnitOfWork, clock: Clock, policy: StoragePolicy, candidates: Sequence[Candidate]
+    uow: UnitOfWork, clock: Clock, policy: StoragePolicy, candidates: Sequence[Candidate],
+    principal: Principal,
 ) -> IngestReport:
     """Store a batch (≤ 1,000 items, checked by the caller) and move the levels; one
-    result per item, in order."""
+    result per item, in order. An item of a school the caller is not confined to is
+    rejected as an unknown school's."""
     if len(candidates) > MAX_BATCH_ITEMS:
         raise InvalidInput(f"a batch holds at most {MAX_BATCH_ITEMS} items", field="items")
     now = clock.now()
     results: list[ItemResult | None] = [None] * len(candidates)
     async with uow:
-        codes = await uow.schools.codes()
+        codes = {c for c in await uow.schools.codes() if sees(principal, c)}
         first: dict[str, Snapshot] = {}
         valid: list[tuple[int, Snapshot]] = []
         for i, candidate in enumerate(candidates):
@@ -737,8 +740,7 @@ def _window_bounds(day: date, window: Window) -> tuple[datetime, datetime]:
 
 
 def _visible_school(principal: Principal, codes: set[str], code: str) -> None:
-    if code not in codes or not principal.sees_school(code):
-        raise NotFound("no such school")
+    visible_or_404(principal, code if code in codes else None, lambda c: c, "no such school")
 
 
 async def history(
@@ -794,13 +796,8 @@ async def list_alerts(
 ) -> list[StorageAlert]:
     """Alert events, oldest first. A referent sees its schools' events only (no pool
     events); a school it does not see gives an empty list, as an unknown one does."""
-    if principal.schools is None:
-        codes = None if school_code is None else [school_code]
-        include_pool = school_code is None
-    else:
-        visible = list(principal.schools)
-        codes = visible if school_code is None else [c for c in visible if c == school_code]
-        include_pool = False
+    codes = school_filter(principal, school_code)
+    include_pool = school_code is None and not confined(principal)
     async with uow:
         return await uow.storage.list_alerts(
             school_codes=codes, include_pool=include_pool, since=since, after_id=after_id,

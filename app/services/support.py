@@ -26,7 +26,7 @@ from app.domain.calendar import (
     paris_date,
     paris_day_start,
 )
-from app.domain.errors import Conflict, InvalidInput, NotFound
+from app.domain.errors import Conflict, InvalidInput
 from app.domain.ids import new_id
 from app.domain.opening_hours import (
     BUDGET_SECONDS,
@@ -56,6 +56,7 @@ from app.services.jobs import Job, JobContext
 from app.services.mail import queue_mail
 from app.services.ports import Actor, Clock, UnitOfWork, UnitOfWorkFactory
 from app.services.support_ports import InboundMail, SlaFilter, SupportRequest
+from app.services.visibility import school_filter, sees, visible_or_404
 
 log = logging.getLogger("app.support")
 
@@ -141,19 +142,6 @@ def _fingerprint(data: NewSupportRequest) -> str:
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
 
-def _visible(principal: Principal, request: SupportRequest) -> bool:
-    """A referent sees its schools' requests only (not those without a school)."""
-    if principal.schools is None:
-        return True
-    return request.school_code is not None and principal.sees_school(request.school_code)
-
-
-def _codes_filter(principal: Principal, school_code: str | None) -> list[str] | None:
-    if school_code is not None:
-        return [school_code] if principal.sees_school(school_code) else []
-    return list(principal.schools) if principal.schools is not None else None
-
-
 def _view(
     request: SupportRequest, clock: OpeningHoursClock, now: datetime, policy: SupportPolicy
 ) -> SupportView:
@@ -236,7 +224,7 @@ def _same_message(
     existing: SupportRequest, fingerprint: str, principal: Principal
 ) -> SupportRequest:
     """A retry of the same e-mail (200) or another e-mail with this Message-ID (409)."""
-    if existing.content_sha256 == fingerprint and _visible(principal, existing):
+    if existing.content_sha256 == fingerprint and sees(principal, existing.school_code):
         return existing
     raise Conflict(
         "a request with this Message-ID was recorded with other content",
@@ -276,6 +264,9 @@ async def create_request(
     ensure_not_ahead(received_at, now, policy.skew_seconds, "received_at")
     fingerprint = _fingerprint(data)
     async with uow:
+        # Another school's e-mail is not even looked up: it answers as an unknown school.
+        if data.school_code is not None and not sees(actor.principal, data.school_code):
+            raise InvalidInput("unknown school", code="unknown-school", field="school_code")
         existing = await uow.support_requests.by_message_id(data.message_id)
         if existing is not None:
             stored = _same_message(existing, fingerprint, actor.principal)
@@ -316,10 +307,8 @@ async def create_request(
 async def _visible_request(
     uow: UnitOfWork, principal: Principal, request_id: str
 ) -> SupportRequest:
-    request = await uow.support_requests.get(request_id)
-    if request is None or not _visible(principal, request):
-        raise NotFound("no such support request")
-    return request
+    return visible_or_404(principal, await uow.support_requests.get(request_id),
+                          lambda r: r.school_code, "no such support request")
 
 
 async def get_request(
@@ -437,7 +426,7 @@ async def list_requests(
     policy: SupportPolicy,
 ) -> list[SupportView]:
     """Creation order; `state` is the SLA state now (see `sla_filter`)."""
-    codes = _codes_filter(principal, school_code)
+    codes = school_filter(principal, school_code)
     if codes == []:
         return []
     now = clock.now()
@@ -525,7 +514,7 @@ async def statistics(
     overall = SlaFigures()
     schools: dict[str | None, SlaFigures] = {}
     months: dict[str, SlaFigures] = {}
-    codes = _codes_filter(principal, school_code)
+    codes = school_filter(principal, school_code)
     if codes != []:
         now = clock.now()
         async with uow:

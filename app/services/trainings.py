@@ -12,11 +12,11 @@ from datetime import date
 
 from app.domain.auth import Principal
 from app.domain.calendar import paris_date
-from app.domain.errors import Conflict, InvalidInput, NotFound
+from app.domain.errors import Conflict, InvalidInput
 from app.domain.hosted import Training, TrainingStatus
 from app.services import audit
-from app.services.accounts import _codes_filter  # one reading of a token's schools
 from app.services.ports import Actor, Clock, UnitOfWork
+from app.services.visibility import school_filter, visible_or_404
 
 
 async def list_trainings(
@@ -32,7 +32,7 @@ async def list_trainings(
 ) -> tuple[list[Training], date]:
     """A page of trainings (keyset by id) and the Paris day `overdue` is evaluated on."""
     today = paris_date(clock.now())
-    codes = _codes_filter(principal, school_code)
+    codes = school_filter(principal, school_code)
     if codes == []:
         return [], today
     async with uow:
@@ -48,10 +48,8 @@ async def list_trainings(
 
 
 async def _visible(uow: UnitOfWork, principal: Principal, training_id: str) -> Training:
-    training = await uow.trainings.get(training_id, for_update=True)
-    if training is None or not principal.sees_school(training.school_code):
-        raise NotFound("no such training")
-    return training
+    return visible_or_404(principal, await uow.trainings.get(training_id, for_update=True),
+                          lambda t: t.school_code, "no such training")
 
 
 def _not_in_future(day: date, today: date, field: str) -> None:

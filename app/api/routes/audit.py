@@ -23,14 +23,15 @@ router = APIRouter(prefix="/api/v1", tags=["audit"])
         "One event per state change, written in the change's transaction (R-GDPR-2); "
         "personal values (names, e-mails) are masked as `***`. Filters combine; `since` "
         "is an RFC 3339 instant with an offset (events at or after it); `actor` is the "
-        "token subject. Keyset pagination, newest first. " + scope_doc("audit:read")
+        "token subject. Keyset pagination, newest first. Events name no school: a caller "
+        "confined to schools gets an empty list. " + scope_doc("audit:read")
     ),
     response_model=AuditEventList,
     responses=problems(),
 )
 async def list_audit_events(
     uow: UowDep,
-    _: Annotated[Principal, Depends(require("audit:read"))],
+    principal: Annotated[Principal, Depends(require("audit:read"))],
     resource_type: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
     resource_id: Annotated[str | None, Query(min_length=1, max_length=128)] = None,
     actor: Annotated[str | None, Query(min_length=1, max_length=300)] = None,
@@ -39,8 +40,8 @@ async def list_audit_events(
     cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> AuditEventList:
     events = await service.list_events(
-        uow, resource_type=resource_type, resource_id=resource_id, actor=actor, since=since,
-        before_id=decode_id_cursor(cursor), limit=limit + 1,
+        uow, principal, resource_type=resource_type, resource_id=resource_id, actor=actor,
+        since=since, before_id=decode_id_cursor(cursor), limit=limit + 1,
     )
     page, more = events[:limit], len(events) > limit
     return AuditEventList(

@@ -158,8 +158,8 @@ async def put_enrolment_campaign(
     description=(
         "On `census_on` (the close of the main campaign in force): enrolments of the year "
         "dated on or before it, not cancelled on or before it, transfers excluded. Schools "
-        "without a counted student are absent. "
-        + scope_doc("enrolments:read", "billing:read")
+        "without a counted student are absent; a caller confined to schools counts its "
+        "schools only. " + scope_doc("enrolments:read", "billing:read")
     ),
     response_model=CensusOut,
     responses=problems(409),
@@ -168,10 +168,10 @@ async def get_enrolment_census(
     request: Request,
     uow: UowDep,
     clock: ClockDep,
-    _: Annotated[Principal, Depends(require("enrolments:read", "billing:read"))],
+    principal: Annotated[Principal, Depends(require("enrolments:read", "billing:read"))],
     academic_year: YearPath,
 ) -> CensusOut:
-    result = await service.census_view(uow, clock, service.parse_year(academic_year),
+    result = await service.census_view(uow, clock, principal, service.parse_year(academic_year),
                                        request.app.state.rules)
     return CensusOut(
         academic_year=f"{result.academic_year:04d}-{result.academic_year + 1:04d}",

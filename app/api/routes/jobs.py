@@ -45,7 +45,8 @@ def _run(run: JobRun) -> JobRunOut:
     description=(
         "The registered jobs by name: schedule, last recorded run (start, end, outcome, "
         "counts) and when one last succeeded. Jobs run through `convention-api jobs run` "
-        "or the embedded scheduler. " + scope_doc("audit:read")
+        "or the embedded scheduler. Jobs name no school: a caller confined to schools "
+        "gets an empty list. " + scope_doc("audit:read")
     ),
     response_model=JobList,
     responses=problems(),
@@ -53,13 +54,13 @@ def _run(run: JobRun) -> JobRunOut:
 async def list_jobs(
     uow: UowDep,
     registry: RegistryDep,
-    _: Annotated[Principal, Depends(require("audit:read"))],
+    principal: Annotated[Principal, Depends(require("audit:read"))],
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> JobList:
     after = decode_cursor(cursor, 1)
     statuses = await service.job_statuses(
-        uow, registry, after=str(after[0]) if after else None, limit=limit + 1
+        uow, registry, principal, after=str(after[0]) if after else None, limit=limit + 1
     )
     page, more = statuses[:limit], len(statuses) > limit
     return JobList(
@@ -80,20 +81,21 @@ async def list_jobs(
 @router.get(
     "/jobs/{name}/runs",
     summary="Recorded runs of one job, newest first",
-    description=scope_doc("audit:read"),
+    description="Runs of one job, newest first (a caller confined to schools: 404). "
+    + scope_doc("audit:read"),
     response_model=JobRunList,
     responses=problems(404),
 )
 async def list_job_runs(
     uow: UowDep,
     registry: RegistryDep,
-    _: Annotated[Principal, Depends(require("audit:read"))],
+    principal: Annotated[Principal, Depends(require("audit:read"))],
     name: Annotated[str, Path(max_length=100)],
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> JobRunList:
     runs = await service.job_runs(
-        uow, registry, name, before_id=decode_id_cursor(cursor), limit=limit + 1
+        uow, registry, principal, name, before_id=decode_id_cursor(cursor), limit=limit + 1
     )
     page, more = runs[:limit], len(runs) > limit
     return JobRunList(

@@ -41,7 +41,8 @@ def _out(message: OutboxMessage) -> OutboxMessageOut:
     summary="Queued and sent e-mails (without bodies)",
     description=(
         "Messages of the transactional outbox, oldest first, optionally of one `status` "
-        "(`pending`, `retrying`, `sent`, `dead`). Bodies are not served. "
+        "(`pending`, `retrying`, `sent`, `dead`). Bodies are not served. Messages name "
+        "no school: a caller confined to schools gets an empty list. "
         + scope_doc("audit:read")
     ),
     response_model=OutboxMessageList,
@@ -49,13 +50,13 @@ def _out(message: OutboxMessage) -> OutboxMessageOut:
 )
 async def list_outbox_messages(
     uow: UowDep,
-    _: Annotated[Principal, Depends(require("audit:read"))],
+    principal: Annotated[Principal, Depends(require("audit:read"))],
     status: Annotated[OutboxStatus | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> OutboxMessageList:
     found = await mail.list_messages(
-        uow, status=status, after_id=decode_id_cursor(cursor), limit=limit + 1
+        uow, principal, status=status, after_id=decode_id_cursor(cursor), limit=limit + 1
     )
     page, more = found[:limit], len(found) > limit
     return OutboxMessageList(

@@ -116,16 +116,19 @@ async def open_campaign(
 @router.get(
     "/{academic_year}",
     summary="One campaign",
-    description="Status, deadlines and decision counts. " + scope_doc("accounts:read"),
+    description="Status, deadlines and decision counts (of the caller's schools when it "
+    "is confined to schools). " + scope_doc("accounts:read"),
     response_model=CampaignOut,
     responses=problems(404),
 )
 async def get_campaign(
     uow: UowDep,
-    _: Annotated[Principal, Depends(require("accounts:read"))],
+    principal: Annotated[Principal, Depends(require("accounts:read"))],
     academic_year: YearPath,
 ) -> CampaignOut:
-    return campaign_out(await service.get_campaign(uow, service.parse_year(academic_year)))
+    return campaign_out(
+        await service.get_campaign(uow, principal, service.parse_year(academic_year))
+    )
 
 
 @router.get(

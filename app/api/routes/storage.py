@@ -125,7 +125,8 @@ def parse_batch(raw: bytes) -> list[service.Candidate]:
     description=(
         "Up to 1,000 absolute snapshots (never deltas; a resent one is harmless). Each "
         "item is `accepted`, a `duplicate` (same `snapshot_id`, same content) or "
-        "`rejected` with `errors`: unknown school (`unknown-school`), a bad number "
+        "`rejected` with `errors`: unknown school (`unknown-school`, also a school the "
+        "caller is not confined to), a bad number "
         "(negative, fractional, boolean, string, above 2^53−1), `measured_at` more than "
         "the clock skew ahead (`instant-in-future`, R-TIME-5) or more than 35 days old "
         "(`snapshot-too-old`), the same `snapshot_id` with other content "
@@ -148,11 +149,11 @@ async def post_snapshots(
     request: Request,
     uow: UowDep,
     clock: ClockDep,
-    _: Annotated[Principal, Depends(require("storage:write"))],
+    principal: Annotated[Principal, Depends(require("storage:write"))],
 ) -> Response:
     candidates = parse_batch(await request.body())
     report = await service.ingest_snapshots(
-        uow, clock, request.app.state.storage_policy, candidates
+        uow, clock, request.app.state.storage_policy, candidates, principal
     )
     # `SnapshotBatchOut` written directly: 1,000 result models built, validated again by
     # FastAPI and dumped cost more than the batch's INSERT (docs/PERFORMANCE.md).
