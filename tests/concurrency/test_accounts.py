@@ -56,6 +56,28 @@ async def test_ten_identical_fulfilments_make_one_account_one_mail_and_tell_its_
     assert len(mails) == 1
 
 
+@pytest.mark.parametrize(("kind", "body", "target"), [
+    ("rejection", {"reason": "doublon"}, "rejected"),
+    ("cancellation", {}, "cancelled"),
+])
+async def test_identical_closings_of_a_request_at_once_all_answer_the_stored_state(
+    app, client, staff, clock, kind, body, target
+):
+    request_id = await _filed(client, staff, clock)
+    url = f"/api/v1/account-requests/{request_id}/{kind}"
+    answers = await burst([lambda: client.post(url, json=body, headers=staff)
+                           for _ in range(N)])
+    assert statuses(answers) == [200] * N
+    stored = await rows(app, "SELECT status, closed_at FROM account_requests WHERE id = :id",
+                        id=request_id)
+    assert stored[0]["status"] == target
+    assert {r.json()["status"] for r in answers} == {target}
+    audited = await rows(app, "SELECT id FROM audit_events WHERE resource_id = :id "
+                              "AND action = :action", id=request_id,
+                         action=f"account-request.{target}")
+    assert len(audited) == 1
+
+
 @pytest.mark.parametrize("mix", ["fulfil-reject-cancel", "reject-cancel"])
 async def test_a_request_closed_at_once_three_ways_ends_in_one_terminal_state(
     app, client, staff, clock, mix

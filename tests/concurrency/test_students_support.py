@@ -57,7 +57,9 @@ async def test_identical_batches_at_once_enrol_the_student_once(app, client, adm
     assert len(await rows(app, "SELECT uid FROM accounts")) == 1
 
 
-async def test_cancellations_on_different_days_at_once_record_one(app, client, admin):
+async def test_cancellations_on_different_days_at_once_record_one(app, client, admin,
+                                                                  clock):
+    clock.set("2025-03-20T12:00:00+01:00")  # every cancellation date is past
     made = await client.post("/api/v1/enrolments", json={"items": [STUDENT]}, headers=admin)
     enrolment_id = made.json()["results"][0]["enrolment_id"]
     url = f"/api/v1/enrolments/{enrolment_id}/cancellation"

@@ -67,6 +67,24 @@ async def test_proposals_of_different_sessions_at_once_record_one(app, client, a
     assert str((await _training_row(app, training_id))["session_on"]) == winner["session_on"]
 
 
+async def test_identical_completions_at_once_all_answer_the_stored_one(app, client, admin,
+                                                                      clock):
+    training_id = await _training(app, client, admin, clock)
+    proposed = await client.post(f"/api/v1/trainings/{training_id}/proposal",
+                                 json={"session_on": "2025-03-20",
+                                       "proposed_on": "2025-03-11"}, headers=admin)
+    assert proposed.status_code == 200, proposed.text
+    url = f"/api/v1/trainings/{training_id}/completion"
+    answers = await burst([lambda: client.post(url, json={"completed_on": "2025-03-20"},
+                                               headers=admin) for _ in range(N)])
+    assert statuses(answers) == [200] * N
+    stored = await _training_row(app, training_id)
+    assert (stored["status"], str(stored["completed_on"])) == ("completed", "2025-03-20")
+    audited = await rows(app, "SELECT id FROM audit_events WHERE action = "
+                              "'training.completed' AND resource_id = :id", id=training_id)
+    assert len(audited) == 1
+
+
 async def test_completions_on_different_days_at_once_record_one(app, client, admin, clock):
     training_id = await _training(app, client, admin, clock)
     proposed = await client.post(f"/api/v1/trainings/{training_id}/proposal",
