@@ -31,6 +31,15 @@ async def _training(app, client, admin, clock) -> str:
     return training["id"]
 
 
+async def _proposed_training(app, client, admin, clock) -> str:
+    training_id = await _training(app, client, admin, clock)
+    proposed = await client.post(f"/api/v1/trainings/{training_id}/proposal",
+                                 json={"session_on": "2025-03-20",
+                                       "proposed_on": "2025-03-11"}, headers=admin)
+    assert proposed.status_code == 200, proposed.text
+    return training_id
+
+
 async def _training_row(app, training_id: str) -> dict:
     return (await rows(app, "SELECT status, proposed_on, session_on, completed_on "
                             "FROM trainings WHERE id = :id", id=training_id))[0]
@@ -69,11 +78,7 @@ async def test_proposals_of_different_sessions_at_once_record_one(app, client, a
 
 async def test_identical_completions_at_once_all_answer_the_stored_one(app, client, admin,
                                                                       clock):
-    training_id = await _training(app, client, admin, clock)
-    proposed = await client.post(f"/api/v1/trainings/{training_id}/proposal",
-                                 json={"session_on": "2025-03-20",
-                                       "proposed_on": "2025-03-11"}, headers=admin)
-    assert proposed.status_code == 200, proposed.text
+    training_id = await _proposed_training(app, client, admin, clock)
     url = f"/api/v1/trainings/{training_id}/completion"
     answers = await burst([lambda: client.post(url, json={"completed_on": "2025-03-20"},
                                                headers=admin) for _ in range(N)])
@@ -86,11 +91,7 @@ async def test_identical_completions_at_once_all_answer_the_stored_one(app, clie
 
 
 async def test_completions_on_different_days_at_once_record_one(app, client, admin, clock):
-    training_id = await _training(app, client, admin, clock)
-    proposed = await client.post(f"/api/v1/trainings/{training_id}/proposal",
-                                 json={"session_on": "2025-03-20",
-                                       "proposed_on": "2025-03-11"}, headers=admin)
-    assert proposed.status_code == 200, proposed.text
+    training_id = await _proposed_training(app, client, admin, clock)
     url = f"/api/v1/trainings/{training_id}/completion"
     days = [f"2025-03-{d:02d}" for d in range(11, 11 + N)]
     answers = await burst([
