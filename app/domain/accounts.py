@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from app.domain.calendar import AcademicYear, paris_date
 from app.domain.errors import InvalidInput
@@ -341,6 +342,9 @@ class AccessDecision:
     access_until: date | None
     messaging_allowed: bool
     suspension_id: str | None = None
+    locked: bool = False
+    locked_since: datetime | None = None
+    messaging_suspension_id: str | None = None
 
 
 _REASONS: dict[AccountStatus, tuple[str, str]] = {
@@ -394,9 +398,14 @@ def evaluate_access(
     - `roles` are the account's stored roles (all schools, all kinds); `access_end_on`
       is the convention's access end (R-CONV-5), applied here as a cap.
     - `allowed` is True only for `active` and `grace`.
-    - `messaging_allowed` = allowed and no `messaging` suspension active at `at` covers
-      one of the roles valid or in grace on the day (so it is False whenever access is
-      refused).
+    - A lock makes the status `suspended` only when it would otherwise be `active` or
+      `grace`; a locked account with no valid role is `expired` or `pending`
+      (R-ACC-8a). `locked` and `locked_since` (the start of the lock open at `at`) are
+      given whatever the status (`locked_at`).
+    - `messaging_allowed` (one flag per person, R-ACC-8a) is False when the status is not
+      `active`/`grace`, or when a `messaging` suspension active at `at` covers a role
+      valid or in grace on the day; `messaging_suspension_id` names it
+      (`messaging_suspension_at`).
     - `access_until` (`account_access_until`): locks and suspensions never extend or cut
       it; None when erased, disabled, or no role gives access on or after the day.
     - `suspension_id` names a covering platform suspension when the status is
@@ -404,19 +413,27 @@ def evaluate_access(
     day = paris_date(at)
     locks = tuple(locks)
     suspensions = tuple(suspensions)
+    lock = locked_at(locks, at)
+    locking: dict[str, Any] = {
+        "locked": lock is not None, "locked_since": lock.starts_at if lock is not None else None
+    }
 
     if erased_at is not None and erased_at <= at:
-        return _decision(AccountStatus.ERASED, None, False, *_REASONS[AccountStatus.ERASED])
+        return _decision(AccountStatus.ERASED, None, False, *_REASONS[AccountStatus.ERASED],
+                         **locking)
     if day > access_end_on:
-        return _decision(AccountStatus.DISABLED, None, False, *_REASONS[AccountStatus.DISABLED])
+        return _decision(AccountStatus.DISABLED, None, False,
+                         *_REASONS[AccountStatus.DISABLED], **locking)
 
     access_until = account_access_until(roles, day, access_end_on)
     valid = [r for r in roles if is_valid_on(r, day, access_end_on)]
     in_grace = [r for r in roles if is_in_grace_on(r, day, access_end_on)]
     live = valid + in_grace
+    messaging = messaging_suspension_at(uid, live, suspensions, at)
+    locking["messaging_suspension_id"] = messaging
 
-    if any(lock.active_at(at) for lock in locks):
-        return _decision(AccountStatus.SUSPENDED, access_until, False, *_LOCKED)
+    if live and lock is not None:
+        return _decision(AccountStatus.SUSPENDED, access_until, False, *_LOCKED, **locking)
     platform = [s for s in suspensions if s.scope is SuspensionScope.PLATFORM]
     if live:
         covering: list[str] = []
@@ -432,23 +449,47 @@ def evaluate_access(
                 False,
                 *_SUSPENDED,
                 suspension_id=covering[0],
+                **locking,
             )
 
     if valid or in_grace:
         status = AccountStatus.ACTIVE if valid else AccountStatus.GRACE
-        messaging_blocked = any(
-            s.covers(role, uid, at)
-            for s in suspensions
-            if s.scope is SuspensionScope.MESSAGING
-            for role in live
-        )
-        return _decision(status, access_until, not messaging_blocked, *_REASONS[status])
+        return _decision(status, access_until, messaging is None, *_REASONS[status],
+                         **locking)
 
     if any(day < r.valid_from <= access_end_on for r in roles):
         return _decision(
-            AccountStatus.PENDING, access_until, False, *_REASONS[AccountStatus.PENDING]
+            AccountStatus.PENDING, access_until, False, *_REASONS[AccountStatus.PENDING],
+            **locking,
         )
-    return _decision(AccountStatus.EXPIRED, access_until, False, *_REASONS[AccountStatus.EXPIRED])
+    return _decision(AccountStatus.EXPIRED, access_until, False,
+                     *_REASONS[AccountStatus.EXPIRED], **locking)
+
+
+def locked_at(locks: Iterable[Lock], at: datetime) -> Lock | None:
+    """R-ACC-8a: the lock open at `at` (the earliest-started one if several overlap), or
+    None. A lock is a fact shown whatever the status; it changes the status only of an
+    account that would otherwise be `active` or `grace`."""
+    open_locks = [lock for lock in locks if lock.active_at(at)]
+    return min(open_locks, key=lambda lock: lock.starts_at) if open_locks else None
+
+
+def messaging_suspension_at(
+    uid: str, live_roles: Iterable[Role], suspensions: Iterable[SuspensionCover], at: datetime
+) -> str | None:
+    """R-ACC-8a: the `messaging` suspension that takes the person's messaging away at
+    `at` — active then and covering one of the roles valid or in grace (`live_roles`) —
+    the earliest `starts_at` first, then the smallest id; None when messaging is open.
+    Moodle's messaging is per user, so one such suspension closes it for every role."""
+    live_roles = tuple(live_roles)
+    covering = [
+        s for s in suspensions
+        if s.scope is SuspensionScope.MESSAGING
+        and any(s.covers(role, uid, at) for role in live_roles)
+    ]
+    if not covering:
+        return None
+    return min(covering, key=lambda s: (s.starts_at, s.suspension_id)).suspension_id
 
 
 def _decision(
@@ -459,6 +500,9 @@ def _decision(
     reason_fr: str,
     *,
     suspension_id: str | None = None,
+    locked: bool = False,
+    locked_since: datetime | None = None,
+    messaging_suspension_id: str | None = None,
 ) -> AccessDecision:
     return AccessDecision(
         status=status,
@@ -468,6 +512,9 @@ def _decision(
         access_until=access_until,
         messaging_allowed=messaging_allowed,
         suspension_id=suspension_id,
+        locked=locked,
+        locked_since=locked_since,
+        messaging_suspension_id=messaging_suspension_id,
     )
 
 

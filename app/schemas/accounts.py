@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 
 from app.schemas.common import Input, Instant, IsoDate, SchoolCode
 
@@ -89,8 +89,16 @@ class AccountOut(BaseModel):
     roles: list[RoleOut]
     status: str
     access_until: date | None
-    messaging_allowed: bool
-    locked: bool
+    messaging_allowed: bool = Field(
+        description="R-ACC-8a: one flag per person; false when the status is not active or "
+        "grace, or when a messaging suspension covers a role valid or in grace"
+    )
+    messaging_suspension_id: str | None = Field(
+        default=None, description="R-ACC-8a: the messaging suspension that closes messaging "
+        "(earliest starts_at, then id)"
+    )
+    locked: bool = Field(description="R-ACC-8a: a lock is open now, whatever the status")
+    locked_since: datetime | None = Field(default=None, description="start of that lock")
 
 
 class AccountList(BaseModel):
@@ -122,3 +130,6 @@ class AccessOut(BaseModel):
     reason: AccessReason
     access_until: date | None
     messaging_allowed: bool
+    messaging_suspension_id: str | None = None
+    locked: bool = False
+    locked_since: datetime | None = None

@@ -58,6 +58,38 @@ async def test_a_lock_is_an_interval_and_the_status_is_known_at_any_instant(
     assert not (await client.post(f"{url}/unlock", json={}, headers=staff)).is_error
 
 
+async def test_r_acc_8a_a_locked_account_whose_role_has_ended_reads_expired_not_suspended(
+    client, staff, clock, referent_uid
+):
+    """R-ACC-8a: the referent created in March 2025 is valid until 31 Aug 2025. Locked
+    from 1 Aug, it reads `suspended` until 31 Aug 23:59:59 Paris and `expired` from
+    1 Sept; `locked` and `locked_since` are answered in both cases, by the account and
+    by the access check (fast path and route alike)."""
+    clock.set("2025-08-01T12:00:00+02:00")
+    locked = await client.post(
+        f"/api/v1/accounts/{referent_uid}/lock",
+        json={"reason": "usage frauduleux", "locked_at": "2025-08-01T10:00:00+02:00"},
+        headers=staff,
+    )
+    assert locked.status_code == 200, locked.text
+    assert (locked.json()["status"], locked.json()["locked"]) == ("suspended", True)
+    assert locked.json()["locked_since"] == "2025-08-01T08:00:00Z"
+    last = await _access(client, staff, referent_uid, "2025-08-31T23:59:59+02:00")
+    after = await _access(client, staff, referent_uid, "2025-09-01T00:00:00+02:00")
+    assert (last["status"], last["reason"]["code"]) == ("suspended", "account-locked")
+    assert (after["status"], after["reason"]["code"]) == ("expired", "no-valid-role")
+    assert (after["locked"], after["locked_since"]) == (True, "2025-08-01T08:00:00Z")
+    clock.set("2025-09-01T00:00:00+02:00")
+    account = (await client.get(f"/api/v1/accounts/{referent_uid}", headers=staff)).json()
+    assert (account["status"], account["locked"], account["locked_since"]) == (
+        "expired", True, "2025-08-01T08:00:00Z")
+    listed = (await client.get("/api/v1/accounts", params={"status": "expired"},
+                               headers=staff)).json()["items"]
+    assert referent_uid in [a["uid"] for a in listed]
+    plain = await client.get(f"/api/v1/accounts/{referent_uid}/access", headers=staff)
+    assert (plain.json()["status"], plain.json()["locked"]) == ("expired", True)
+
+
 async def test_unlocking_an_account_never_locked_is_a_conflict(client, staff, referent_uid):
     response = await client.post(f"/api/v1/accounts/{referent_uid}/unlock", json={},
                                  headers=staff)
@@ -70,8 +102,10 @@ async def test_the_moodle_plugin_checks_access_without_personal_data(
     plugin = bearer(make_token(profile="moodle-plugin"))
     response = await client.get(f"/api/v1/accounts/{referent_uid}/access", headers=plugin)
     assert response.status_code == 200
+    # R-ACC-8a adds the lock and the messaging suspension (no personal data either).
     assert set(response.json()) == {"uid", "at", "allowed", "status", "reason",
-                                    "access_until", "messaging_allowed"}
+                                    "access_until", "messaging_allowed",
+                                    "messaging_suspension_id", "locked", "locked_since"}
     assert (await client.get(f"/api/v1/accounts/{referent_uid}", headers=plugin)
             ).status_code == 403
 

@@ -251,8 +251,11 @@ async def test_a_mass_mailing_suspension_stops_trainer_messaging_only(client, st
     assert response.json()["kinds"] == ["trainer"]
     trainer = await _status(client, staff, people["trainer"])
     assert trainer["allowed"] is True and trainer["messaging_allowed"] is False
+    # R-ACC-8a: the answer names the messaging suspension that closes messaging.
+    assert trainer["messaging_suspension_id"] == response.json()["id"]
     referent = await _status(client, staff, people["referent"])
     assert referent["messaging_allowed"] is True
+    assert referent["messaging_suspension_id"] is None
 
 
 @pytest.mark.parametrize(

@@ -436,15 +436,95 @@ def test_a_lock_suspends_the_account_during_its_interval(
         assert decision.suspension_id is None
 
 
-def test_an_open_lock_suspends_even_an_account_without_valid_roles() -> None:
+@pytest.mark.parametrize(
+    ("roles", "at", "status"),
+    [
+        pytest.param(FINAL_YEAR, utc(2025, 12, 1), AccountStatus.EXPIRED, id="expired"),
+        # Last second of 31 Aug in Paris: still active, so the lock suspends it; the
+        # next second the role has ended and the locked account reads expired.
+        pytest.param(FINAL_YEAR, utc(2025, 8, 31, 21, 59, 59), AccountStatus.SUSPENDED,
+                     id="suspended on the last day of validity"),
+        pytest.param(FINAL_YEAR, utc(2025, 8, 31, 22), AccountStatus.EXPIRED,
+                     id="expired from 1 Sept 00:00 Paris"),
+        pytest.param(CONTINUING, utc(2025, 10, 31, 22, 59), AccountStatus.SUSPENDED,
+                     id="in grace on 31 Oct: suspended"),
+        pytest.param(CONTINUING, utc(2025, 10, 31, 23), AccountStatus.EXPIRED,
+                     id="grace over on 1 Nov: expired"),
+        pytest.param(REFERENT_JUNE, utc(2025, 6, 8, 12), AccountStatus.SUSPENDED,
+                     id="active from its first day"),
+        pytest.param([Role(RoleKind.TRAINER, "IFSI-A", date(2025, 9, 1), date(2026, 8, 31))],
+                     utc(2025, 8, 15), AccountStatus.PENDING, id="pending"),
+    ],
+)
+def test_r_acc_8a_a_lock_suspends_only_an_account_that_would_otherwise_have_access(
+    roles: list[Role], at: datetime, status: AccountStatus
+) -> None:
+    """R-ACC-8a: a lock changes the status to `suspended` only when it would otherwise be
+    `active` or `grace`; a locked account with no valid role is `expired` (or `pending`).
+    `locked` and `locked_since` are given whatever the status."""
+    lock_start = utc(2025, 3, 30, 1)  # the spring DST change instant
     decision = evaluate_access(
-        uid=UID,
-        roles=FINAL_YEAR,
-        at=utc(2025, 12, 1),
-        access_end_on=FAR_END,
-        locks=[Lock(utc(2025, 11, 1), None)],
+        uid=UID, roles=roles, at=at, access_end_on=FAR_END, locks=[Lock(lock_start, None)]
     )
-    assert (decision.status, decision.access_until) == (AccountStatus.SUSPENDED, None)
+    assert decision.status is status
+    assert (decision.locked, decision.locked_since) == (True, lock_start)
+    assert decision.allowed is False
+    if status is AccountStatus.SUSPENDED:
+        assert decision.reason_code == "account-locked"
+    else:
+        assert decision.reason_code != "account-locked"
+
+
+def test_r_acc_8a_locked_is_false_and_locked_since_null_outside_a_lock() -> None:
+    """R-ACC-8a: the answer says whether a lock is open at `at`, also for erased and
+    disabled accounts."""
+    outside = evaluate_access(uid=UID, roles=TRAINER_A, at=utc(2026, 1, 20, 9),
+                              access_end_on=FAR_END, locks=[LOCK])
+    assert (outside.locked, outside.locked_since) == (False, None)
+    disabled = evaluate_access(uid=UID, roles=TRAINER_A, at=utc(2026, 5, 1),
+                               access_end_on=date(2026, 3, 31),
+                               locks=[Lock(utc(2026, 1, 1), None)])
+    assert disabled.status is AccountStatus.DISABLED
+    assert (disabled.locked, disabled.locked_since) == (True, utc(2026, 1, 1))
+
+
+def _messaging(suspension_id: str, starts_at: datetime, **kw) -> SuspensionCover:
+    return SuspensionCover(suspension_id, kw.pop("school", "IFSI-A"),
+                           SuspensionScope.MESSAGING, starts_at, None, **kw)
+
+
+def test_r_acc_8a_messaging_is_one_flag_per_person_and_names_its_suspension() -> None:
+    """R-ACC-8a: a `messaging` suspension covering one role valid at t closes messaging
+    for the person; `messaging_suspension_id` is the earliest `starts_at`, then the
+    smallest id."""
+    covers = [
+        _messaging("s-b", utc(2026, 1, 5)),
+        _messaging("s-a", utc(2026, 1, 5)),
+        _messaging("s-0", utc(2026, 1, 6)),
+        _messaging("s-other", utc(2026, 1, 1), school="IFSI-B",
+                   kinds=frozenset({RoleKind.STUDENT})),
+    ]
+    decision = evaluate_access(uid=UID, roles=TRAINER_A_REFERENT_B, at=NOW,
+                               access_end_on=FAR_END, suspensions=covers)
+    assert decision.status is AccountStatus.ACTIVE
+    assert (decision.messaging_allowed, decision.messaging_suspension_id) == (False, "s-a")
+    free = evaluate_access(uid=UID, roles=TRAINER_A_REFERENT_B, at=NOW,
+                           access_end_on=FAR_END, suspensions=covers[3:])
+    assert (free.messaging_allowed, free.messaging_suspension_id) == (True, None)
+
+
+def test_r_acc_8a_messaging_is_closed_whenever_access_is() -> None:
+    """R-ACC-8a: not `active`/`grace` → messaging_allowed false, with no messaging
+    suspension to name; a messaging suspension of a role that has ended is not named."""
+    locked = evaluate_access(uid=UID, roles=TRAINER_A, at=NOW, access_end_on=FAR_END,
+                             locks=[Lock(utc(2026, 1, 1), None)])
+    assert (locked.status, locked.messaging_allowed, locked.messaging_suspension_id) == (
+        AccountStatus.SUSPENDED, False, None)
+    expired = evaluate_access(uid=UID, roles=FINAL_YEAR, at=utc(2025, 12, 1),
+                              access_end_on=FAR_END,
+                              suspensions=[_messaging("s-1", utc(2025, 1, 1))])
+    assert (expired.status, expired.messaging_allowed, expired.messaging_suspension_id) == (
+        AccountStatus.EXPIRED, False, None)
 
 
 @pytest.mark.parametrize(

@@ -60,7 +60,9 @@ def account_out(view: service.AccountView) -> AccountOut:
         status=view.decision.status.value,
         access_until=view.decision.access_until,
         messaging_allowed=view.decision.messaging_allowed,
-        locked=view.decision.reason_code == "account-locked",
+        messaging_suspension_id=view.decision.messaging_suspension_id,
+        locked=view.decision.locked,
+        locked_since=view.decision.locked_since,
     )
 
 
@@ -160,6 +162,9 @@ def access_json(uid: str, moment: datetime, decision: AccessDecision) -> bytes:
         reason=AccessReason(code=decision.reason_code, message=decision.reason_fr),
         access_until=decision.access_until,
         messaging_allowed=decision.messaging_allowed,
+        messaging_suspension_id=decision.messaging_suspension_id,
+        locked=decision.locked,
+        locked_since=decision.locked_since,
     ).model_dump_json().encode()
 
 
