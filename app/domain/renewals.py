@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from app.domain.accounts import HOSTED_KINDS, RoleKind
+from app.domain.accounts import HOSTED_KINDS, Role, RoleKind
 from app.domain.calendar import AcademicYear
 from app.domain.convention import ConventionClock
 from app.domain.errors import Conflict, InvalidInput
@@ -31,6 +31,26 @@ def ending_on(year: int) -> date:
 def renewed_until(year: int) -> date:
     """The validity end of a role renewed by the campaign for N/N+1: 31 Aug N+1."""
     return AcademicYear(year).ends_on
+
+
+def renews_at_closing(today: date, convention: ConventionClock) -> bool:
+    """R-REF-1b, R-CONV-4a: closing applies the stored renewals, except on or after the
+    effective date of the termination governing `today`: then it renews nothing."""
+    notice = convention.status_on(today).notice
+    return notice is None or today < notice.effective_on
+
+
+def schools_without_referent(
+    referent_roles: Mapping[str, Iterable[Role]], year: int, access_end_on: date
+) -> list[str]:
+    """R-REF-1b: the schools (keys of `referent_roles`) with no referent role valid on
+    some day of academic year N/N+1 (`year` = N), each role capped by the access end
+    (R-CONV-5); pending requests do not count. Sorted by code."""
+    first, last = AcademicYear(year).starts_on, min(AcademicYear(year).ends_on, access_end_on)
+    return sorted(
+        code for code, roles in referent_roles.items()
+        if not any(max(r.valid_from, first) <= min(r.valid_until, last) for r in roles)
+    )
 
 
 def ensure_campaign_can_open(year: int, today: date, convention: ConventionClock) -> None:

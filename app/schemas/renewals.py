@@ -27,6 +27,12 @@ class CampaignOut(BaseModel):
     trainer_deadline: date
     renew_decisions: int
     remove_decisions: int
+    schools_without_referent: list[str] | None = Field(
+        None,
+        description="In the answer of a closing (R-REF-1b): the schools with no referent "
+        "role valid on some day of the academic year after closing (pending requests not "
+        "counted); null elsewhere",
+    )
 
 
 class DecisionEntry(BaseModel):

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-from app.domain.accounts import REFERENT_CAP, REFERENT_MIN, RoleKind, renew_valid_until
+from app.domain.accounts import REFERENT_CAP, REFERENT_MIN, Role, RoleKind, renew_valid_until
 from app.domain.auth import SYSTEM, Principal
 from app.domain.calendar import AcademicYear, paris_date
 from app.domain.errors import Conflict, NotFound, PreconditionFailed
@@ -33,6 +33,8 @@ from app.domain.renewals import (
     merge_decisions,
     open_kinds,
     renewed_until,
+    renews_at_closing,
+    schools_without_referent,
 )
 from app.domain.rules import DEFAULT_RULES, Rules
 from app.services import audit
@@ -53,6 +55,8 @@ class CampaignSummary:
     campaign: Campaign
     renew_decisions: int
     remove_decisions: int
+    schools_without_referent: tuple[str, ...] | None = None
+    """R-REF-1b, in the answer of a closing only."""
 
 
 @dataclass(frozen=True)
@@ -349,50 +353,63 @@ async def replace_decisions(
 async def close_campaign(
     uow: UnitOfWork, clock: Clock, actor: Actor, year: int
 ) -> CampaignSummary:
-    """Apply the decisions in one transaction (after both deadlines): renewed roles are
-    valid until 31 Aug N+1 (never shortened), the others keep 31 Aug N. A closed
-    campaign answers its summary again."""
+    """Apply the stored decisions in one transaction (after both deadlines, R-ACC-5):
+    renewed roles are valid until 31 Aug N+1 (never shortened), the others keep
+    31 Aug N. Never refused by R-REF-1 (R-REF-1b: decisions were checked when saved);
+    nothing is renewed on or after a termination's effective date. The answer lists the
+    schools left with no referent for N/N+1. A closed campaign answers again."""
     ensure_unconfined(actor.principal, "renewal campaigns")
     now = clock.now()
     today = paris_date(now)
     async with uow:
         campaign = await _campaign(uow, year, for_update=True)
-        if campaign.status is CampaignStatus.CLOSED:
-            return await _summary(uow, campaign)
-        ensure_closable(campaign, today)
-        by_school: dict[str, dict[PersonKey, Decision]] = defaultdict(dict)
-        for school_code, uid, kind, decision in await uow.campaigns.decisions(year):
-            by_school[school_code][(uid, kind)] = decision
-        for school_code in sorted(by_school):
-            await _apply(uow, actor, campaign, school_code, by_school[school_code], today, now)
-        await uow.campaigns.close(year, now)
-        closed = await _campaign(uow, year)
-        await audit.record(
-            uow, actor, now=now, action="renewal-campaign.closed",
-            resource_type="renewal_campaign", resource_id=campaign.label,
-            old={"status": campaign.status}, new={"status": closed.status},
-        )
-        summary = await _summary(uow, closed)
+        if campaign.status is not CampaignStatus.CLOSED:
+            ensure_closable(campaign, today)
+            convention = await load_clock(uow)
+            by_school: dict[str, dict[PersonKey, Decision]] = defaultdict(dict)
+            if renews_at_closing(today, convention):
+                for school_code, uid, kind, decision in await uow.campaigns.decisions(year):
+                    by_school[school_code][(uid, kind)] = decision
+            for school_code in sorted(by_school):
+                await _apply(uow, actor, campaign, school_code, by_school[school_code], now)
+            await uow.campaigns.close(year, now)
+            closed = await _campaign(uow, year)
+            await audit.record(
+                uow, actor, now=now, action="renewal-campaign.closed",
+                resource_type="renewal_campaign", resource_id=campaign.label,
+                old={"status": campaign.status}, new={"status": closed.status},
+            )
+            campaign = closed
+        summary = replace(await _summary(uow, campaign),
+                          schools_without_referent=tuple(await _without_referent(uow, year)))
         await uow.commit()
     return summary
 
 
+async def _without_referent(uow: UnitOfWork, year: int) -> list[str]:
+    """R-REF-1b: schools with no referent role (of a non-erased account) valid on some
+    day of N/N+1, as the stored roles stand now."""
+    access_end = (await load_clock(uow)).status_on(AcademicYear(year).starts_on)
+    roles: dict[str, list[Role]] = {}
+    erased: dict[str, bool] = {}
+    for school in await uow.schools.list(codes=None, after=None, limit=10_000):
+        roles[school.code] = []
+        for stored in await uow.accounts.school_roles(school.code, RoleKind.REFERENT):
+            if stored.uid not in erased:
+                account = await uow.accounts.get(stored.uid)
+                erased[stored.uid] = account is None or account.erased_at is not None
+            if not erased[stored.uid]:
+                roles[school.code].append(Role(kind=stored.kind, school_code=school.code,
+                                               valid_from=stored.valid_from,
+                                               valid_until=stored.valid_until))
+    return schools_without_referent(roles, year, access_end.prospective_access_end_on)
+
+
 async def _apply(
     uow: UnitOfWork, actor: Actor, campaign: Campaign, school_code: str,
-    decisions: dict[PersonKey, Decision], today: date, now: datetime,
+    decisions: dict[PersonKey, Decision], now: datetime,
 ) -> None:
     year = campaign.academic_year
-    renews = _renews(decisions, RoleKind.REFERENT)
-    if renews:
-        await uow.accounts.lock_school(school_code)
-        count = await referent_count(
-            uow, school_code=school_code, year=year, checked_on=today, renew_decisions=renews
-        )
-        if count > REFERENT_CAP:
-            raise Conflict(
-                "a school would have more than 3 referents for the academic year (R-REF-1)",
-                code="referent-cap-reached",
-            )
     people = {(p.uid, p.kind): p for p in await _people(uow, year, school_code, set())}
     for key, decision in sorted(decisions.items()):
         person = people.get(key)

@@ -38,6 +38,8 @@ def campaign_out(summary: service.CampaignSummary) -> CampaignOut:
         closed_at=c.closed_at, referent_deadline=c.referent_deadline,
         trainer_deadline=c.trainer_deadline, renew_decisions=summary.renew_decisions,
         remove_decisions=summary.remove_decisions,
+        schools_without_referent=(list(summary.schools_without_referent)
+                                  if summary.schools_without_referent is not None else None),
     )
 
 
@@ -196,10 +198,13 @@ async def put_decisions(
     "/{academic_year}/closing",
     summary="Close a campaign and apply its decisions",
     description=(
-        "After both deadlines (else 409 `campaign-open`), in one transaction: renewed "
-        "roles are valid until 31 Aug N+1 (a renewal never shortens a validity), the "
-        "others keep 31 Aug N. Repeated → 200 with the same result. A job closes a "
-        "campaign still open the day after its last deadline. "
+        "After both deadlines (else 409 `campaign-open`), in one transaction: the stored "
+        "decisions are applied as they are: renewed roles are valid until 31 Aug N+1 (a "
+        "renewal never shortens a validity), the others keep 31 Aug N; never refused by "
+        "the referent cap or minimum (R-REF-1b, the decisions were checked when saved); on "
+        "or after a termination's effective date nothing is renewed. The answer lists "
+        "`schools_without_referent` for N/N+1. Repeated → 200 with the same result. A job "
+        "closes a campaign still open the day after its last deadline. "
         + scope_doc("accounts:write")
     ),
     response_model=CampaignOut,
