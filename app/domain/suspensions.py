@@ -80,9 +80,9 @@ def normalise_new_suspension(
 ) -> tuple[frozenset[RoleKind] | None, datetime]:
     """Check a new suspension's fields; returns (kinds, starts_at) with their defaults.
 
-    Art. 6.2 grounds need a notification (`notified_at`, `notice_ref`) and start by
-    default when notified. `mass_mailing` (art. 6.1) suspends trainers' messaging only,
-    without prior notice (default start: now)."""
+    Art. 6.2 grounds need a notification (`notified_at`, `notice_ref`) and start when
+    notified or later (`suspension_start`, R-SUS-2a). `mass_mailing` (art. 6.1) suspends
+    trainers' messaging only, without prior notice (default start: now)."""
     if ground is Ground.MASS_MAILING:
         if scope is not SuspensionScope.MESSAGING:
             raise InvalidInput("a mass-mailing suspension covers messaging only",
@@ -92,7 +92,8 @@ def normalise_new_suspension(
         if kinds != frozenset({RoleKind.TRAINER}):
             raise InvalidInput("a mass-mailing suspension covers trainers only",
                                code="invalid-suspension", field="kinds")
-        return kinds, starts_at or now
+        return kinds, suspension_start(ground, starts_at=starts_at, notified_at=notified_at,
+                                       now=now)
     if notified_at is None or notice_ref is None:
         raise InvalidInput("an art. 6.2 suspension is notified: notified_at and notice_ref",
                            code="invalid-suspension", field="notified_at")
@@ -102,7 +103,31 @@ def normalise_new_suspension(
     if account_uids is not None and not account_uids:
         raise InvalidInput("account_uids, when given, names at least one account",
                            code="invalid-suspension", field="account_uids")
-    return kinds, starts_at or notified_at
+    return kinds, suspension_start(ground, starts_at=starts_at, notified_at=notified_at,
+                                   now=now)
+
+
+def suspension_start(
+    ground: Ground, *, starts_at: datetime | None, notified_at: datetime | None,
+    now: datetime,
+) -> datetime:
+    """R-SUS-2a: when a suspension starts. An art. 6.2 suspension starts at or after its
+    notification instant (`starts_at` defaults to `notified_at`; earlier → 422
+    `out-of-order`); an art. 6.1 `mass_mailing` one may start before the school is
+    informed (default: now)."""
+    if ground is Ground.MASS_MAILING:
+        return starts_at or now
+    if notified_at is None:
+        raise InvalidInput("an art. 6.2 suspension is notified: notified_at",
+                           code="invalid-suspension", field="notified_at")
+    if starts_at is None:
+        return notified_at
+    if starts_at < notified_at:
+        raise InvalidInput(
+            "an art. 6.2 suspension starts at or after its notification (R-SUS-2a)",
+            code="out-of-order", field="starts_at",
+        )
+    return starts_at
 
 
 def check_restoration(s: Suspension, requested_at: datetime) -> bool:

@@ -271,6 +271,27 @@ async def test_invalid_suspensions_are_refused(client, staff, people, body):
     assert response.status_code == 422
 
 
+async def test_r_sus_2a_an_art_6_2_suspension_starting_before_its_notification_is_refused(
+    client, staff, people
+):
+    """R-SUS-2a: starts_at earlier than notified_at → 422 `out-of-order`, nothing stored;
+    without starts_at the suspension starts at notified_at; a mass-mailing suspension may
+    start before the school is informed."""
+    early = await _suspend(client, staff, starts_at="2025-04-01T09:59:59+02:00")
+    assert early.status_code == 422, early.text
+    assert early.json()["code"] == "out-of-order"
+    assert early.json()["errors"][0]["field"] == "starts_at"
+    assert (await client.get("/api/v1/suspensions", headers=staff)).json()["items"] == []
+    default = await _suspend(client, staff)
+    assert default.status_code == 201
+    assert default.json()["starts_at"] == "2025-04-01T08:00:00Z"
+    mailing = await _suspend(client, staff, ground="mass_mailing", scope="messaging",
+                             starts_at="2025-04-01T09:00:00+02:00",
+                             notified_at="2025-04-01T11:00:00+02:00")
+    assert mailing.status_code == 201, mailing.text
+    assert mailing.json()["starts_at"] == "2025-04-01T07:00:00Z"
+
+
 async def test_mass_mailing_named_accounts_must_be_trainers_of_the_school(client, staff, people):
     response = await _suspend(client, staff, ground="mass_mailing", scope="messaging",
                               account_uids=[people["referent"]])

@@ -274,8 +274,10 @@ READ = ("convention:read", "suspensions:restore")
     description=(
         "R-SUS-1, R-SUS-2. `platform` (the whole school, or restricted by `kinds` or "
         "`account_uids`) or `messaging`. Art. 6.2 grounds need `notified_at` and "
-        "`notice_ref`; `mass_mailing` (art. 6.1) is `messaging` of trainers only and may "
-        "start without notice. The school's referents are told by e-mail. "
+        "`notice_ref` and start at or after `notified_at` (`starts_at` defaults to it; "
+        "earlier → 422 `out-of-order`, R-SUS-2a); `mass_mailing` (art. 6.1) is "
+        "`messaging` of trainers only and may start without notice, before the school is "
+        "informed. The school's referents are told by e-mail. "
         + scope_doc("convention:write")
     ),
     response_model=SuspensionOut,
