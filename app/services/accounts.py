@@ -49,7 +49,7 @@ from app.services.account_ports import AccountFacts
 from app.services.convention import load_clock
 from app.services.mail import french_date, queue_mail
 from app.services.ports import Actor, Clock, UnitOfWork
-from app.services.visibility import school_filter, visible_or_404
+from app.services.visibility import confined, school_filter, sees, visible_or_404
 
 _rng = random.SystemRandom()
 
@@ -369,6 +369,12 @@ async def fulfil_request(
         if account is not None and account.erased_at is not None:
             raise Conflict("this uid belongs to an erased account and is never reused",
                            code="uid-erased")
+        if account is not None and confined(actor.principal) and not sees(
+            actor.principal, await _account_schools(uow, account.uid)
+        ):
+            # A confined caller never adds a role to an account it may not see (it would
+            # see that person's name and e-mail through the new role).
+            raise Conflict("this uid is taken", code="uid-taken")
         if account is None:
             account = Account(
                 uid=chosen or await _new_uid(uow),
@@ -570,17 +576,19 @@ async def access_check(uow: UnitOfWork, uid: str, at: datetime) -> AccessDecisio
     return _view_of(facts, facts.account, convention, at, uow.rules).decision
 
 
+async def _account_schools(uow: UnitOfWork, uid: str) -> list[str]:
+    """The schools of every role of the account, hosted and student."""
+    facts = (await uow.accounts.facts([uid])).get(uid)
+    if facts is None:
+        return []
+    return [r.school_code for r in facts.stored_roles] + [
+        r.school_code for r in facts.student_roles]
+
+
 async def _ensure_account_visible(uow: UnitOfWork, principal: Principal, uid: str) -> None:
     """Another school's account answers as a missing one, before any state is read."""
-    if principal.schools is None:
-        return
-    facts = (await uow.accounts.facts([uid])).get(uid)
-    visible_or_404(
-        principal, facts,
-        lambda f: [r.school_code for r in f.stored_roles]
-        + [r.school_code for r in f.student_roles],
-        "no such account",
-    )
+    if confined(principal) and not sees(principal, await _account_schools(uow, uid)):
+        raise NotFound("no such account")
 
 
 async def lock_account(

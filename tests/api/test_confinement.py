@@ -142,3 +142,24 @@ async def test_a_confined_caller_may_not_change_convention_wide_data(
                               headers=admin)).status_code == 201
     assert len((await client.get("/api/v1/calendar/closures",
                                  headers=confined)).json()["items"]) == 1
+
+
+async def test_a_confined_caller_cannot_add_a_role_to_another_schools_account(
+    app, client, clock, admin, make_token
+):
+    """Through the new role, the person's name and e-mail would become visible to it."""
+    albi = await hosted(app, clock, at="2025-03-03T10:00:00+01:00", school=ALBI)
+    clock.set("2025-03-04T10:00:00+01:00")
+    filed = await client.post("/api/v1/account-requests", headers=admin, json={
+        "ticket_ref": "T-RODEZ-9", "school_code": RODEZ, "kind": "trainer",
+        "given_name": "Camille", "family_name": "Martin", "email": "c.martin@example.org",
+        "existing_uid": albi})
+    assert filed.status_code == 201, filed.text
+    url = f"/api/v1/account-requests/{filed.json()['id']}/fulfilment"
+    office = bearer(make_token("accounts:write", "accounts:read", schools=[RODEZ]))
+    refused = await client.post(url, json={}, headers=office)
+    assert refused.status_code == 409 and refused.json()["code"] == "uid-taken"
+    assert (await client.get(f"/api/v1/accounts/{albi}", headers=office)).status_code == 404
+    roles = (await client.get(f"/api/v1/accounts/{albi}", headers=admin)).json()["roles"]
+    assert [r["school_code"] for r in roles] == [ALBI]
+    assert (await client.post(url, json={}, headers=admin)).status_code == 200

@@ -177,7 +177,8 @@ async def get_account_request(
         "adds the role to an existing uid, with the R-ACC-3 validity from the fulfilment "
         "date; queues the R-ACC-9 e-mail for a new uid; a new referent gets a training "
         "obligation (R-REF-2). Repeated with the same body → 200, same result; another "
-        "`uid` → 409 `already-fulfilled`. " + scope_doc("accounts:write")
+        "`uid` → 409 `already-fulfilled`; a caller confined to schools naming the uid of "
+        "an account it may not see → 409 `uid-taken`. " + scope_doc("accounts:write")
     ),
     response_model=AccountRequestOut,
     responses=body_problems(404, 409),
