@@ -226,8 +226,10 @@ class ConventionClock:
             terms = amendment.changes.apply_to(terms)
         return terms
 
-    def relevant_notice_on(self, d: date) -> TerminationNotice | None:
-        """The received, not-cured-as-of-`d` notice with the earliest effective date."""
+    def governing_notice_on(self, d: date) -> TerminationNotice | None:
+        """R-CONV-3a: the notice governing date `d`: among those received on or before
+        `d` and not cured on or before `d`, the one with the earliest effective date (then
+        the earliest reception, then the id). Curing it lets the next one govern."""
         candidates = [n for n in self._notices if n.received_on <= d and not n.is_cured_on(d)]
         if not candidates:
             return None
@@ -236,7 +238,7 @@ class ConventionClock:
     def status_on(self, d: date) -> ConventionStatus:
         terms = self.terms_on(d)
         end = terms.ends_on
-        notice = self.relevant_notice_on(d)
+        notice = self.governing_notice_on(d)
 
         if notice is not None and notice.effective_on <= d:
             access_end = min(end, self.notice_access_end_on(notice))

@@ -18,7 +18,11 @@ from app.schemas.common import (
 )
 
 LongText = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
-PartyCode = Literal["region", "ut", "gcs"]
+# R-CONV-3a: any other text is answered 422 `invalid-notice` by the domain.
+PartyCode = Annotated[
+    str, StringConstraints(min_length=1, max_length=32),
+    Field(description="a party of the convention: region, ut or gcs"),
+]
 Cents = Annotated[int, Field(ge=0, le=2**53 - 1, strict=True)]
 
 

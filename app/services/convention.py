@@ -59,14 +59,15 @@ class ConventionClockCache:
         self._cached = None
 
 
-async def load_clock(uow: UnitOfWork) -> ConventionClock:
+async def load_clock(uow: UnitOfWork, *, fresh: bool = False) -> ConventionClock:
     """The convention's clock from the stored initial terms, amendments and termination
     notices (R-CONV-2, R-CONV-3, R-CONV-4, R-CONV-5). Every rule needing terms, state or access end
     calls this.
     Served from the process's cache (`ConventionClockCache`) when the unit of work has
-    one and it is fresh."""
+    one and it is fresh; `fresh` reads the stored records (a change under the lifecycle
+    lock checks against what is committed, not a cached copy)."""
     cache: ConventionClockCache | None = getattr(uow, "convention_cache", None)
-    if getattr(uow.lifecycle, "clock_changed", False):
+    if fresh or getattr(uow.lifecycle, "clock_changed", False):
         cache = None  # this transaction changed amendments or notices: read them back
     if cache is not None:
         cached = cache.get()

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from app.domain.accounts import RoleKind, SuspensionScope
 from app.domain.auth import Principal
 from app.domain.calendar import ensure_not_ahead, paris_date
-from app.domain.convention import Amendment, Party, TermChanges, TerminationNotice
+from app.domain.convention import Amendment, TermChanges, TerminationNotice
 from app.domain.errors import Conflict, InvalidInput, NotFound
 from app.domain.ids import new_id
 from app.domain.lifecycle import (
@@ -20,6 +20,8 @@ from app.domain.lifecycle import (
     NoticeStatus,
     check_amendment,
     check_cure,
+    ensure_notice_receivable,
+    notice_parties,
 )
 from app.domain.suspensions import (
     Ground,
@@ -30,6 +32,7 @@ from app.domain.suspensions import (
     normalise_new_suspension,
 )
 from app.services import audit
+from app.services.convention import load_clock
 from app.services.mail import french_date, queue_mail
 from app.services.ports import Actor, Clock, UnitOfWork
 from app.services.visibility import ensure_unconfined, school_filter, visible_or_404
@@ -89,18 +92,18 @@ async def file_notice(
     clock: Clock,
     actor: Actor,
     *,
-    notifying_party: Party,
-    defaulting_party: Party,
+    notifying_party: str,
+    defaulting_party: str,
     grounds: str,
     letter_ref: str,
     received_on: date,
 ) -> tuple[NoticeRecord, bool]:
     """Record a résiliation notice; (record, created). The same letter again → the
-    stored one; another uncured notice → 409 `termination-pending`."""
+    stored one. Only a party notifies another party (422 `invalid-notice`); several
+    notices may be pending; one received on or after the governing notice's effective
+    date or after the end date in force → 409 `convention-not-active` (R-CONV-3a)."""
     ensure_unconfined(actor.principal, "the convention's termination")
-    if notifying_party is defaulting_party:
-        raise InvalidInput("a party does not notify itself", code="invalid-parties",
-                           field="defaulting_party")
+    notifying, defaulting = notice_parties(notifying_party, defaulting_party)
     now = clock.now()
     if received_on > paris_date(now):
         raise InvalidInput("received in the future", code="out-of-order", field="received_on")
@@ -111,18 +114,16 @@ async def file_notice(
             if record.letter_ref == letter_ref:
                 n = record.notice
                 if (n.received_on, n.notifying_party, n.defaulting_party, record.grounds) == (
-                    received_on, notifying_party, defaulting_party, grounds
+                    received_on, notifying, defaulting, grounds
                 ):
                     return record, False
                 raise Conflict("this letter was recorded with other content",
                                code="notice-conflict")
-        if any(not r.notice.is_cured for r in existing):
-            raise Conflict("another termination notice is not cured",
-                           code="termination-pending")
+        ensure_notice_receivable(await load_clock(uow, fresh=True), received_on)
         record = NoticeRecord(
             notice=TerminationNotice(
-                id=new_id(now), received_on=received_on, notifying_party=notifying_party,
-                defaulting_party=defaulting_party,
+                id=new_id(now), received_on=received_on, notifying_party=notifying,
+                defaulting_party=defaulting,
             ),
             grounds=grounds,
             letter_ref=letter_ref,
@@ -132,7 +133,7 @@ async def file_notice(
         await audit.record(
             uow, actor, now=now, action="termination.notified",
             resource_type="termination_notice", resource_id=record.notice.id,
-            new={"notifying_party": notifying_party, "defaulting_party": defaulting_party,
+            new={"notifying_party": notifying, "defaulting_party": defaulting,
                  "letter_ref": letter_ref, "received_on": received_on,
                  "effective_on": record.notice.effective_on},
         )

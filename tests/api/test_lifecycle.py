@@ -165,21 +165,97 @@ async def test_a_cure_on_the_effective_date_is_too_late(client, staff, clock):
     assert late.status_code == 409 and late.json()["code"] == "cure-too-late"
 
 
-async def test_a_second_uncured_notice_is_refused(client, staff, clock):
+async def test_r_conv_3a_a_second_party_s_notice_is_recorded_while_another_is_pending(
+    client, staff, clock
+):
+    """R-CONV-3a: several notices may be pending; the one with the earliest effective
+    date governs; curing it lets the next one govern. (The first version refused the
+    second notice with `termination-pending`.)"""
     clock.set("2027-03-01T12:00:00+01:00")
-    await _notice(client, staff, "2027-02-15")
-    second = await _notice(client, staff, "2027-02-20", letter_ref="LRAR-2")
-    assert second.status_code == 409 and second.json()["code"] == "termination-pending"
-    same = await _notice(client, staff, "2027-02-15")
+    first = (await _notice(client, staff, "2026-11-30")).json()  # effective 2027-02-28
+    assert first["effective_on"] == "2027-02-28"
+    cured = await client.post(
+        f"/api/v1/convention/termination-notices/{first['id']}/cure",
+        json={"cured_on": "2027-02-27"}, headers=staff)
+    assert cured.status_code == 200
+    clock.set("2027-03-02T12:00:00+01:00")
+    by_ut = await client.post(
+        "/api/v1/convention/termination-notices",
+        json={"notifying_party": "ut", "defaulting_party": "region", "grounds": "art. 7",
+              "letter_ref": "LRAR-UT", "received_on": "2027-02-28"}, headers=staff)
+    assert by_ut.status_code == 201, by_ut.text  # effective 2027-05-28
+    by_gcs = await client.post(
+        "/api/v1/convention/termination-notices",
+        json={"notifying_party": "gcs", "defaulting_party": "ut", "grounds": "art. 5",
+              "letter_ref": "LRAR-GCS", "received_on": "2027-03-02"}, headers=staff)
+    assert by_gcs.status_code == 201, by_gcs.text  # effective 2027-06-02
+    assert by_gcs.json()["status"] == "pending"
+    pending = await _convention(client, staff, "2027-03-02")
+    assert pending["state"] == "termination_pending"
+    # The UT notice governs (earliest effective date); cured, the GCS one governs.
+    assert (await _convention(client, staff, "2027-05-28"))["state"] == "terminated"
+    await client.post(
+        f"/api/v1/convention/termination-notices/{by_ut.json()['id']}/cure",
+        json={"cured_on": "2027-03-02"}, headers=staff)
+    assert (await _convention(client, staff, "2027-05-28"))["state"] == "termination_pending"
+    assert (await _convention(client, staff, "2027-06-02"))["state"] == "terminated"
+    same = await client.post(
+        "/api/v1/convention/termination-notices",
+        json={"notifying_party": "gcs", "defaulting_party": "ut", "grounds": "art. 5",
+              "letter_ref": "LRAR-GCS", "received_on": "2027-03-02"}, headers=staff)
     assert same.status_code == 200
 
 
-async def test_parties_must_differ(client, staff, clock):
+async def test_r_conv_3a_a_notice_received_on_or_after_the_governing_effective_date_is_refused(
+    client, staff, clock
+):
+    """R-CONV-3a: received 2026-11-30 → effective 2027-02-28; a notice received on
+    2027-02-28 (or a backdated one after it) is refused with 409 `convention-not-active`
+    and nothing is stored; one received the day before passes."""
+    clock.set("2027-03-15T12:00:00+01:00")
+    assert (await _notice(client, staff, "2026-11-30")).status_code == 201
+    on_the_day = await _notice(client, staff, "2027-02-28", letter_ref="LRAR-2")
+    assert on_the_day.status_code == 409, on_the_day.text
+    assert on_the_day.json()["code"] == "convention-not-active"
+    later = await _notice(client, staff, "2027-03-15", letter_ref="LRAR-3")
+    assert later.status_code == 409
+    day_before = await _notice(client, staff, "2027-02-27", letter_ref="LRAR-4")
+    assert day_before.status_code == 201
+    listed = await client.get("/api/v1/convention/termination-notices", headers=staff)
+    assert sorted(n["letter_ref"] for n in listed.json()["items"]) == ["LRAR-1", "LRAR-4"]
+
+
+async def test_r_conv_3a_a_notice_received_after_the_end_date_in_force_is_refused(
+    client, staff, clock
+):
+    """R-CONV-3a: the end date in force is 2029-08-31; a notice received on
+    2029-09-01 is refused; on 2029-08-31 it is recorded."""
+    clock.set("2029-09-01T12:00:00+02:00")
+    after = await _notice(client, staff, "2029-09-01", letter_ref="LRAR-LATE")
+    assert after.status_code == 409 and after.json()["code"] == "convention-not-active"
+    last_day = await _notice(client, staff, "2029-08-31", letter_ref="LRAR-LAST")
+    assert last_day.status_code == 201, last_day.text
+
+
+@pytest.mark.parametrize(
+    ("notifying", "defaulting", "field"),
+    [("ut", "ut", "defaulting_party"), ("ifms-rodez", "ut", "notifying_party"),
+     ("region", "ifms-rodez", "defaulting_party"), ("UT", "region", "notifying_party")],
+)
+async def test_r_conv_3a_only_a_party_notifies_and_only_another_party(
+    client, staff, clock, notifying, defaulting, field
+):
+    """R-CONV-3a: a school is a beneficiary, not a party; a party does not notify
+    itself → 422 `invalid-notice`, nothing stored."""
     response = await client.post(
         "/api/v1/convention/termination-notices",
-        json={"notifying_party": "ut", "defaulting_party": "ut", "grounds": "x",
+        json={"notifying_party": notifying, "defaulting_party": defaulting, "grounds": "x",
               "letter_ref": "L", "received_on": "2025-03-01"}, headers=staff)
     assert response.status_code == 422
+    assert response.json()["code"] == "invalid-notice"
+    assert response.json()["errors"][0]["field"] == field
+    listed = await client.get("/api/v1/convention/termination-notices", headers=staff)
+    assert listed.json()["items"] == []
 
 
 # ---------------------------------------------------------------- suspensions

@@ -56,17 +56,34 @@ async def test_the_same_letter_at_once_records_one_notice_and_tells_its_id(app, 
     assert {r.json()["id"] for r in answers} == {stored[0]["id"]}
 
 
-async def test_different_letters_at_once_leave_one_uncured_notice(app, client, staff, clock):
-    """R-CONV-3: one pending termination at a time."""
+async def test_different_letters_at_once_are_each_recorded_once(app, client, staff, clock):
+    """R-CONV-3a: several notices may be pending: N different letters filed together are
+    N notices, each stored once under the id its caller was told."""
     clock.set("2027-03-01T12:00:00+01:00")
     answers = await burst([
         (lambda i=i: _notice(client, staff, "2027-02-15", f"LRAR-{i}")) for i in range(N)
     ])
-    assert statuses(answers) == [201] + [409] * (N - 1)
-    assert codes(answers) == {"termination-pending"}
+    assert statuses(answers) == [201] * N
     stored = await rows(app, "SELECT id, letter_ref FROM termination_notices")
-    winner = next(r for r in answers if r.status_code == 201).json()
-    assert stored == [{"id": winner["id"], "letter_ref": winner["letter_ref"]}]
+    told = sorted((r.json()["id"], r.json()["letter_ref"]) for r in answers)
+    assert sorted((r["id"], r["letter_ref"]) for r in stored) == told
+
+
+async def test_letters_at_once_after_a_governing_effective_date_are_all_refused(
+    app, client, staff, clock
+):
+    """R-CONV-3a: with a notice effective on 2027-05-15, letters received on that day
+    filed together are all refused, and only the first notice is stored."""
+    clock.set("2027-05-20T12:00:00+02:00")
+    first = await _notice(client, staff, "2027-02-15", "LRAR-0")
+    assert first.status_code == 201
+    answers = await burst([
+        (lambda i=i: _notice(client, staff, "2027-05-15", f"LRAR-{i + 1}")) for i in range(N)
+    ])
+    assert statuses(answers) == [409] * N
+    assert codes(answers) == {"convention-not-active"}
+    stored = await rows(app, "SELECT letter_ref FROM termination_notices")
+    assert stored == [{"letter_ref": "LRAR-0"}]
 
 
 async def test_cures_on_different_days_at_once_record_one(app, client, staff, clock):

@@ -350,3 +350,100 @@ def test_a_renewal_after_termination_does_not_lift_the_termination():
     )
     assert clock.status_on(date(2027, 9, 1)).state is S.ENDED
     assert clock.access_end_on(date(2027, 9, 1)) == date(2027, 8, 31)
+
+
+# --- R-CONV-3a: several notices, the governing one, who may notify -----------------------
+
+
+def _n(notice_id: str, received_on: date, cured_on: date | None = None) -> TerminationNotice:
+    return TerminationNotice(notice_id, received_on, cured_on)
+
+
+@pytest.mark.parametrize(
+    ("on", "governing"),
+    [
+        (date(2026, 11, 29), None),  # nothing received yet
+        (date(2026, 11, 30), "a"),  # a: effective 2027-02-28 (30 Nov + 3 months, clamped)
+        (date(2026, 12, 1), "a"),  # b received, effective 2027-03-01: a still earlier
+        (date(2027, 1, 9), "a"),
+        (date(2027, 1, 10), "b"),  # a cured on 10 Jan: b governs from that day
+        (date(2027, 2, 28), "b"),
+    ],
+)
+def test_r_conv_3a_the_governing_notice_is_the_earliest_effective_one_not_yet_cured(
+    on, governing
+):
+    """R-CONV-3a: among notices received on or before d and not cured on or before d, the
+    one with the earliest effective date (then reception, then id) governs."""
+    clock = ConventionClock(notices=[_n("b", date(2026, 12, 1)),
+                                     _n("a", date(2026, 11, 30), cured_on=date(2027, 1, 10))])
+    found = clock.governing_notice_on(on)
+    assert (found.id if found else None) == governing
+
+
+def test_r_conv_3a_equal_effective_dates_are_broken_by_reception_then_id():
+    """R-CONV-3a: letters received on 2025-11-29 and 2025-11-30 both take effect on
+    2026-02-28 (clamped to February's end): the earlier reception governs, and two
+    letters of the same day are ordered by id."""
+    clock = ConventionClock(notices=[_n("z", date(2025, 11, 30)), _n("y", date(2025, 11, 29)),
+                                     _n("x", date(2025, 11, 30))])
+    assert clock.governing_notice_on(date(2025, 12, 1)).id == "y"
+    clock = ConventionClock(notices=[_n("z", date(2025, 11, 30)), _n("x", date(2025, 11, 30))])
+    assert clock.governing_notice_on(date(2025, 12, 1)).id == "x"
+
+
+@pytest.mark.parametrize(
+    ("received_on", "refused"),
+    [
+        (date(2027, 2, 27), False),  # the day before the governing effective date
+        (date(2027, 2, 28), True),  # on it
+        (date(2027, 3, 1), True),
+        (date(2029, 8, 31), True),
+    ],
+)
+def test_r_conv_3a_a_notice_on_or_after_the_governing_effective_date_is_refused(
+    received_on, refused
+):
+    from app.domain.errors import Conflict
+    from app.domain.lifecycle import ensure_notice_receivable
+
+    clock = ConventionClock(notices=[_n("a", date(2026, 11, 30))])
+    try:
+        ensure_notice_receivable(clock, received_on)
+        code = None
+    except Conflict as exc:
+        code = exc.code
+    assert code == ("convention-not-active" if refused else None)
+
+
+def test_r_conv_3a_a_notice_after_the_end_date_in_force_is_refused_but_not_on_it():
+    from app.domain.errors import Conflict
+    from app.domain.lifecycle import ensure_notice_receivable
+
+    renewed = ConventionClock(amendments=[Amendment(
+        "AV-R", date(2028, 1, 10), date(2028, 2, 29), TermChanges(ends_on=date(2030, 8, 31)))])
+    ensure_notice_receivable(renewed, date(2030, 8, 31))
+    ensure_notice_receivable(ConventionClock(), date(2029, 8, 31))
+    with pytest.raises(Conflict):
+        ensure_notice_receivable(ConventionClock(), date(2029, 9, 1))
+    with pytest.raises(Conflict):
+        ensure_notice_receivable(renewed, date(2030, 9, 1))
+
+
+@pytest.mark.parametrize(
+    ("notifying", "defaulting", "accepted"),
+    [("region", "ut", True), ("ut", "gcs", True), ("gcs", "region", True),
+     ("ut", "ut", False), ("ifsi-toulouse", "ut", False), ("ut", "", False),
+     ("Region", "ut", False)],
+)
+def test_r_conv_3a_only_a_party_notifies_and_only_another_party(notifying, defaulting,
+                                                               accepted):
+    from app.domain.errors import InvalidInput
+    from app.domain.lifecycle import notice_parties
+
+    if accepted:
+        assert notice_parties(notifying, defaulting) == (Party(notifying), Party(defaulting))
+    else:
+        with pytest.raises(InvalidInput) as caught:
+            notice_parties(notifying, defaulting)
+        assert caught.value.code == "invalid-notice"

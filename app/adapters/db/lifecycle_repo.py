@@ -84,8 +84,8 @@ class SqlLifecycleRepository:
 
     async def lock_for_change(self) -> None:
         """Serialize the filing of amendments and notices until the end of the
-        transaction: two different letters filed together must not both pass the "one
-        uncured notice" check. PostgreSQL: a transaction-scoped advisory lock; SQLite:
+        transaction: a letter filed while another is being filed is checked against it
+        (the governing notice of R-CONV-3a). PostgreSQL: a transaction-scoped advisory lock; SQLite:
         BEGIN IMMEDIATE already holds the database's write lock."""
         bind = self.session.bind
         if bind is not None and bind.dialect.name == "postgresql":

@@ -19,7 +19,7 @@ from app.api.deps import (
 from app.api.responses import body_problems, problems
 from app.domain.accounts import RoleKind, SuspensionScope
 from app.domain.auth import Principal
-from app.domain.convention import Party, TermChanges
+from app.domain.convention import TermChanges
 from app.domain.lifecycle import AmendmentRecord, NoticeRecord
 from app.domain.suspensions import Ground, Suspension, SuspensionStatus
 from app.schemas.common import SchoolCode
@@ -173,8 +173,12 @@ async def list_amendments(
     summary="Record a termination notice (résiliation, art. 10)",
     description=(
         "R-CONV-3: effective 3 calendar months after the letter's reception (clamped to "
-        "the month's end) unless cured before. Another uncured notice → 409 "
-        "`termination-pending`; the same letter again → 200. " + scope_doc("convention:write")
+        "the month's end) unless cured before. R-CONV-3a: only a party (region, ut, gcs) "
+        "notifies, and only another party (else 422 `invalid-notice`); several notices "
+        "may be pending, the one with the earliest effective date governs; a notice "
+        "received on or after the governing notice's effective date or after the end "
+        "date in force → 409 `convention-not-active`; the same letter again → 200. "
+        + scope_doc("convention:write")
     ),
     response_model=NoticeOut,
     responses={**body_problems(409), 200: {"model": NoticeOut, "description": "Same letter"},
@@ -192,8 +196,8 @@ async def file_notice(
     body: NoticeIn,
 ) -> NoticeOut:
     record, created = await service.file_notice(
-        uow, clock, actor, notifying_party=Party(body.notifying_party),
-        defaulting_party=Party(body.defaulting_party), grounds=body.grounds,
+        uow, clock, actor, notifying_party=body.notifying_party,
+        defaulting_party=body.defaulting_party, grounds=body.grounds,
         letter_ref=body.letter_ref, received_on=body.received_on,
     )
     response.status_code = 201 if created else 200
