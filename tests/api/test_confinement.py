@@ -9,7 +9,9 @@ import pytest
 from sqlalchemy import func, select
 
 from app.adapters.db.tables import AccountLockRow, AuditEventRow
-from app.domain.auth import SCOPES
+from app.domain.auth import SCOPES, SYSTEM
+from app.services import clients
+from app.services.ports import Actor
 from tests.api.hosted_helpers import hosted
 from tests.api.storage_helpers import GB, post, snap
 from tests.conftest import bearer
@@ -163,3 +165,24 @@ async def test_a_confined_caller_cannot_add_a_role_to_another_schools_account(
     roles = (await client.get(f"/api/v1/accounts/{albi}", headers=admin)).json()["roles"]
     assert [r["school_code"] for r in roles] == [ALBI]
     assert (await client.post(url, json={}, headers=admin)).status_code == 200
+
+
+async def test_a_client_registered_with_a_school_is_confined_whatever_its_scopes(
+    app, client, clock
+):
+    albi = await hosted(app, clock, at="2025-03-03T10:00:00+01:00", school=ALBI)
+    created = await clients.create_client(
+        app.state.uow_factory(), clock, app.state.client_auth, Actor(SYSTEM),
+        name="Rodez tool", scopes=list(SCOPES), schools=[RODEZ],
+    )
+    issued = await client.post("/api/v1/oauth/token", data={
+        "grant_type": "client_credentials", "client_id": created.client.client_id,
+        "client_secret": created.secret})
+    assert issued.status_code == 200, issued.text
+    token = bearer(issued.json()["access_token"])
+    locked = await client.post(f"/api/v1/accounts/{albi}/lock", json={"reason": "x"},
+                               headers=token)
+    assert locked.status_code == 404 and locked.json()["detail"] == "no such account"
+    assert (await client.get("/api/v1/audit-events", headers=token)).json()["items"] == []
+    accounts = (await client.get("/api/v1/accounts", headers=token)).json()["items"]
+    assert albi not in {a["uid"] for a in accounts}
