@@ -13,14 +13,14 @@ from __future__ import annotations
 import random
 import re
 import string
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 from app.domain.calendar import AcademicYear, paris_date
-from app.domain.errors import InvalidInput
+from app.domain.errors import Conflict, InvalidInput
 
 _ONE_DAY = timedelta(days=1)
 
@@ -530,6 +530,53 @@ def referent_year_for(
     """N of the academic year N/N+1 targeted by a referent request received on
     `received_on`: the year that ends on hosted_valid_until(received_on)."""
     return hosted_valid_until(received_on, renewal_season_starts).year - 1
+
+
+def ensure_referent_count_allowed(count: int) -> None:
+    """R-REF-1: a school has 1 to 3 referents per academic year. `count` is the R-REF-1
+    count for the year with what is being created, fulfilled or decided included; more
+    than 3 → 409 `referent-cap-reached`, none → 409 `referent-minimum`. The one place
+    that answers the cap, for requests, fulfilments and campaign decisions."""
+    if count > REFERENT_CAP:
+        raise Conflict(
+            "the school would have more than 3 referents for the academic year (R-REF-1)",
+            code="referent-cap-reached",
+        )
+    if count < REFERENT_MIN:
+        raise Conflict(
+            "the school would have no referent for the academic year (R-REF-1)",
+            code="referent-minimum",
+        )
+
+
+def referent_fulfilment_validity(
+    received_on: date, fulfilled_on: date, counts: Mapping[int, int],
+    renewal_season_starts: tuple[int, int] = (6, 1),
+) -> tuple[date, date]:
+    """R-REF-1, R-REF-1a: the validity of the referent role a fulfilment creates, given
+    the R-REF-1 `counts` (without the new role) of the academic years in
+    `years_covered(fulfilled_on, hosted_valid_until(fulfilled_on))`.
+
+    Normally from the fulfilment date (R-ACC-3), the cap checked for every year covered.
+    June crossover (R-REF-1a): a request received in the renewal season of year C
+    targets C+1; when C's count is full and C+1's is not, the role runs through C+1
+    only, from its 1 Sept (received 2026-06-10 → 2026-09-01 to 2027-08-31,
+    `pending` until then) and the cap is checked for C+1 only. 409
+    `referent-cap-reached` otherwise."""
+    valid_until = hosted_valid_until(fulfilled_on, renewal_season_starts)
+    years = years_covered(fulfilled_on, valid_until)
+    current = AcademicYear.containing(received_on)
+    target = referent_year_for(received_on, renewal_season_starts)
+    if (
+        target == current.next().start_year
+        and years == [current.start_year, target]
+        and counts[current.start_year] + 1 > REFERENT_CAP
+        and counts[target] + 1 <= REFERENT_CAP
+    ):
+        return AcademicYear(target).starts_on, AcademicYear(target).ends_on
+    for year in years:
+        ensure_referent_count_allowed(counts[year] + 1)
+    return fulfilled_on, valid_until
 
 
 def years_covered(valid_from: date, valid_until: date) -> list[int]:

@@ -7,19 +7,20 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from app.domain.accounts import (
-    REFERENT_CAP,
     AccessDecision,
     HeldRole,
     Role,
     RoleKind,
     count_referents_for_year,
     creation_mail_validity,
+    ensure_referent_count_allowed,
     evaluate_access,
     generate_uid,
     hosted_valid_until,
+    referent_fulfilment_validity,
     referent_year_for,
     roles_under_student_grace,
     validate_uid,
@@ -128,11 +129,6 @@ async def referent_count(
     )
 
 
-def _cap_reached() -> Conflict:
-    return Conflict(
-        "the school would have more than 3 referents for the academic year (R-REF-1)",
-        code="referent-cap-reached",
-    )
 
 
 # ---------------------------------------------------------------- creation requests
@@ -230,8 +226,7 @@ async def create_request(
                 uow, school_code=data.school_code, year=year, checked_on=received_on,
                 extra_replaced=[data.replaces_uid] if data.replaces_uid else (),
             )
-            if count + 1 > REFERENT_CAP:
-                raise _cap_reached()
+            ensure_referent_count_allowed(count + 1)
         if not await uow.account_requests.add(request):
             await uow.rollback()
             twin = await uow.account_requests.by_ticket(data.ticket_ref)
@@ -352,17 +347,22 @@ async def fulfil_request(
         on = paris_date(at)
         convention = await load_clock(uow)
         ensure_accepts_new_accounts(convention, on)
-        valid_until = hosted_valid_until(on, rules.renewal_season_starts)
+        valid_from, valid_until = on, hosted_valid_until(on, rules.renewal_season_starts)
         if request.kind is RoleKind.REFERENT:
             await uow.accounts.lock_school(request.school_code)
-            for year in years_covered(on, valid_until):
-                count = await referent_count(
+            counts = {
+                year: await referent_count(
                     uow, school_code=request.school_code, year=year, checked_on=on,
                     exclude_request_id=request.id,
                     extra_replaced=[request.replaces_uid] if request.replaces_uid else (),
                 )
-                if count + 1 > REFERENT_CAP:
-                    raise _cap_reached()
+                for year in years_covered(on, valid_until)
+            }
+            valid_from, valid_until = referent_fulfilment_validity(
+                request.received_on, on, counts, rules.renewal_season_starts
+            )
+        # R-REF-1a: a role starting later (June crossover) replaces at the year's end.
+        replaced_until = on if valid_from == on else valid_from - timedelta(days=1)
         chosen = uid or request.existing_uid
         account = await uow.accounts.get(chosen) if chosen else None
         created = False
@@ -387,7 +387,7 @@ async def fulfil_request(
             created = True
         role = StoredRole(
             id=new_id(now), uid=account.uid, kind=request.kind,
-            school_code=request.school_code, valid_from=on, valid_until=valid_until,
+            school_code=request.school_code, valid_from=valid_from, valid_until=valid_until,
         )
         await uow.accounts.add_role(role, request_id=request.id, now=now)
         if request.replaces_uid:
@@ -396,9 +396,9 @@ async def fulfil_request(
                     old.kind is RoleKind.REFERENT
                     and old.school_code == request.school_code
                     and old.valid_from <= on <= old.valid_until
-                    and old.valid_until != on
+                    and old.valid_until > replaced_until
                 ):
-                    await uow.accounts.set_valid_until(old.id, on, now=now)
+                    await uow.accounts.set_valid_until(old.id, replaced_until, now=now)
         if request.kind is RoleKind.REFERENT:
             notified = request.daip_notified_on or request.received_on
             calendar = await deadline_calendar(uow, rules)

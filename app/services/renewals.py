@@ -11,10 +11,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-from app.domain.accounts import REFERENT_CAP, REFERENT_MIN, Role, RoleKind, renew_valid_until
+from app.domain.accounts import (
+    Role,
+    RoleKind,
+    ensure_referent_count_allowed,
+    renew_valid_until,
+)
 from app.domain.auth import SYSTEM, Principal
 from app.domain.calendar import AcademicYear, paris_date
-from app.domain.errors import Conflict, NotFound, PreconditionFailed
+from app.domain.errors import NotFound, PreconditionFailed
 from app.domain.hosted import (
     Campaign,
     CampaignStatus,
@@ -284,16 +289,7 @@ async def _check_referents(
         uow, school_code=school_code, year=campaign.academic_year, checked_on=today,
         renew_decisions=renews,
     )
-    if count > REFERENT_CAP:
-        raise Conflict(
-            "the school would have more than 3 referents for the academic year (R-REF-1)",
-            code="referent-cap-reached",
-        )
-    if count < REFERENT_MIN:
-        raise Conflict(
-            "the school would have no referent for the academic year (R-REF-1)",
-            code="referent-minimum",
-        )
+    ensure_referent_count_allowed(count)
 
 
 async def replace_decisions(
