@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import secrets
 import socket
 import threading
 import time
@@ -17,6 +19,16 @@ from app.domain.auth import SCOPES
 from app.main import create_app
 from app.settings import Settings
 from tests.dbutil import DatabaseFactory
+
+# Each run draws a new seed on top of the fixed one (another seed has found what the
+# fixed one did not). It is printed in the header and in every failure of the runs that
+# use it; `SCHEMATHESIS_SEED=<n>` replays that run.
+RANDOM_SEED = int(os.environ.get("SCHEMATHESIS_SEED") or secrets.randbelow(2**31))
+SEED_HINT = f"Schemathesis random seed {RANDOM_SEED} (replay: SCHEMATHESIS_SEED={RANDOM_SEED})"
+
+
+def pytest_report_header() -> str:
+    return SEED_HINT
 
 
 @dataclass

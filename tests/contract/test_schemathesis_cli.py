@@ -1,6 +1,7 @@
-"""The Schemathesis CLI against a live uvicorn on 127.0.0.1 backed by PostgreSQL (issue 10,
-"Security matrix"): every phase (examples, coverage, fuzzing, stateful through the
-OpenAPI links), a fixed seed, every default check, a token with every scope, bounded
+"""The Schemathesis CLI against a live uvicorn on 127.0.0.1 backed by PostgreSQL: every
+phase (examples, coverage, fuzzing, stateful through the OpenAPI links), twice: the
+fixed seed and a new one at each run (printed; `SCHEMATHESIS_SEED` replays it), every
+default check, a token with every scope, bounded
 by --max-time; it must find nothing (exit code 0).
 
 `positive_data_acceptance` accepts, per operation, the 2xx/3xx answers and the 4xx
@@ -20,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.contract.conftest import RANDOM_SEED, SEED_HINT
 from tests.dbutil import ON_POSTGRES, DatabaseFactory
 from tests.processes import UvicornProcess, bearer_token, service_env
 
@@ -65,9 +67,9 @@ def _toml_list(values: list[str]) -> str:
     return "[" + ", ".join(json.dumps(v) for v in values) + "]"
 
 
-def schemathesis_config(contract: dict) -> str:
+def schemathesis_config(contract: dict, seed: int = SEED) -> str:
     """One `[[operations]]` table per operation of the contract."""
-    tables: list[str] = [f"seed = {SEED}", 'generation.database = "none"', ""]
+    tables: list[str] = [f"seed = {seed}", 'generation.database = "none"', ""]
     seen: set[tuple[str, str]] = set()
     for path, operations in contract["paths"].items():
         for method, operation in operations.items():
@@ -122,18 +124,20 @@ def live_service(databases: DatabaseFactory, key_file: Path, tmp_path: Path):
 @needs_postgres
 @needs_cli
 @pytest.mark.slow
+@pytest.mark.parametrize("seed", [SEED, RANDOM_SEED], ids=["fixed-seed", "new-seed"])
 def test_schemathesis_finds_nothing_in_any_phase(live_service: UvicornProcess, key_file: Path,
-                                                 tmp_path: Path):
+                                                 tmp_path: Path, seed: int):
+    print(f"schemathesis seed {seed}; {SEED_HINT}")
     contract = json.loads(CONTRACT.read_text())
     config = tmp_path / "schemathesis.toml"
-    config.write_text(schemathesis_config(contract))
+    config.write_text(schemathesis_config(contract, seed))
     executable = str(SCHEMATHESIS) if SCHEMATHESIS.exists() else "schemathesis"
     command = [
         executable, "--config-file", str(config), "run", str(CONTRACT),
         "--url", live_service.base_url,
         "-H", f"Authorization: Bearer {bearer_token(key_file, subject='schemathesis')}",
         "--phases", "examples,coverage,fuzzing,stateful",
-        "--seed", str(SEED),
+        "--seed", str(seed),
         "--max-time", str(MAX_TIME_SECONDS),
         "--request-timeout", "30",
         "--no-color",
@@ -143,7 +147,8 @@ def test_schemathesis_finds_nothing_in_any_phase(live_service: UvicornProcess, k
                           timeout=MAX_TIME_SECONDS + 300)
     summary = done.stdout[-12000:]
     assert done.returncode == 0, (
-        f"schemathesis exited {done.returncode}\n{summary}\n{done.stderr[-3000:]}\n"
+        f"schemathesis exited {done.returncode} with seed {seed} ({SEED_HINT})\n"
+        f"{summary}\n{done.stderr[-3000:]}\n"
         f"--- service log ---\n{live_service.log_tail(80)}"
     )
     operations = sum(1 for item in contract["paths"].values() for m in item if m in METHODS)

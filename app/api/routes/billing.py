@@ -344,7 +344,12 @@ async def issue_statement(
         "version → 409 `statement-superseded`. " + scope_doc("billing:write")
     ),
     response_model=StatementOut,
-    responses=body_problems(404, 409) | {201: {"links": STATEMENT_LINKS}},
+    responses=body_problems(404, 409) | {
+        200: {"model": StatementOut,
+              "description": "The same revision again (same version, same reason): its "
+                             "draft as it is, nothing created"},
+        201: {"links": STATEMENT_LINKS},
+    },
 )
 async def revise_statement(
     request: Request,
@@ -399,7 +404,11 @@ async def discard_statement(
         "today (Paris) → 422 `invalid-payment`. " + scope_doc("billing:write")
     ),
     response_model=StatementOut,
-    responses=body_problems(404, 409),
+    responses=body_problems(404, 409) | {
+        200: {"model": StatementOut,
+              "description": "The same payment again (same reference and figures): the "
+                             "statement as it is, nothing added"},
+    },
 )
 async def record_payment(
     uow: UowDep,
