@@ -39,8 +39,11 @@ def _request(row: SupportRequestRow) -> SupportRequest:
 
 
 def _sla_condition(sla: SlaFilter) -> Any:
-    """The SQL form of `app.domain.support.sla_state` at `sla.now` (a closed request
-    without an answer has no state and matches none)."""
+    """SQL twin of `app.domain.support.sla_state` (R-SUP-1, R-SUP-2) at `sla.now`, for
+    list filters on the hot path (a closed request without an answer has no state and
+    matches none). The rule lives in the domain function; this twin must give the same
+    answers, which tests/integration/test_sla_sql_twin.py checks on generated cases on
+    SQLite and PostgreSQL."""
     is_open = T.status == SupportStatus.open.value
     answered = T.responded_at.is_not(None)  # type: ignore[union-attr]
     if sla.state == "met":
