@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import socket
 from datetime import UTC, datetime
@@ -95,8 +96,11 @@ def openapi(
     settings = Settings(database_url="sqlite+aiosqlite:///:memory:", environment="development")
     document = create_app(settings).openapi()
     output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(json.dumps(document, indent=2, ensure_ascii=False, sort_keys=False) + "\n")
+    text = json.dumps(document, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+    output.write_text(text)
     typer.echo(f"wrote {output}")
+    # The fingerprint CHANGELOG.md records for this contract (tests/contract/test_versioning.py).
+    typer.echo(f"openapi.json sha256 `{hashlib.sha256(text.encode()).hexdigest()}`")
 
 
 def _auth(settings: Settings) -> TokenClientAuth:

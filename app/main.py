@@ -10,6 +10,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from datetime import timedelta
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,7 @@ from app.adapters.tokens import (
     load_signing_key,
 )
 from app.api import problems
+from app.api.contract import document_contract, route_scopes
 from app.api.deps import forbid_unknown_query
 from app.api.fast_paths import AccessFastPath
 from app.api.idempotency import IdempotencyMiddleware, document_idempotency_key
@@ -65,7 +67,7 @@ from app.api.routes import (
     support,
     trainings,
 )
-from app.domain.auth import SCOPES, SYSTEM
+from app.domain.auth import SYSTEM
 from app.domain.convention import TerminationAccessEnd
 from app.domain.opening_hours import DeadlineReading
 from app.domain.rules import GB, GIB, Rules, month_day
@@ -107,7 +109,22 @@ paramedical schools of Région Occitanie. Rules: RULES.md ids (R-…) cited per 
   `{{"items": [...], "next_cursor": ...}}`.
 """
 
+# Operations whose answers carry an `ETag` (conditional reads and changes).
+ETAG_OPERATIONS = frozenset({
+    "getSchool", "updateSchool", "getSchoolRenewals", "putSchoolRenewalDecisions",
+    "getEnrolmentCampaign", "putEnrolmentCampaign", "listStatements", "getStatement",
+    "createStatement", "issueStatement", "reviseStatement", "recordStatementPayment",
+})
+
 BATCH_PATHS = frozenset({"/api/v1/storage/snapshots", "/api/v1/enrolments"})
+
+
+def package_version() -> str:
+    """The installed package's version (pyproject.toml): the contract's `info.version`."""
+    try:
+        return metadata.version("convention-service")
+    except metadata.PackageNotFoundError:  # running from a tree that was never installed
+        return "0.0.0"
 
 
 def build_token_service(settings: Settings) -> TokenService:
@@ -281,13 +298,8 @@ def _problem_json_openapi(app: FastAPI, settings: Settings) -> dict[str, Any]:
                     and "application/json" in content
                 ):
                     content["application/problem+json"] = content.pop("application/json")
-    components = schema.setdefault("components", {}).setdefault("securitySchemes", {})
-    for scheme in components.values():
-        scheme["description"] = (
-            "RS256 JWT from POST /api/v1/oauth/token. Scopes: "
-            + ", ".join(f"`{s}`" for s in SCOPES)
-        )
     document_idempotency_key(schema, settings.idempotency_ttl_hours)
+    document_contract(schema, route_scopes(app.routes), ETAG_OPERATIONS)
     app.openapi_schema = schema
     return schema
 
@@ -388,7 +400,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
 
     app = FastAPI(
         title="Convention service",
-        version="1.0.0",
+        version=package_version(),
         description=API_DESCRIPTION.format(idempotency_hours=settings.idempotency_ttl_hours),
         lifespan=lifespan,
         dependencies=[Depends(forbid_unknown_query)],

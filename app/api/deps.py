@@ -68,6 +68,7 @@ def require(*scopes: str) -> Callable[..., Any]:
         return principal
 
     dependency.__name__ = "require_" + "_or_".join(s.replace(":", "_") for s in scopes)
+    dependency.scopes = scopes  # type: ignore[attr-defined]  # the contract's security
     return dependency
 
 
