@@ -42,6 +42,7 @@ from app.adapters.tokens import (
 from app.api import problems
 from app.api.contract import document_contract, route_scopes
 from app.api.deps import forbid_unknown_query
+from app.api.docs import install_docs
 from app.api.fast_paths import AccessFastPath
 from app.api.idempotency import IdempotencyMiddleware, document_idempotency_key
 from app.api.middleware import BodyGuard, RequestContext
@@ -404,6 +405,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         description=API_DESCRIPTION.format(idempotency_hours=settings.idempotency_ttl_hours),
         lifespan=lifespan,
         dependencies=[Depends(forbid_unknown_query)],
+        docs_url=None,  # served by install_docs, from vendored assets
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.rules = uow_factory.rules
@@ -491,6 +494,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     async def jwks() -> dict[str, Any]:
         return tokens.jwks()
 
+    install_docs(app)
     app.openapi = lambda: _problem_json_openapi(app, settings)  # type: ignore[method-assign]
 
     app.add_middleware(AccessFastPath)  # innermost: Moodle's plain access check
