@@ -217,15 +217,21 @@ GENERIC_CODES: dict[int, tuple[str, ...]] = {
 }
 POST_CODES: dict[int, tuple[str, ...]] = {
     409: ("idempotency-key-in-progress",),
-    422: ("invalid-json", "idempotency-key-reused"),
+    422: ("idempotency-key-reused",),
 }
+# The body guard's (app.api.middleware), for every operation with a JSON body.
+BODY_CODES: dict[int, tuple[str, ...]] = {422: ("invalid-json", "json-too-deep")}
 CURSOR_CODES: dict[int, tuple[str, ...]] = {422: ("invalid-cursor",)}
 
 _CODE_IN_TEXT = re.compile(r"\b(4\d\d)\b[^.;()]*?`([a-z0-9]+(?:-[a-z0-9]+)+)`")
 
 
-def problem_codes(operation: dict[str, Any], method: str, entry: Operation) -> dict[int, list[str]]:
-    """Every problem `code` each 4xx status of the operation can carry."""
+def problem_codes(operation: dict[str, Any], method: str, path: str,
+                  entry: Operation) -> dict[int, list[str]]:
+    """Every problem `code` each 4xx status of the operation can carry (none for the token
+    endpoint: its errors are RFC 6749's, not problems)."""
+    if path == TOKEN_URL:
+        return {}
     text = operation.get("description", "")
     named: dict[int, list[str]] = {}
     for status, code in _CODE_IN_TEXT.findall(text):
@@ -238,8 +244,10 @@ def problem_codes(operation: dict[str, Any], method: str, entry: Operation) -> d
         status = int(status_text)
         codes = [*GENERIC_CODES.get(status, ()), *named.get(status, ()),
                  *entry.codes.get(status, ())]
-        if method == "post":
+        if method == "post" and path != TOKEN_URL:
             codes += POST_CODES.get(status, ())
+        if "application/json" in operation.get("requestBody", {}).get("content", {}):
+            codes += BODY_CODES.get(status, ())
         if has_cursor:
             codes += CURSOR_CODES.get(status, ())
         out[status] = list(dict.fromkeys(codes))
@@ -670,8 +678,11 @@ def document_contract(document: dict[str, Any], scopes: Mapping[tuple[str, str],
             _add_headers(operation, entry.id in etag_operations)
             if entry.id in ITEM_CODES:
                 operation["responses"]["200"]["x-item-problem-codes"] = list(ITEM_CODES[entry.id])
-            for status, codes in problem_codes(operation, method, entry).items():
+            for status, codes in problem_codes(operation, method, path, entry).items():
                 response = operation["responses"][str(status)]
+                # Every error of the service is a problem document (app.api.problems).
+                response.setdefault("content", {"application/problem+json": {
+                    "schema": {"$ref": "#/components/schemas/Problem"}}})
                 response["description"] = (
                     response.get("description", "").rstrip(".") + ". Problem codes: "
                     + ", ".join(f"`{c}`" for c in codes) + "."
