@@ -20,7 +20,7 @@ from app.adapters.db import migrations
 from app.adapters.db.engine import create_engine, session_factory
 from app.adapters.db.locks import job_locks
 from app.adapters.db.uow import SqlUnitOfWorkFactory
-from app.domain.auth import SYSTEM, Principal
+from app.domain.auth import PROFILES, SYSTEM, Principal
 from app.services import clients as client_service
 from app.services import jobs as job_service
 from app.services import mail as mail_service
@@ -109,16 +109,32 @@ def _auth(settings: Settings) -> TokenClientAuth:
     return TokenClientAuth(build_token_service(settings))
 
 
+def _profile_scopes(profile: str | None) -> list[str]:
+    if profile is None:
+        return []
+    if profile not in PROFILES:
+        raise typer.BadParameter(f"unknown profile; one of {', '.join(PROFILES)}",
+                                 param_hint="--profile")
+    return list(PROFILES[profile])
+
+
+PROFILE_HELP = "the scopes of a profile of README's table (" + ", ".join(PROFILES) + ")"
+
+
 @clients_cli.command("create")
 def clients_create(
     name: str,
-    scope: Annotated[list[str], typer.Option("--scope", help="repeat; a scope of DESIGN.md")],
+    scope: Annotated[list[str] | None,
+                     typer.Option("--scope", help="repeat; a scope of DESIGN.md")] = None,
+    profile: Annotated[str | None, typer.Option("--profile", help=PROFILE_HELP)] = None,
     school: Annotated[list[str] | None, typer.Option("--school")] = None,
     client_id: Annotated[str | None, typer.Option("--client-id")] = None,
 ) -> None:
     """Register a client; prints its id and secret (the secret is shown once)."""
     settings = _settings()
-    scopes = [s for item in scope for s in item.split()]
+    scopes = _profile_scopes(profile) + [s for item in scope or [] for s in item.split()]
+    if not scopes:
+        raise typer.BadParameter("give --profile or --scope", param_hint="--scope")
     created = asyncio.run(
         _with_uow(
             settings,
@@ -157,13 +173,17 @@ def clients_revoke(client_id: str) -> None:
 @tokens_cli.command("mint")
 def tokens_mint(
     sub: Annotated[str, typer.Option("--sub")],
-    scope: Annotated[list[str], typer.Option("--scope")],
+    scope: Annotated[list[str] | None, typer.Option("--scope")] = None,
+    profile: Annotated[str | None, typer.Option("--profile", help=PROFILE_HELP)] = None,
     school: Annotated[list[str] | None, typer.Option("--school")] = None,
     client_id: Annotated[str | None, typer.Option("--client-id")] = None,
 ) -> None:
     """Print a signed token (development and tests)."""
     settings = _settings()
-    scopes = client_service.check_scopes([s for item in scope for s in item.split()])
+    scopes = client_service.check_scopes(
+        _profile_scopes(profile) + [s for item in scope or [] for s in item.split()])
+    if not scopes:
+        raise typer.BadParameter("give --profile or --scope", param_hint="--scope")
     token = _auth(settings).issue(
         subject=sub, scopes=scopes, client_id=client_id, schools=school or None,
         now=datetime.now(UTC),

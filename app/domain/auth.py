@@ -30,8 +30,12 @@ SCOPES: dict[str, str] = {
 }
 
 PROFILES: dict[str, tuple[str, ...]] = {
-    "ticketing": ("account-requests:read", "account-requests:write"),
-    "moodle-plugin": ("storage:write", "access:read"),
+    # Files requests, discovers the school codes, polls its requests (`updated_since`).
+    "ticketing": ("account-requests:read", "account-requests:write", "schools:read"),
+    # Posts snapshots, checks access at login, reads back usage and level (of its schools
+    # when the client is registered with `--school`).
+    "moodle-plugin": ("storage:write", "access:read", "storage:read"),
+    # Reads issued statements (`updated_since`) and the convention.
     "region": ("billing:read", "convention:read"),
     "schooling-office": ("enrolments:read", "enrolments:write"),
     "school-referent": (
@@ -41,6 +45,24 @@ PROFILES: dict[str, tuple[str, ...]] = {
         "support:read",
         "renewals:write",
         "suspensions:restore",
+    ),
+    # UT's day-to-day operations: fulfils requests, proposes trainings, records support,
+    # issues statements and records payments; no amendment, suspension, school change or
+    # erasure (those stay with `ut-admin`).
+    "ut-operations": (
+        "schools:read",
+        "convention:read",
+        "accounts:read",
+        "accounts:write",
+        "account-requests:read",
+        "trainings:write",
+        "enrolments:read",
+        "storage:read",
+        "support:read",
+        "support:write",
+        "billing:read",
+        "billing:write",
+        "audit:read",
     ),
     "ut-admin": tuple(SCOPES),
 }

@@ -82,6 +82,12 @@ class AccountRequest:
         return paris_date(self.received_at)
 
     @property
+    def updated_at(self) -> datetime:
+        """When the service last changed it: its creation, or its fulfilment, rejection or
+        cancellation (recorded at the server's instant, whatever `fulfilled_at` says)."""
+        return self.closed_at or self.created_at
+
+    @property
     def on_time(self) -> bool | None:
         """Fulfilled on or before its due day (Paris); None while not fulfilled."""
         if self.fulfilled_at is None:

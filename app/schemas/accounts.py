@@ -53,6 +53,9 @@ class AccountRequestOut(AccountRequestFields):
     fulfilled_at: datetime | None
     on_time: bool | None
     rejection_reason: str | None
+    updated_at: datetime = Field(
+        description="Last change by the service: creation, or fulfilment, rejection or "
+                    "cancellation (what `updated_since` filters on)")
 
 
 class AccountRequestList(BaseModel):

@@ -76,7 +76,7 @@ class AccountRequestRepository(Protocol):
     async def list(
         self, *, status: RequestStatus | None, school_codes: Sequence[str] | None,
         overdue_before: date | None, not_overdue_on: date | None, after_id: str | None,
-        limit: int,
+        limit: int, changed_since: datetime | None = None,
     ) -> list[AccountRequest]: ...
     async def due_between(self, start: date, end: date) -> list[AccountRequest]: ...
 

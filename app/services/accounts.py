@@ -283,7 +283,10 @@ async def list_requests(
     overdue: bool | None,
     after_id: str | None,
     limit: int,
+    updated_since: datetime | None = None,
 ) -> list[AccountRequest]:
+    """`updated_since` (the ticketing tool's polling): the requests created, fulfilled,
+    rejected or cancelled at or after that instant (their `updated_at`)."""
     codes = school_filter(principal, school_code)
     if codes == []:
         return []
@@ -296,6 +299,7 @@ async def list_requests(
             not_overdue_on=today if overdue is False else None,
             after_id=after_id,
             limit=limit,
+            changed_since=updated_since,
         )
 
 

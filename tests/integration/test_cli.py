@@ -95,3 +95,21 @@ def test_openapi_command_writes_the_contract(cli_env, tmp_path):
     target = tmp_path / "openapi.json"
     _ok("openapi", "--output", str(target))
     assert "/api/v1/schools" in json.loads(target.read_text())["paths"]
+
+
+def test_a_token_minted_for_a_profile_carries_the_profiles_scopes(cli_env):
+    from app.domain.auth import PROFILES
+    from app.main import build_token_service
+
+    output = _ok("tokens", "mint", "--sub", "ticketing", "--profile", "ticketing")
+    settings = Settings(_env_file=None,  # type: ignore[call-arg]
+                        jwt_private_key_file=__import__("os").environ["JWT_PRIVATE_KEY_FILE"])
+    assert build_token_service(settings).verify(output.strip()).scopes == set(
+        PROFILES["ticketing"])
+
+
+def test_an_unknown_profile_or_no_scope_at_all_is_refused_by_the_cli(cli_env):
+    _ok("db", "upgrade")
+    assert runner.invoke(cli, ["clients", "create", "x", "--profile", "nobody"]).exit_code != 0
+    assert runner.invoke(cli, ["clients", "create", "x"]).exit_code != 0
+    assert runner.invoke(cli, ["tokens", "mint", "--sub", "x"]).exit_code != 0

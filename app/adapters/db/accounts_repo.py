@@ -376,8 +376,13 @@ class SqlAccountRequestRepository:
         not_overdue_on: date | None,
         after_id: str | None,
         limit: int,
+        changed_since: datetime | None = None,
     ) -> list[AccountRequest]:
         query = select(AccountRequestRow).order_by(AccountRequestRow.id).limit(limit)
+        if changed_since is not None:
+            # Created, or closed (fulfilled, rejected, cancelled) since: `updated_at`.
+            query = query.where(or_(AccountRequestRow.created_at >= changed_since,
+                                    AccountRequestRow.closed_at >= changed_since))
         if status is not None:
             query = query.where(AccountRequestRow.status == status.value)
         if school_codes is not None:

@@ -29,6 +29,7 @@ from app.schemas.accounts import (
     RejectionIn,
 )
 from app.schemas.common import SchoolCode
+from app.schemas.query import QueryInstant
 from app.services import accounts as service
 from app.services.ports import Actor
 
@@ -73,6 +74,7 @@ def request_out(request: Request, item: AccountRequest) -> AccountRequestOut:
         fulfilled_at=item.fulfilled_at,
         on_time=item.on_time,
         rejection_reason=item.rejection_reason,
+        updated_at=item.updated_at,
     )
 
 
@@ -123,7 +125,13 @@ async def create_account_request(
     "/account-requests",
     operation_id="list_account_requests",
     summary="List account-creation requests",
-    description="Newest last (creation order). " + scope_doc(*READ),
+    description=(
+        "Newest last (creation order). `updated_since` (RFC 3339 with an offset, "
+        "inclusive) keeps the requests created, fulfilled, rejected or cancelled since that "
+        "instant (`updated_at`): the ticketing tool polls with the start of its previous "
+        "poll minus a minute, so that a change committed during a poll is not missed "
+        "(an item may come twice: its `id` and `status` tell). " + scope_doc(*READ)
+    ),
     response_model=AccountRequestList,
     responses=problems(),
 )
@@ -135,6 +143,7 @@ async def list_account_requests(
     status: Literal["received", "fulfilled", "rejected", "cancelled"] | None = None,
     school_code: SchoolCode | None = None,
     overdue: bool | None = None,
+    updated_since: Annotated[QueryInstant | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> AccountRequestList:
@@ -143,6 +152,7 @@ async def list_account_requests(
         uow, clock, principal, status=RequestStatus(status) if status else None,
         school_code=school_code, overdue=overdue,
         after_id=str(after[0]) if after else None, limit=limit + 1,
+        updated_since=updated_since,
     )
     page = items[:limit]
     return AccountRequestList(
