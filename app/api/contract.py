@@ -74,6 +74,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         "fulfilAccountRequest", "R-ACC-1", "R-ACC-2", "R-ACC-3", "R-ACC-9", "R-REF-1",
         "R-REF-2", "R-TIME-5",
         s409=("already-fulfilled", "invalid-transition", "uid-erased", "uid-exhausted",
+              "uid-taken",
               "referent-cap-reached", "convention-not-active"),
         s422=("invalid-uid", "out-of-order", "instant-in-future")),
     ("post", "/api/v1/account-requests/{id}/rejection"): _op(
@@ -115,8 +116,8 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("get", "/api/v1/convention/amendments"): _op("listAmendments", "R-CONV-2"),
     ("post", "/api/v1/convention/termination-notices"): _op(
         "fileTerminationNotice", "R-CONV-3", "R-CONV-4",
-        s409=("notice-conflict", "termination-pending"),
-        s422=("invalid-parties", "out-of-order")),
+        s409=("notice-conflict", "convention-not-active"),
+        s422=("invalid-notice", "out-of-order")),
     ("get", "/api/v1/convention/termination-notices"): _op(
         "listTerminationNotices", "R-CONV-3"),
     ("get", "/api/v1/convention/termination-notices/{id}"): _op(
@@ -222,6 +223,13 @@ POST_CODES: dict[int, tuple[str, ...]] = {
 # The body guard's (app.api.middleware), for every operation with a JSON body.
 BODY_CODES: dict[int, tuple[str, ...]] = {422: ("invalid-json", "json-too-deep")}
 CURSOR_CODES: dict[int, tuple[str, ...]] = {422: ("invalid-cursor",)}
+# Convention-wide changes that a caller confined to schools may not make
+# (app.services.visibility.ensure_unconfined).
+UNCONFINED_ONLY = frozenset({
+    "createClosure", "deleteClosure", "openRenewalCampaign", "closeRenewalCampaign",
+    "createSchool", "putEnrolmentCampaign", "createStatement", "recordAmendment",
+    "fileTerminationNotice", "cureTerminationNotice",
+})
 
 _CODE_IN_TEXT = re.compile(r"\b(4\d\d)\b[^.;()]*?`([a-z0-9]+(?:-[a-z0-9]+)+)`")
 
@@ -250,6 +258,8 @@ def problem_codes(operation: dict[str, Any], method: str, path: str,
             codes += BODY_CODES.get(status, ())
         if has_cursor:
             codes += CURSOR_CODES.get(status, ())
+        if status == 403 and entry.id in UNCONFINED_ONLY:
+            codes.append("school-confined")
         out[status] = list(dict.fromkeys(codes))
     return out
 
@@ -352,7 +362,8 @@ FIELD_EXAMPLES.update({
     "version": 1, "decision": "renew", "defaulting_party": "gcs", "notifying_party": "ut",
     "field": "body.items.0.measured_at", "ground": "mass_mailing", "kind": "referent",
     "kinds": ["trainer"], "recipients": ["referent.ifms-rodez@ifms-rodez.fr"],
-    "schools_added": None, "status": "active", "superseded_by": None, "supersedes": None,
+    "schools_added": None, "schools_without_referent": ["prefms-eibo"], "status": "active",
+    "superseded_by": None, "supersedes": None,
 })
 # Fields whose realistic value depends on the schema (`status` of a request is not that
 # of a school).

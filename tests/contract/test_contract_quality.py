@@ -192,3 +192,13 @@ def test_examples_use_seeded_school_codes_and_french_names():
     assert '"school_code": "ifms-rodez"' in text
     assert '"given_name": "Camille"' in text and '"family_name": "Durand"' in text
     assert '"amount_cents": 1265000' in text
+
+
+def test_every_problem_code_declared_by_hand_is_one_the_service_can_answer():
+    from app.api.contract import ITEM_CODES
+
+    written = _codes_written_in_app()
+    declared = {code for entry in OPERATIONS.values() for codes in entry.codes.values()
+                for code in codes}
+    declared |= {code for codes in ITEM_CODES.values() for code in codes}
+    assert not declared - written, f"stale in app.api.contract: {sorted(declared - written)}"
