@@ -308,8 +308,10 @@ async def replace_decisions(
     today = paris_date(now)
     async with uow:
         await _visible_school(uow, actor.principal, school_code)
-        await uow.accounts.lock_school(school_code)
+        # The campaign's row before the school's: the order of closing (which locks the
+        # campaign, then each school it renews in), so the two never deadlock.
         campaign = await _campaign(uow, year, for_update=True)
+        await uow.accounts.lock_school(school_code)
         listing = await _listing(uow, campaign, school_code, today)
         wanted = merge_decisions(
             listed=[(p.uid, p.kind) for p in listing.people], stored=listing.decisions,

@@ -16,7 +16,8 @@ COVERS = {
     ("POST", "/api/v1/renewal-campaigns"): "identical openings",
     ("PUT", "/api/v1/renewal-campaigns/{academic_year}/schools/{code}/decisions"):
         "renew vs remove on one If-Match",
-    ("POST", "/api/v1/renewal-campaigns/{academic_year}/closing"): "identical closings",
+    ("POST", "/api/v1/renewal-campaigns/{academic_year}/closing"):
+        "identical closings; vs late decisions",
 }
 
 BASE = "/api/v1/renewal-campaigns"
@@ -169,3 +170,38 @@ async def test_identical_closings_at_once_close_once_and_answer_the_same(
     assert len(audited) == 1
     roles = await rows(app, "SELECT valid_until FROM roles WHERE uid = :uid", uid=campaign)
     assert [str(r["valid_until"]) for r in roles] == ["2026-08-31"]
+
+
+async def test_decisions_and_closings_at_once_close_once_without_a_lost_race(
+    app, client, admin, clock, campaign
+):
+    """Late decisions racing the closing: one closing, every closing told the same, and
+    the late decisions refused by the rules (409/412), never by the database (a
+    deadlock would be a 409 `concurrent-change`)."""
+    stored_first = await client.put(  # so that closing locks Rodez's row too
+        f"{RODEZ}/decisions",
+        headers=admin | {"If-Match": (await client.get(RODEZ, headers=admin)).headers["etag"]},
+        json={"decisions": [{"uid": campaign, "kind": "referent", "decision": "renew"}]})
+    assert stored_first.status_code == 200, stored_first.text
+    etag = stored_first.headers["etag"]
+    clock.set("2025-07-01T09:00:00+02:00")
+    plan = ["closing" if i % 2 else "decisions" for i in range(N)]
+    answers = await burst([
+        (lambda: client.post(f"{BASE}/2025-2026/closing", headers=admin)) if k == "closing"
+        else (lambda: client.put(
+            f"{RODEZ}/decisions", headers=admin | {"If-Match": etag},
+            json={"decisions": [{"uid": campaign, "kind": "referent",
+                                 "decision": "remove"}]}))
+        for k in plan
+    ])
+    closings = [r for k, r in zip(plan, answers, strict=True) if k == "closing"]
+    decisions = [r for k, r in zip(plan, answers, strict=True) if k == "decisions"]
+    assert {r.status_code for r in closings} == {200}
+    assert len({r.text for r in closings}) == 1
+    assert "concurrent-change" not in codes(answers)
+    assert {r.status_code for r in decisions} <= {409, 412}
+    stored = await rows(app, "SELECT status FROM renewal_campaigns")
+    assert stored == [{"status": "closed"}]
+    audited = await rows(app, "SELECT id FROM audit_events "
+                              "WHERE action = 'renewal-campaign.closed'")
+    assert len(audited) == 1
