@@ -14,6 +14,7 @@ from datetime import date
 from enum import StrEnum
 
 from app.domain.calendar import AcademicYear, add_months_clamped
+from app.domain.errors import Conflict
 from app.domain.units import GB
 
 # R-CONV-1: in force from 2024-09-01 (to 2029-08-31, the initial end date).
@@ -275,3 +276,26 @@ class ConventionClock:
 
     def accepts_new_accounts_on(self, d: date) -> bool:
         return self.status_on(d).accepts_new_accounts
+
+    def accepts_new_on(self, *, call_on: date, event_on: date) -> bool:
+        """R-CONV-4a: a new account, enrolment or renewal is accepted when the convention
+        accepts new accounts on the event's own Paris date (R-CONV-4, R-CONV-5) and both
+        the call's Paris date and the event's date are before the effective date of the
+        notice governing the call's date: a call backdated before a termination's
+        effective date but made on or after it is refused."""
+        if not self.accepts_new_accounts_on(event_on):
+            return False
+        governing = self.governing_notice_on(call_on)
+        return governing is None or max(call_on, event_on) < governing.effective_on
+
+
+def ensure_accepts_new(
+    convention: ConventionClock, *, call_on: date, event_on: date, what: str
+) -> None:
+    """R-CONV-4a as an answer: 409 `convention-not-active` when `accepts_new_on` refuses."""
+    if not convention.accepts_new_on(call_on=call_on, event_on=event_on):
+        raise Conflict(
+            f"the convention accepts no new {what} on this date (R-CONV-4, R-CONV-4a, "
+            "R-CONV-5)",
+            code="convention-not-active",
+        )

@@ -17,7 +17,7 @@ from enum import StrEnum
 
 from app.domain.accounts import StudentEnrolment
 from app.domain.calendar import AcademicYear
-from app.domain.convention import ConventionClock
+from app.domain.convention import ConventionClock, ensure_accepts_new
 from app.domain.errors import Conflict, InvalidInput
 
 MAX_BATCH_ITEMS = 1000  # POST /api/v1/enrolments and each CSV import batch
@@ -191,12 +191,14 @@ def ensure_year_in_convention(convention: ConventionClock, year: int, on: date) 
         )
 
 
-def ensure_convention_accepts(convention: ConventionClock, year: int, enrolled_on: date) -> None:
-    """R-CONV-4, R-CONV-5: no enrolment for a year outside the convention, nor dated on or after a
-    termination's effective date or after the access end."""
+def ensure_convention_accepts(
+    convention: ConventionClock, year: int, enrolled_on: date, call_on: date
+) -> None:
+    """R-CONV-4, R-CONV-4a, R-CONV-5: no enrolment for a year outside the convention, nor
+    dated, or sent, on or after the effective date of the termination governing the
+    call's date, nor dated after the access end."""
     ensure_year_in_convention(convention, year, enrolled_on)
-    if not convention.status_on(enrolled_on).accepts_new_accounts:
-        raise _not_active("the convention accepts no enrolment on this date (R-CONV-4, R-CONV-5)")
+    ensure_accepts_new(convention, call_on=call_on, event_on=enrolled_on, what="enrolment")
 
 
 # --- Enrolments ----------------------------------------------------------------------

@@ -28,7 +28,7 @@ from app.domain.accounts import (
 )
 from app.domain.auth import Principal
 from app.domain.calendar import AcademicYear, WorkingCalendar, ensure_not_ahead, paris_date
-from app.domain.convention import ConventionClock
+from app.domain.convention import ConventionClock, ensure_accepts_new
 from app.domain.errors import Conflict, InvalidInput, NotFound
 from app.domain.hosted import (
     Account,
@@ -69,14 +69,6 @@ async def deadline_calendar(uow: UnitOfWork, rules: Rules) -> WorkingCalendar:
     if rules.closures_for_all_deadlines:
         return await calendar_in(uow)
     return WorkingCalendar()
-
-
-def ensure_accepts_new_accounts(clock: ConventionClock, on: date) -> None:
-    if not clock.accepts_new_accounts_on(on):
-        raise Conflict(
-            "the convention accepts no new account on this date (R-CONV-4, R-CONV-5)",
-            code="convention-not-active",
-        )
 
 
 async def _school_exists(uow: UnitOfWork, code: str) -> bool:
@@ -195,7 +187,8 @@ async def create_request(
         if not await _school_exists(uow, data.school_code):
             raise InvalidInput("unknown school", code="unknown-school", field="school_code")
         convention = await load_clock(uow)
-        ensure_accepts_new_accounts(convention, received_on)
+        ensure_accepts_new(convention, call_on=paris_date(now), event_on=received_on,
+                           what="account request")
         calendar = await deadline_calendar(uow, rules)
         year = referent_year_for(received_on, rules.renewal_season_starts)
         request = AccountRequest(
@@ -350,7 +343,7 @@ async def fulfil_request(
                                field="fulfilled_at")
         on = paris_date(at)
         convention = await load_clock(uow)
-        ensure_accepts_new_accounts(convention, on)
+        ensure_accepts_new(convention, call_on=paris_date(now), event_on=on, what="account")
         valid_from, valid_until = on, hosted_valid_until(on, rules.renewal_season_starts)
         if request.kind is RoleKind.REFERENT:
             await uow.accounts.lock_school(request.school_code)

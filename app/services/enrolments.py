@@ -238,8 +238,11 @@ class _DateRules:
     """The convention's and the windows' verdict on (year, date, transfer), computed once
     per distinct key: a batch shares a few dozen dates among its items."""
 
-    def __init__(self, convention: ConventionClock, stored: dict[int, EnrolmentWindows]):
+    def __init__(
+        self, convention: ConventionClock, stored: dict[int, EnrolmentWindows], call_on: date
+    ):
         self.convention = convention
+        self.call_on = call_on
         self.stored = stored
         self.verdicts: dict[tuple[int, date, bool], DomainError | None] = {}
 
@@ -248,7 +251,7 @@ class _DateRules:
         if key not in self.verdicts:
             try:
                 ensure_convention_accepts(self.convention, item.academic_year,
-                                          item.enrolled_on)
+                                          item.enrolled_on, self.call_on)
                 ensure_in_window(windows_in_force(item.academic_year, self.stored),
                                  item.enrolled_on, transfer=item.transfer)
                 self.verdicts[key] = None
@@ -299,7 +302,8 @@ async def enrol_batch(
         years = {r.academic_year for r in requests}
         numbers = {r.student_number for r in requests}
         given_uids = {r.uid for r in requests if r.uid is not None}
-        rules = _DateRules(convention, await uow.enrolments.stored_windows(years))
+        rules = _DateRules(convention, await uow.enrolments.stored_windows(years),
+                           paris_date(now))
         accounts = await uow.enrolments.accounts_matching(numbers, given_uids)
         known = {a.student_number for a in accounts}
         unknown = {r.student_number for r in requests if r.uid is None} - known

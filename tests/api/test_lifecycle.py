@@ -138,6 +138,36 @@ async def test_a_termination_refuses_new_accounts_then_disables_everyone(client,
     assert after.json()["status"] == "disabled" and after.json()["allowed"] is False
 
 
+async def test_r_conv_4a_backdated_calls_after_the_effective_date_are_refused(
+    client, staff, clock
+):
+    """R-CONV-4a: notice received 2026-11-30, effective 2027-02-28 (month end). A request
+    received on 27 Feb and sent on 27 Feb is filed; sent on 28 Feb (the effective date,
+    23:30 UTC on the 27th is already 00:30 in Paris) with the same backdated reception
+    it is refused; a fulfilment made on 1 Mar but dated 27 Feb is refused too; an
+    enrolment sent on 1 Mar dated in October 2026 (before the letter) is refused."""
+    clock.set("2026-11-30T12:00:00+01:00")
+    assert (await _notice(client, staff, "2026-11-30")).status_code == 201
+    clock.set("2027-02-27T22:59:59+00:00")  # 23:59:59 Paris on the 27th
+    filed = await file_request(client, staff, received_at="2027-02-27T09:00:00+01:00")
+    assert filed.status_code == 201, filed.text
+    clock.set("2027-02-27T23:30:00+00:00")  # 00:30 Paris on the 28th
+    late = await file_request(client, staff, received_at="2027-02-27T09:00:00+01:00")
+    assert late.status_code == 409 and late.json()["code"] == "convention-not-active"
+    clock.set("2027-03-01T10:00:00+01:00")
+    fulfil = await client.post(
+        f"/api/v1/account-requests/{filed.json()['id']}/fulfilment",
+        json={"fulfilled_at": "2027-02-27T10:00:00+01:00"}, headers=staff)
+    assert fulfil.status_code == 409 and fulfil.json()["code"] == "convention-not-active"
+    enrol = await client.post("/api/v1/enrolments", json={"items": [{
+        "student_number": "S-4A", "school_code": "ifms-rodez", "academic_year": "2026-2027",
+        "enrolled_on": "2026-10-30", "given_name": "Léa", "family_name": "Dupont",
+        "email": "lea.dupont@example.org"}]}, headers=staff)
+    assert enrol.status_code == 200, enrol.text
+    assert [e["code"] for e in enrol.json()["results"][0]["errors"]] == [
+        "convention-not-active"]
+
+
 async def test_a_cured_notice_has_no_effect(client, staff, clock):
     clock.set("2027-03-01T12:00:00+01:00")
     notice = (await _notice(client, staff, "2027-02-15")).json()

@@ -447,3 +447,34 @@ def test_r_conv_3a_only_a_party_notifies_and_only_another_party(notifying, defau
         with pytest.raises(InvalidInput) as caught:
             notice_parties(notifying, defaulting)
         assert caught.value.code == "invalid-notice"
+
+
+# --- R-CONV-4a: the call's date and the event's date ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("call_on", "event_on", "accepted"),
+    [
+        (date(2027, 2, 27), date(2027, 2, 27), True),
+        (date(2027, 2, 28), date(2027, 2, 27), False),  # the call on the effective date
+        (date(2027, 3, 1), date(2026, 10, 1), False),  # backdated before the letter
+        (date(2027, 2, 27), date(2026, 10, 1), True),
+        (date(2027, 2, 28), date(2027, 2, 28), False),
+    ],
+)
+def test_r_conv_4a_both_the_call_and_the_event_are_before_the_governing_effective_date(
+    call_on, event_on, accepted
+):
+    """R-CONV-4a: notice received 2026-11-30, effective 2027-02-28."""
+    clock = ConventionClock(notices=[TerminationNotice("n", date(2026, 11, 30))])
+    assert clock.accepts_new_on(call_on=call_on, event_on=event_on) is accepted
+
+
+def test_r_conv_4a_a_cured_notice_no_longer_governs_the_call():
+    """R-CONV-4a: cured on 2027-01-15, the notice governs no call from that day, so a
+    call on 2027-03-01 is accepted again (the cure restores everything)."""
+    clock = ConventionClock(notices=[TerminationNotice("n", date(2026, 11, 30),
+                                                       cured_on=date(2027, 1, 15))])
+    assert clock.accepts_new_on(call_on=date(2027, 3, 1), event_on=date(2026, 10, 1))
+    assert clock.accepts_new_on(call_on=date(2029, 8, 31), event_on=date(2029, 8, 31))
+    assert not clock.accepts_new_on(call_on=date(2029, 9, 1), event_on=date(2029, 9, 1))

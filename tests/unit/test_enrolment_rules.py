@@ -195,13 +195,36 @@ def test_the_convention_covers_academic_years_2024_to_2028():
 def test_an_enrolment_on_or_after_a_termination_s_effective_date_is_refused():
     # Received 2026-11-30 → effective 2027-02-28, access end 2027-08-31.
     convention = ConventionClock(notices=[TerminationNotice("n1", date(2026, 11, 30))])
-    ensure_convention_accepts(convention, 2026, date(2027, 2, 27))
+    ensure_convention_accepts(convention, 2026, date(2027, 2, 27), date(2027, 2, 27))
     for enrolled_on in (date(2027, 2, 28), date(2027, 7, 1)):
         with pytest.raises(Conflict) as refused:
-            ensure_convention_accepts(convention, 2026, enrolled_on)
+            ensure_convention_accepts(convention, 2026, enrolled_on, enrolled_on)
         assert refused.value.code == "convention-not-active"
     with pytest.raises(Conflict):
-        ensure_convention_accepts(convention, 2027, date(2027, 7, 1))
+        ensure_convention_accepts(convention, 2027, date(2027, 7, 1), date(2027, 7, 1))
+
+
+@pytest.mark.parametrize(
+    ("enrolled_on", "call_on", "accepted"),
+    [
+        (date(2027, 2, 27), date(2027, 2, 27), True),
+        (date(2027, 2, 27), date(2027, 2, 28), False),  # sent on the effective date
+        (date(2026, 10, 30), date(2027, 3, 1), False),  # backdated before the notice itself
+        (date(2026, 10, 30), date(2026, 11, 30), True),  # sent the day the letter arrived
+    ],
+)
+def test_r_conv_4a_an_enrolment_sent_on_or_after_the_effective_date_is_refused_even_backdated(
+    enrolled_on, call_on, accepted
+):
+    """R-CONV-4a: the call's Paris date and the enrolment's own date must both be before
+    the effective date (2027-02-28) of the notice governing the call's date."""
+    convention = ConventionClock(notices=[TerminationNotice("n1", date(2026, 11, 30))])
+    try:
+        ensure_convention_accepts(convention, 2026, enrolled_on, call_on)
+        code = None
+    except Conflict as exc:
+        code = exc.code
+    assert code == (None if accepted else "convention-not-active")
 
 
 # --- R-ACC-7: student validity and grace -------------------------------------------------

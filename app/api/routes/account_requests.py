@@ -86,8 +86,10 @@ def request_out(request: Request, item: AccountRequest) -> AccountRequestOut:
     description=(
         "R-ACC-4: due 15 days after reception (R-TIME-4). The same `ticket_ref` with the "
         "same content answers 200 with the stored request; other content → 409 "
-        "`ticket-conflict`. R-REF-1 cap → 409 `referent-cap-reached`; received when the "
-        "convention accepts no new account → 409 `convention-not-active`. "
+        "`ticket-conflict`. R-REF-1 cap → 409 `referent-cap-reached`; received, or sent, "
+        "on or after the effective date of the termination governing the call's date, or "
+        "when the convention accepts no new account → 409 `convention-not-active` "
+        "(R-CONV-4a). "
         + scope_doc("account-requests:write")
     ),
     response_model=AccountRequestOut,
