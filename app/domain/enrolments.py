@@ -350,9 +350,10 @@ def census_date(windows: EnrolmentWindows, *, on_main_close: bool = True) -> dat
 class CensusRule:
     """R-BIL-1, stated once: for academic year N/N+1 the census is taken on
     `census_on` (`census_date`); counted are the enrolments of that year dated on or
-    before `census_on`, not cancelled on or before it, and not `transfer` ones. The SQL
-    aggregate of the repository applies exactly these fields; `counts` is the rule on
-    one enrolment."""
+    before `census_on`, not cancelled on or before it, and not `transfer` ones. `counts`
+    is the rule on one enrolment; `SqlEnrolmentRepository.census` is its SQL twin (one
+    aggregate on the hot path), held to the same answers by
+    tests/integration/test_census_twin.py."""
 
     academic_year: int
     census_on: date

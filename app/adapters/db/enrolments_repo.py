@@ -247,7 +247,11 @@ class SqlEnrolmentRepository:
     # --------------------------------------------------------------- census, roles
 
     async def census(self, rule: CensusRule) -> dict[str, int]:
-        """R-BIL-1 as `CensusRule` states it, in one aggregate."""
+        """The SQL twin of R-BIL-1: `CensusRule.counts` (the rule's one home, in the
+        domain) as one aggregate, the hot path of the census and of billing. Each
+        condition below is one of the rule's, in its order; a change to the rule changes
+        both, and tests/integration/test_census_twin.py runs the two on the same awkward
+        dates on SQLite and PostgreSQL and requires the same counts."""
         query = (
             select(_E.school_code, func.count())
             .where(
