@@ -122,6 +122,26 @@ def ensure_not_ahead(instant: datetime, now: datetime, skew_seconds: int, field:
         )
 
 
+# R-DATE-1: no recorded event of the convention's life is dated before this Paris day.
+EARLIEST_EVENT_DATE = date(2024, 1, 1)
+
+
+def ensure_event_date_in_range(value: date | datetime, field: str) -> None:
+    """R-DATE-1: a field that records an event and has no answer of its own for dates
+    outside the convention (termination `received_on`/`cured_on`, suspension, restoration,
+    lifting and refusal dates, payment `received_on`, support `received_at`/
+    `responded_at`/`closed_at`, lock and unlock instants) is refused with 422
+    `date-out-of-range` when its Paris date is before 2024-01-01. An instant is judged by
+    its Paris date: 2023-12-31T23:30Z is 2024-01-01 in Paris and passes."""
+    day = paris_date(value) if isinstance(value, datetime) else value
+    if day < EARLIEST_EVENT_DATE:
+        raise InvalidInput(
+            f"{field} is before {EARLIEST_EVENT_DATE.isoformat()} (Paris date, R-DATE-1)",
+            code="date-out-of-range",
+            field=field,
+        )
+
+
 def end_of_paris_day(d: date) -> datetime:
     """The UTC instant of 23:59:59.999 Paris on `d`: when a deadline is due (R-TIME-4)."""
     return datetime.combine(d, time(23, 59, 59, 999_000), tzinfo=PARIS).astimezone(UTC)

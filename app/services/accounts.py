@@ -27,7 +27,13 @@ from app.domain.accounts import (
     years_covered,
 )
 from app.domain.auth import Principal
-from app.domain.calendar import AcademicYear, WorkingCalendar, ensure_not_ahead, paris_date
+from app.domain.calendar import (
+    AcademicYear,
+    WorkingCalendar,
+    ensure_event_date_in_range,
+    ensure_not_ahead,
+    paris_date,
+)
 from app.domain.convention import ConventionClock, ensure_accepts_new
 from app.domain.errors import Conflict, InvalidInput, NotFound
 from app.domain.hosted import (
@@ -595,6 +601,7 @@ async def lock_account(
     now = clock.now()
     at = locked_at or now
     ensure_not_ahead(at, now, skew_seconds, "locked_at")
+    ensure_event_date_in_range(at, "locked_at")
     async with uow:
         account = await uow.accounts.get(uid, for_update=True)
         if account is None:
@@ -625,6 +632,7 @@ async def unlock_account(
     now = clock.now()
     at = unlocked_at or now
     ensure_not_ahead(at, now, skew_seconds, "unlocked_at")
+    ensure_event_date_in_range(at, "unlocked_at")
     async with uow:
         account = await uow.accounts.get(uid, for_update=True)
         if account is None:

@@ -34,7 +34,7 @@ from app.domain.billing import (
     statement_lines,
     statement_number,
 )
-from app.domain.calendar import AcademicYear, paris_date
+from app.domain.calendar import AcademicYear, ensure_event_date_in_range, paris_date
 from app.domain.convention import ConventionClock
 from app.domain.enrolments import ensure_year_in_convention, year_in_convention
 from app.domain.errors import Conflict, InvalidInput, NotFound
@@ -313,6 +313,7 @@ async def record_payment(
     if received_on > paris_date(now):
         raise InvalidInput("a payment is not received in the future", code="invalid-payment",
                            field="received_on")
+    ensure_event_date_in_range(received_on, "received_on")
     if amount_cents <= 0:
         raise InvalidInput("a payment is a positive amount", code="invalid-payment",
                            field="amount_cents")

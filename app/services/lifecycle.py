@@ -10,7 +10,7 @@ from datetime import date, datetime
 
 from app.domain.accounts import RoleKind, SuspensionScope
 from app.domain.auth import Principal
-from app.domain.calendar import ensure_not_ahead, paris_date
+from app.domain.calendar import ensure_event_date_in_range, ensure_not_ahead, paris_date
 from app.domain.convention import Amendment, TermChanges, TerminationNotice
 from app.domain.errors import Conflict, InvalidInput, NotFound
 from app.domain.ids import new_id
@@ -107,6 +107,7 @@ async def file_notice(
     now = clock.now()
     if received_on > paris_date(now):
         raise InvalidInput("received in the future", code="out-of-order", field="received_on")
+    ensure_event_date_in_range(received_on, "received_on")
     async with uow:
         await uow.lifecycle.lock_for_change()
         existing = await uow.lifecycle.notices()
@@ -148,6 +149,7 @@ async def cure_notice(
     now = clock.now()
     if cured_on > paris_date(now):
         raise InvalidInput("cured in the future", code="out-of-order", field="cured_on")
+    ensure_event_date_in_range(cured_on, "cured_on")
     async with uow:
         record = await uow.lifecycle.notice(notice_id, for_update=True)
         if record is None:
@@ -208,6 +210,7 @@ async def suspend(
     for field, value in (("starts_at", starts_at), ("notified_at", notified_at)):
         if value is not None:
             ensure_not_ahead(value, now, skew_seconds, field)
+            ensure_event_date_in_range(value, field)
     kinds, start = normalise_new_suspension(
         ground=ground, scope=scope, kinds=kinds, account_uids=account_uids,
         starts_at=starts_at, notified_at=notified_at, notice_ref=notice_ref, now=now,
@@ -292,6 +295,7 @@ async def request_restoration(
     now = clock.now()
     at = requested_at or now
     ensure_not_ahead(at, now, skew_seconds, "requested_at")
+    ensure_event_date_in_range(at, "requested_at")
     async with uow:
         found = await _get_visible(uow, actor.principal, suspension_id, for_update=True)
         if found.status is SuspensionStatus.RESTORATION_REQUESTED and requested_at is None:
@@ -316,6 +320,7 @@ async def lift(
 ) -> Suspension:
     now = clock.now()
     ensure_not_ahead(notified_at, now, skew_seconds, "notified_at")
+    ensure_event_date_in_range(notified_at, "notified_at")
     async with uow:
         found = await _get_visible(uow, actor.principal, suspension_id, for_update=True)
         if not check_lifting(found, notified_at, notice_ref):

@@ -22,6 +22,7 @@ from app.domain.auth import Principal
 from app.domain.calendar import (
     PARIS,
     WorkingCalendar,
+    ensure_event_date_in_range,
     ensure_not_ahead,
     paris_date,
     paris_day_start,
@@ -262,6 +263,7 @@ async def create_request(
     now = clock.now()
     received_at = _utc(data.received_at, "received_at")
     ensure_not_ahead(received_at, now, policy.skew_seconds, "received_at")
+    ensure_event_date_in_range(received_at, "received_at")
     fingerprint = _fingerprint(data)
     async with uow:
         # Another school's e-mail is not even looked up: it answers as an unknown school.
@@ -341,6 +343,7 @@ async def record_first_response(
     now = clock.now()
     responded_at = _utc(responded_at, "responded_at")
     ensure_not_ahead(responded_at, now, policy.skew_seconds, "responded_at")
+    ensure_event_date_in_range(responded_at, "responded_at")
     async with uow:
         request = await _visible_request(uow, actor.principal, request_id)
         hours = opening_clock(await calendar_in(uow))
@@ -389,6 +392,7 @@ async def close_request(
     now = clock.now()
     closed_at = _utc(closed_at, "closed_at")
     ensure_not_ahead(closed_at, now, policy.skew_seconds, "closed_at")
+    ensure_event_date_in_range(closed_at, "closed_at")
     async with uow:
         request = await _visible_request(uow, actor.principal, request_id)
         hours = opening_clock(await calendar_in(uow))

@@ -410,6 +410,7 @@ async def test_an_amended_rate_applies_to_the_years_whose_census_follows_it(
 
 
 async def test_payments_move_the_status_and_a_resend_adds_nothing(client, office, finance):
+    """R-BIL-3 payments; a payment received before 2024-01-01 is refused (R-DATE-1)."""
     await enrol(client, office, {"ifms-montauban": 3})
     draft = await create(client, finance)
     on_draft = await client.post(
@@ -420,6 +421,9 @@ async def test_payments_move_the_status_and_a_resend_adds_nothing(client, office
     statement = await issue(client, finance, draft["id"])
     assert (statement["total_amount_cents"], statement["payment_status"]) == (6600, "unpaid")
 
+    old = await pay(client, finance, draft["id"], cents=5000, reference="VIR-0",
+                    on="2023-12-31", status=422)
+    assert (old["code"], old["errors"][0]["field"]) == ("date-out-of-range", "received_on")
     first = await pay(client, finance, draft["id"], cents=5000, reference="VIR-1")
     assert first["payment_status"] == "partially_paid"
     assert first["payments"] == [{"received_on": "2025-03-01", "amount_cents": 5000,
