@@ -18,8 +18,9 @@ Decisions (each documented in the README as a setting or a reading):
 - The pool (R-STO-1) uses the very same functions with ``threshold = capacity``
   (``pool_threshold``): warning at 90 % (the same percent), critical at 100 %, same
   hysteresis and reminders.
-- Late snapshots (R-STO-3): a snapshot whose ``measured_at`` is on or before the latest
-  one already applied changes nothing (neither level nor events).
+- Late snapshots (R-STO-3, ``is_late_snapshot``): a snapshot whose ``measured_at`` is on
+  or before the latest one already applied changes nothing (neither level nor events).
+  The pool follows the total of the schools' latest snapshots (``pool_level_after``).
 - Reminders: while critical, one every 7 days (``CRITICAL_REMINDER_DAYS``) of *measured
   time* counted from the ``measured_at`` of the snapshot that raised critical. "7 days" are
   Paris calendar days (same wall-clock time 7 days later, R-TIME-1), not 7 × 86,400 s. A
@@ -46,7 +47,7 @@ service passes the values of the settings (``StoragePolicy``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
@@ -67,6 +68,7 @@ __all__ = [
     "WARNING_PERCENT",
     "AlertEvent",
     "AlertKind",
+    "Fold",
     "Forecast",
     "Level",
     "LevelState",
@@ -77,13 +79,17 @@ __all__ = [
     "apply_snapshot",
     "bucket_start",
     "due_reminders",
+    "fold",
     "forecast",
+    "is_late_snapshot",
     "level_rank",
     "level_threshold",
     "next_level",
     "paris_day_bounds",
     "paris_week_bounds",
     "parse_reminder_days",
+    "points_of",
+    "pool_level_after",
     "pool_threshold",
     "raw_level",
     "record_reminders",
@@ -287,9 +293,41 @@ def apply_snapshot(
     """
     measured_at = _utc(measured_at, "measured_at")
     _check_bytes(bytes_used, threshold)
-    if state.measured_at is not None and measured_at <= state.measured_at:
+    if is_late_snapshot(state.measured_at, measured_at):
         return state, []
+    return _evaluate(state, measured_at, bytes_used, threshold, hysteresis, warning_percent)
 
+
+def is_late_snapshot(latest_measured_at: datetime | None, measured_at: datetime) -> bool:
+    """R-STO-3: a scope's usage is its latest snapshot by ``measured_at``, not by
+    arrival: a snapshot measured at or before the latest one applied is late and
+    changes neither usage nor level nor alerts."""
+    return latest_measured_at is not None and measured_at <= latest_measured_at
+
+
+def pool_level_after(
+    state: LevelState,
+    at: datetime,
+    total_bytes: int,
+    capacity_bytes: int,
+    hysteresis: int = HYSTERESIS_BYTES,
+    warning_percent: int = WARNING_PERCENT,
+) -> tuple[LevelState, list[AlertEvent]]:
+    """R-STO-1: the pool's level after a change of the schools' total. The total is the
+    sum of each school's latest snapshot (R-STO-3 already chose them), so every new
+    total is evaluated, whatever order the schools were measured in; ``at`` is the
+    latest measurement it includes."""
+    _check_bytes(total_bytes, capacity_bytes)
+    return _evaluate(state, _utc(at, "at"), total_bytes, pool_threshold(capacity_bytes),
+                     hysteresis, warning_percent)
+
+
+def _evaluate(
+    state: LevelState, measured_at: datetime, bytes_used: int, threshold: int,
+    hysteresis: int, warning_percent: int,
+) -> tuple[LevelState, list[AlertEvent]]:
+    """The level after `bytes_used` measured at `measured_at` (R-STO-2 hysteresis), and
+    its event; whether the measurement counts is the caller's rule."""
     previous = Level(state.level)
     level = next_level(previous, bytes_used, threshold, hysteresis, warning_percent)
     if level is previous:
@@ -331,10 +369,9 @@ def reevaluate_level(
     A scope never measured stays as it is."""
     if state.measured_at is None:
         return state, []
-    return apply_snapshot(
-        replace(state, measured_at=None), state.measured_at, bytes_used, threshold,
-        hysteresis, warning_percent,
-    )
+    _check_bytes(bytes_used, threshold)
+    return _evaluate(state, state.measured_at, bytes_used, threshold, hysteresis,
+                     warning_percent)
 
 
 def _check_days(days: int, field: str) -> None:
@@ -439,52 +476,61 @@ class Point:
     bytes_last: int
 
 
-def aggregate(samples: Iterable[tuple[datetime, int]], window: Window) -> list[Point]:
-    """Snapshots ``(measured_at, bytes_used)`` folded into Paris day/week points, sorted.
+@dataclass(frozen=True)
+class Fold:
+    """The running figures of one bucket: its largest size, the size of its latest
+    sample and that sample's instant, and how many samples were folded."""
 
-    ``bytes_last`` is the bytes of the latest ``measured_at`` of the bucket (on a tie, the
-    sample seen last). Buckets without samples are omitted.
-    """
+    bytes_max: int
+    bytes_last: int
+    last_at: datetime
+    samples: int = 1
+
+
+def fold(old: Fold | None, new: Fold) -> Fold:
+    """The fold of storage samples into a bucket (a Paris day or week), in one place
+    for history, re-bucketing and the daily fold of old snapshots: the max of the
+    maxima, and the last size of the latest instant (R-STO-3's "latest by
+    ``measured_at``"; on a tie, the one folded last). Its SQL twin is the daily query
+    of app/adapters/db/storage_repo.py (``_PG_DAILY``)."""
+    if old is None:
+        return new
+    later = new if new.last_at >= old.last_at else old
+    return Fold(max(old.bytes_max, new.bytes_max), later.bytes_last, later.last_at,
+                old.samples + new.samples)
+
+
+def points_of(acc: Mapping[date, Fold], window: Window) -> list[Point]:
+    """The points of folded buckets keyed by their first Paris day, sorted."""
+    points = []
+    for key in sorted(acc):
+        start, end = _bounds(key, window)
+        points.append(Point(start, end, acc[key].bytes_max, acc[key].bytes_last))
+    return points
+
+
+def aggregate(samples: Iterable[tuple[datetime, int]], window: Window) -> list[Point]:
+    """Snapshots ``(measured_at, bytes_used)`` folded (``fold``) into Paris day/week
+    points, sorted. Buckets without samples are omitted."""
     _check_window(window)
-    acc: dict[date, tuple[int, datetime, int]] = {}
+    acc: dict[date, Fold] = {}
     for measured_at, bytes_used in samples:
         at = _utc(measured_at, "measured_at")
         key = bucket_start(at, window)
-        if key not in acc:
-            acc[key] = (bytes_used, at, bytes_used)
-            continue
-        bmax, last_at, last = acc[key]
-        if at >= last_at:
-            last_at, last = at, bytes_used
-        acc[key] = (max(bmax, bytes_used), last_at, last)
-    points = []
-    for key in sorted(acc):
-        bmax, _, last = acc[key]
-        start, end = _bounds(key, window)
-        points.append(Point(start, end, bmax, last))
-    return points
+        acc[key] = fold(acc.get(key), Fold(bytes_used, bytes_used, at))
+    return points_of(acc, window)
 
 
 def aggregate_points(points: Iterable[Point], window: Window) -> list[Point]:
     """Re-bucket finer points (e.g. daily figures folded from old snapshots) into
-    ``window`` buckets: max of ``bytes_max``, ``bytes_last`` of the latest point."""
+    ``window`` buckets with ``fold``: max of ``bytes_max``, ``bytes_last`` of the latest
+    point."""
     _check_window(window)
-    acc: dict[date, tuple[int, datetime, int]] = {}
+    acc: dict[date, Fold] = {}
     for p in points:
         key = bucket_start(p.period_start, window)
-        if key not in acc:
-            acc[key] = (p.bytes_max, p.period_start, p.bytes_last)
-            continue
-        bmax, last_start, last = acc[key]
-        if p.period_start >= last_start:
-            last_start, last = p.period_start, p.bytes_last
-        acc[key] = (max(bmax, p.bytes_max), last_start, last)
-    out = []
-    for key in sorted(acc):
-        bmax, _, last = acc[key]
-        start, end = _bounds(key, window)
-        out.append(Point(start, end, bmax, last))
-    return out
+        acc[key] = fold(acc.get(key), Fold(p.bytes_max, p.bytes_last, p.period_start))
+    return points_of(acc, window)
 
 
 # --------------------------------------------------------------------------- forecast

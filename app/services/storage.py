@@ -47,8 +47,10 @@ from app.domain.storage import (
     apply_snapshot,
     bucket_start,
     forecast,
+    is_late_snapshot,
     paris_day_bounds,
     paris_week_bounds,
+    pool_level_after,
     pool_threshold,
     record_reminders,
     reevaluate_level,
@@ -235,7 +237,7 @@ async def _apply_levels(
     raised: list[tuple[str | None, AlertEvent, StoredLevel]] = []
     for code in sorted(latest):
         snapshot, row = latest[code], levels[school_key(code)]
-        if row.state.measured_at is not None and snapshot.measured_at <= row.state.measured_at:
+        if is_late_snapshot(row.state.measured_at, snapshot.measured_at):
             continue  # R-STO-3: a late snapshot changes neither usage nor alerts
         threshold = _terms(convention, snapshot.measured_at).school_alert_threshold_bytes
         state, events = apply_snapshot(
@@ -259,11 +261,8 @@ async def _apply_levels(
         - sum(levels[lv.scope_key].bytes_used for lv in changed)
         + sum(lv.bytes_used for lv in changed)
     )
-    # The pool moves with every school's change, whatever order they are measured in:
-    # its own "latest measurement" is no reason to ignore a new total.
-    pool_state, pool_events = apply_snapshot(
-        replace(pool.state, measured_at=None), at, total, pool_threshold(capacity),
-        policy.hysteresis_bytes, policy.warning_percent,
+    pool_state, pool_events = pool_level_after(
+        pool.state, at, total, capacity, policy.hysteresis_bytes, policy.warning_percent,
     )
     pool_level = StoredLevel(POOL_KEY, pool_state, total, capacity)
     await uow.storage.save_levels([*changed, pool_level])

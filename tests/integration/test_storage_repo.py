@@ -6,6 +6,7 @@ transaction, racing batches neither deadlock nor double-store, Paris-day groupin
 from __future__ import annotations
 
 import asyncio
+import random
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -13,7 +14,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from app.adapters.db.tables import StorageDailyRow, StorageSnapshotRow
-from app.domain.storage import AlertEvent, AlertKind, Level, LevelState, Point
+from app.domain.storage import AlertEvent, AlertKind, Level, LevelState, Point, aggregate
 from app.services.storage_ports import (
     POOL_KEY,
     Snapshot,
@@ -220,3 +221,33 @@ async def test_alerts_list_by_scope_since_and_id(uow_factory):
                                               since=NOW + timedelta(minutes=1),
                                               after_id=every[1].id, limit=10)
         assert [a.school_code for a in later] == ["ifms-albi"]
+
+
+@pytest.mark.parametrize("seed", [7, 8])
+async def test_the_daily_fold_has_one_rule_the_sql_twin_and_the_folded_rows_agree(
+    uow_factory, seed
+):
+    """The fold of snapshots into Paris days (`app.domain.storage.fold`) answers the same
+    through the domain's `aggregate`, the PostgreSQL daily query (its SQL twin), and the
+    rows folded in small chunks read back with raw ones: generated samples over the
+    autumn DST night, with ties on the instant."""
+    rng = random.Random(seed)
+    start = at("2025-10-24T22:00:00Z")  # 25 Oct 00:00 Paris, the DST change on the 26th
+    instants = [start + timedelta(minutes=rng.randrange(4 * 24 * 60)) for _ in range(60)]
+    instants += rng.sample(instants, 8)  # ties
+    rows = [snapshot(f"t{seed}-{n}", i.isoformat(), rng.randrange(1, 50))
+            for n, i in enumerate(instants)]
+    for row in rows:  # one by one: the insertion order decides ties
+        await insert(uow_factory, [row])
+    expected = aggregate([(r.measured_at, r.bytes_used) for r in rows], "day")
+    window = (at("2025-10-24T00:00:00Z"), at("2025-10-30T00:00:00Z"))
+    uow = uow_factory()
+    async with uow:
+        assert await uow.storage.daily_points("ifms-rodez", *window) == expected
+    uow = uow_factory()
+    async with uow:
+        await uow.storage.fold_before(at("2025-10-26T23:00:00Z"), limit=7)  # part of it
+        await uow.commit()
+    uow = uow_factory()
+    async with uow:
+        assert await uow.storage.daily_points("ifms-rodez", *window) == expected

@@ -21,10 +21,12 @@ from app.domain.storage import (
     bucket_start,
     due_reminders,
     forecast,
+    is_late_snapshot,
     level_rank,
     next_level,
     paris_day_bounds,
     paris_week_bounds,
+    pool_level_after,
     pool_threshold,
     raw_level,
     record_reminders,
@@ -389,3 +391,22 @@ def test_forecast_with_a_negligible_slope_past_the_calendar_has_no_date():
 
 def test_schools_are_reminded_90_and_30_days_before_the_access_end():
     assert retrieval_reminder_dates(date(2029, 8, 31)) == (date(2029, 6, 2), date(2029, 8, 1))
+
+
+# --- R-STO-3 in one place -------------------------------------------------------------
+
+
+def test_r_sto_3_a_snapshot_measured_at_or_before_the_latest_is_late():
+    latest = datetime(2025, 10, 26, 0, 59, 59, tzinfo=UTC)  # 02:59:59 CEST, DST night
+    assert is_late_snapshot(None, latest) is False
+    assert is_late_snapshot(latest, latest) is True
+    assert is_late_snapshot(latest, latest - timedelta(microseconds=1)) is True
+    assert is_late_snapshot(latest, latest + timedelta(microseconds=1)) is False
+
+
+def test_r_sto_1_the_pool_follows_every_new_total_whatever_the_order_of_measurement():
+    later = datetime(2025, 3, 3, 10, tzinfo=UTC)
+    state = LevelState(Level.OK, measured_at=later)
+    earlier = later - timedelta(hours=1)
+    new, events = pool_level_after(state, earlier, 450 * GB, 500 * GB)
+    assert new.level is Level.WARNING and [e.kind.value for e in events] == ["raised"]

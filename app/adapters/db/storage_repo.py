@@ -41,13 +41,14 @@ from app.adapters.db.tables import (
 from app.domain.storage import (
     AlertEvent,
     AlertKind,
+    Fold,
     Level,
     LevelState,
     Point,
-    aggregate,
-    aggregate_points,
     bucket_start,
+    fold,
     paris_day_bounds,
+    points_of,
 )
 from app.services.storage_ports import POOL_KEY, DailyFigure, Snapshot, StorageAlert, StoredLevel
 
@@ -90,11 +91,14 @@ _PG_SELECT_SNAPSHOTS = text(
     SNAPSHOTS.c.bytes_used, SNAPSHOTS.c.files_count, SNAPSHOTS.c.bytes_backup,
 )
 
+# SQL twin of the domain's `fold` on Paris days (tests/integration/test_storage_repo.py
+# compares it with `aggregate` on the same samples).
 _PG_DAILY = text(
     """
     SELECT (measured_at AT TIME ZONE 'Europe/Paris')::date AS day,
            max(bytes_used) AS bytes_max,
-           (array_agg(bytes_used ORDER BY measured_at DESC, id DESC))[1] AS bytes_last
+           (array_agg(bytes_used ORDER BY measured_at DESC, id DESC))[1] AS bytes_last,
+           max(measured_at) AS last_at, count(*) AS samples
     FROM storage_snapshots
     WHERE school_code = :school AND measured_at >= :start AND measured_at < :end
     GROUP BY 1
@@ -352,25 +356,13 @@ class SqlStorageRepository:
     async def daily_points(
         self, school_code: str, start: datetime, end: datetime
     ) -> list[Point]:
-        if _dialect(self.session) == "postgresql":
-            rows = await self.session.execute(
-                _PG_DAILY, {"school": school_code, "start": start, "end": end}
-            )
-            raw = [_day_point(r.day, r.bytes_max, r.bytes_last) for r in rows]
-        else:
-            rows = await self.session.execute(
-                select(SNAPSHOTS.c.measured_at, SNAPSHOTS.c.bytes_used)
-                .where(
-                    SNAPSHOTS.c.school_code == school_code,
-                    SNAPSHOTS.c.measured_at >= start,
-                    SNAPSHOTS.c.measured_at < end,
-                )
-                .order_by(SNAPSHOTS.c.measured_at, SNAPSHOTS.c.id)
-            )
-            raw = aggregate(((r.measured_at, r.bytes_used) for r in rows), "day")
+        """Paris-day points of [start, end): the folded daily rows, then the raw
+        snapshots, all through the domain's `fold` (the raw ones by the SQL twin on
+        PostgreSQL)."""
         first_day = bucket_start(start, "day")
         last_day = bucket_start(end - timedelta(microseconds=1), "day")
-        folded = await self.session.execute(
+        acc: dict[date, Fold] = {}
+        for r in await self.session.execute(
             select(DAILY)
             .where(
                 DAILY.c.school_code == school_code,
@@ -378,11 +370,29 @@ class SqlStorageRepository:
                 DAILY.c.day <= last_day,
             )
             .order_by(DAILY.c.day)
-        )
-        points = [_day_point(r.day, r.bytes_max, r.bytes_last) for r in folded]
-        if not points:
-            return raw
-        return aggregate_points([*points, *raw], "day")
+        ):
+            acc[r.day] = fold(acc.get(r.day),
+                              Fold(r.bytes_max, r.bytes_last, r.last_measured_at, r.samples))
+        if _dialect(self.session) == "postgresql":
+            for r in await self.session.execute(
+                _PG_DAILY, {"school": school_code, "start": start, "end": end}
+            ):
+                acc[r.day] = fold(acc.get(r.day),
+                                  Fold(r.bytes_max, r.bytes_last, r.last_at, r.samples))
+        else:
+            for r in await self.session.execute(
+                select(SNAPSHOTS.c.measured_at, SNAPSHOTS.c.bytes_used)
+                .where(
+                    SNAPSHOTS.c.school_code == school_code,
+                    SNAPSHOTS.c.measured_at >= start,
+                    SNAPSHOTS.c.measured_at < end,
+                )
+                .order_by(SNAPSHOTS.c.id)
+            ):
+                day = bucket_start(r.measured_at, "day")
+                acc[day] = fold(acc.get(day),
+                                Fold(r.bytes_used, r.bytes_used, r.measured_at))
+        return points_of(acc, "day")
 
     async def fold_before(self, cutoff: datetime, *, limit: int) -> int:
         rows = (
@@ -443,15 +453,12 @@ class SqlStorageRepository:
 
 
 def _merge(old: DailyFigure | None, new: DailyFigure) -> DailyFigure:
-    """Two daily figures of the same school and day as one (the later sample is last)."""
+    """Two daily figures of the same school and day as one, by the domain's `fold`."""
     if old is None:
         return new
-    later = new if new.last_measured_at >= old.last_measured_at else old
-    return DailyFigure(
-        school_code=new.school_code,
-        day=new.day,
-        bytes_max=max(old.bytes_max, new.bytes_max),
-        bytes_last=later.bytes_last,
-        last_measured_at=later.last_measured_at,
-        samples=old.samples + new.samples,
+    merged = fold(
+        Fold(old.bytes_max, old.bytes_last, old.last_measured_at, old.samples),
+        Fold(new.bytes_max, new.bytes_last, new.last_measured_at, new.samples),
     )
+    return DailyFigure(new.school_code, new.day, merged.bytes_max, merged.bytes_last,
+                       merged.last_at, merged.samples)
