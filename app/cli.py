@@ -261,6 +261,36 @@ def jobs_run(
         raise typer.Exit(1)
 
 
+@mail_cli.command("requeue")
+def mail_requeue(
+    ids: Annotated[list[int] | None, typer.Argument(
+        help="Outbox message ids (GET /api/v1/outbox-messages?status=dead)")] = None,
+    all_dead: Annotated[bool, typer.Option("--all", help="Every dead message")] = False,
+) -> None:
+    """Put e-mails the dispatcher gave up (`dead`) back in the queue, audited; the next
+    `jobs run outbox-dispatch` sends them. Exit 1 when an id is unknown."""
+    if bool(ids) == all_dead:
+        typer.echo("give message ids or --all", err=True)
+        raise typer.Exit(2)
+    report = asyncio.run(
+        _with_uow(
+            _settings(),
+            lambda f: mail_service.requeue_dead(f, SystemClock(), CLI_ACTOR,
+                                                None if all_dead else ids),
+        )
+    )
+    for message_id in report.requeued:
+        typer.echo(f"requeued {message_id}")
+    for message_id, reason in report.skipped:
+        typer.echo(f"{message_id}: unchanged: {reason}", err=True)
+    for message_id in report.missing:
+        typer.echo(f"{message_id}: no such message", err=True)
+    typer.echo(f"requeued={len(report.requeued)} skipped={len(report.skipped)} "
+               f"missing={len(report.missing)}")
+    if report.missing:
+        raise typer.Exit(1)
+
+
 @mail_cli.command("test")
 def mail_test(to: Annotated[str, typer.Option("--to", help="Recipient address")]) -> None:
     """Queue the French test mail (checks the SMTP set-up once the dispatcher runs)."""

@@ -26,6 +26,7 @@ SCOPES: dict[str, str] = {
     "billing:read": "Read issued billing statements",
     "billing:write": "Draft, issue and revise statements; record payments",
     "audit:read": "Read the audit trail, outbox and job runs",
+    "outbox:write": "Requeue e-mails the outbox gave up (dead)",
     "personal-data:manage": "Export and erase a person's data",
 }
 

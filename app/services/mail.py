@@ -19,7 +19,7 @@ import logging
 import re
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -28,7 +28,7 @@ import jinja2
 
 from app.domain.auth import Principal
 from app.domain.calendar import PARIS
-from app.domain.errors import InvalidInput
+from app.domain.errors import Conflict, InvalidInput, NotFound
 from app.services import audit
 from app.services.jobs import JobContext, JobFunction
 from app.services.ports import (
@@ -167,6 +167,85 @@ async def list_messages(
         return []
     async with uow:
         return await uow.outbox.list(status=status, after_id=after_id, limit=limit)
+
+
+# ----------------------------------------------------------------------- requeue
+
+
+@dataclass
+class RequeueReport:
+    requeued: list[int] = field(default_factory=list)
+    skipped: list[tuple[int, str]] = field(default_factory=list)  # unchanged, and why
+    missing: list[int] = field(default_factory=list)
+
+
+async def requeue_message(
+    uow: UnitOfWork, clock: Clock, actor: Actor, message_id: int
+) -> tuple[OutboxMessage, bool]:
+    """Put a `dead` message back in the queue (`pending`, due now, a new budget of
+    attempts; the past attempts stay recorded), audited; True when requeued. A message
+    already back in the queue (`pending`, `retrying`: a repeated requeue) answers as it
+    is; a `sent` one → 409 `message-sent` (requeuing it would send it twice), one left
+    without any recipient (erased, R-GDPR-2) → 409 `message-without-recipient`; an
+    unknown id or a caller confined to schools (outbox messages name no school) → 404."""
+    now = clock.now()
+    async with uow:
+        if actor.principal.schools is not None:
+            raise NotFound("no such outbox message")
+        current = await uow.outbox.get(message_id, for_update=True)
+        if current is None:
+            raise NotFound("no such outbox message")
+        if current.status == "sent":
+            raise Conflict("this message was sent; it is not requeued",
+                           code="message-sent")
+        if current.status != "dead":
+            return current, False
+        if not current.recipients and not current.cc:
+            raise Conflict("this message has no recipient left (erased); it is not "
+                           "requeued", code="message-without-recipient")
+        requeued = await uow.outbox.requeue(message_id, now=now)
+        if requeued is None:  # requeued concurrently since it was read
+            again = await uow.outbox.get(message_id)
+            assert again is not None
+            return again, False
+        await audit.record(
+            uow, actor, now=now, action="mail.requeued", resource_type="outbox-message",
+            resource_id=current.message_id,
+            old={"status": "dead", "attempts": current.attempts},
+            new={"status": "pending", "attempts": 0},
+        )
+        await uow.commit()
+    return requeued, True
+
+
+async def requeue_dead(
+    uow_factory: UnitOfWorkFactory, clock: Clock, actor: Actor,
+    message_ids: Sequence[int] | None,
+) -> RequeueReport:
+    """Requeue the given messages, or every `dead` one (None), one transaction each:
+    one that cannot be requeued is reported, never stops the others."""
+    report = RequeueReport()
+    if message_ids is None:
+        async with uow_factory() as uow:
+            dead: list[int] = []
+            after: int | None = None
+            while batch := await uow.outbox.list(status="dead", after_id=after, limit=500):
+                dead += [m.id for m in batch]
+                after = batch[-1].id
+        message_ids = dead
+    for message_id in message_ids:
+        try:
+            _, requeued = await requeue_message(uow_factory(), clock, actor, message_id)
+        except NotFound:
+            report.missing.append(message_id)
+        except Conflict as refused:
+            report.skipped.append((message_id, refused.detail))
+        else:
+            if requeued:
+                report.requeued.append(message_id)
+            else:
+                report.skipped.append((message_id, "already queued again"))
+    return report
 
 
 # ----------------------------------------------------------------------- dispatcher

@@ -205,6 +205,15 @@ class OutboxRepository(Protocol):
 
     async def attempts(self, message_id: int) -> list[OutboxAttempt]: ...
 
+    async def get(self, message_id: int, *, for_update: bool = False) -> OutboxMessage | None:
+        ...
+
+    async def requeue(self, message_id: int, *, now: datetime) -> OutboxMessage | None:
+        """A `dead` message back to `pending`, due at `now`, with a new budget of
+        attempts (its past attempts stay recorded); None when it is not dead (a
+        conditional UPDATE: of concurrent requeues one changes it)."""
+        ...
+
     async def count_by_status(self, statuses: Sequence[str]) -> dict[str, int]:
         """How many messages are in each of `statuses` (absent: none), for /metrics."""
         ...

@@ -6,9 +6,10 @@ dispatchers → one mail each, leases, and the read-only listing."""
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import text
 
 from app.adapters.db.engine import create_engine, session_factory
 from app.adapters.db.uow import SqlUnitOfWorkFactory
@@ -296,3 +297,119 @@ async def test_outbox_messages_are_listed_by_status_without_their_bodies(
     forbidden = await client.get("/api/v1/outbox-messages",
                                  headers=bearer(make_token("schools:read")))
     assert forbidden.status_code == 403
+
+
+# ------------------------------------------------------------------ requeue of dead mails
+
+
+async def _dead(app, clock, smtp_server, key: str) -> int:
+    smtp_server.refuse_rcpt.append("550 5.1.1 mailbox unavailable")
+    await queue(app, clock, key)
+    assert (await dispatch(app, clock))["dead"] == 1
+    [dead] = [m for m in await messages(app, "dead") if m.dedupe_key == key]
+    return dead.id
+
+
+async def test_a_dead_mail_requeued_by_an_admin_is_delivered_once_and_audited(
+    app, client, clock, smtp_server, make_token
+):
+    dead_id = await _dead(app, clock, smtp_server, "requeue-api")
+    url = f"/api/v1/outbox-messages/{dead_id}/requeue"
+    admin = bearer(make_token("outbox:write", "audit:read"))
+
+    listed = await client.get("/api/v1/outbox-messages", params={"status": "dead"},
+                              headers=admin)
+    assert [m["id"] for m in listed.json()["items"]] == [dead_id]
+
+    clock.advance(minutes=5)
+    requeued = await client.post(url, headers=admin)
+    assert requeued.status_code == 200, requeued.text
+    body = requeued.json()
+    assert (body["status"], body["attempts"], body["last_error"]) == ("pending", 0, None)
+    assert body["next_attempt_at"] == clock.now().isoformat().replace("+00:00", "Z")
+    again = await client.post(url, headers=admin)  # a repeat: as it is, nothing changed
+    assert again.status_code == 200 and again.json() == body
+
+    assert (await dispatch(app, clock))["sent"] == 1
+    assert len(smtp_server.messages) == 1
+    assert await attempts(app, dead_id) == ["dead", "sent"]
+    sent = await client.post(url, headers=admin)
+    assert sent.status_code == 409 and sent.json()["code"] == "message-sent"
+    assert (await dispatch(app, clock))["sent"] == 0 and len(smtp_server.messages) == 1
+
+    events = (await client.get("/api/v1/audit-events",
+                               params={"resource_type": "outbox-message"},
+                               headers=admin)).json()["items"]
+    requeues = [e for e in events if e["action"] == "mail.requeued"]
+    assert len(requeues) == 1  # the repeat and the refusal changed nothing
+
+
+async def test_requeue_needs_its_scope_and_is_not_for_confined_callers(
+    app, client, clock, smtp_server, make_token
+):
+    dead_id = await _dead(app, clock, smtp_server, "requeue-scope")
+    url = f"/api/v1/outbox-messages/{dead_id}/requeue"
+    reader = await client.post(url, headers=bearer(make_token("audit:read")))
+    assert reader.status_code == 403
+    confined = await client.post(
+        url, headers=bearer(make_token("outbox:write", schools=["ifms-rodez"])))
+    assert confined.status_code == 404
+    missing = await client.post("/api/v1/outbox-messages/999999/requeue",
+                                headers=bearer(make_token("outbox:write")))
+    assert missing.status_code == 404
+    huge = await client.post(f"/api/v1/outbox-messages/{2**70}/requeue",
+                             headers=bearer(make_token("outbox:write")))
+    assert huge.status_code == 422
+    [still] = await messages(app, "dead")
+    assert still.id == dead_id
+
+
+async def test_the_cli_requeues_every_dead_mail_and_reports_each_id(
+    app, clock, smtp_server, database_url, key_file, monkeypatch, tmp_path
+):
+    from typer.testing import CliRunner
+
+    from app.cli import cli
+
+    first = await _dead(app, clock, smtp_server, "requeue-cli-1")
+    second = await _dead(app, clock, smtp_server, "requeue-cli-2")
+    await queue(app, clock, "requeue-cli-ok")
+    assert (await dispatch(app, clock))["sent"] == 1
+    [ok] = await messages(app, "sent")
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("JWT_PRIVATE_KEY_FILE", str(key_file))
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+
+    named = await asyncio.to_thread(runner.invoke, cli,
+                                    ["mail", "requeue", str(first), str(ok.id), "424242"])
+    assert named.exit_code == 1
+    assert f"requeued {first}" in named.stdout
+    assert f"{ok.id}: unchanged" in named.stderr and "424242: no such message" in named.stderr
+    assert "requeued=1 skipped=1 missing=1" in named.stdout
+
+    everything = await asyncio.to_thread(runner.invoke, cli, ["mail", "requeue", "--all"])
+    assert everything.exit_code == 0, everything.output
+    assert f"requeued {second}" in everything.stdout
+    assert f"requeued {first}" not in everything.stdout  # already queued by the first run
+    assert (await asyncio.to_thread(runner.invoke, cli, ["mail", "requeue"])).exit_code == 2
+
+    clock.set(datetime.now(UTC) + timedelta(minutes=1))  # the CLI requeues at system time
+    assert (await dispatch(app, clock))["sent"] == 2
+    assert len(smtp_server.messages) == 3
+    assert {m.status for m in await messages(app)} == {"sent"}
+
+
+async def test_a_dead_mail_without_recipient_left_is_not_requeued(
+    app, client, clock, smtp_server, make_token
+):
+    dead_id = await _dead(app, clock, smtp_server, "requeue-erased")
+    async with app.state.engine.begin() as connection:  # as an erasure leaves it
+        await connection.execute(text(
+            "UPDATE outbox_messages SET recipients = '[]', cc = '[]' WHERE id = :id"),
+            {"id": dead_id})
+    refused = await client.post(f"/api/v1/outbox-messages/{dead_id}/requeue",
+                                headers=bearer(make_token("outbox:write")))
+    assert refused.status_code == 409 and refused.json()["code"] == "message-without-recipient"
+    [still] = await messages(app, "dead")
+    assert still.id == dead_id

@@ -164,6 +164,7 @@ RESOURCES: list[tuple[str, str, str]] = [
     ("/api/v1/enrolments/{id}", "id", "school"),
     ("/api/v1/billing/statements/{id}", "id", "private"),
     ("/api/v1/jobs/{name}", "name", "private"),
+    ("/api/v1/outbox-messages/{id}", "id", "private"),
     ("/api/v1/calendar/closures/{closure_id}", "closure_id", "reference"),
     ("/api/v1/convention/termination-notices/{id}", "id", "reference"),
     ("/api/v1/enrolment-campaigns/{academic_year}", "academic_year", "reference"),
@@ -294,7 +295,9 @@ async def world(databases, key_file) -> AsyncIterator[ConfinedWorld]:
             # School B's own resources and people; not the convention-wide ones.
             shared = {"{academic_year}", "/api/v1/jobs/{name}",
                       "/api/v1/calendar/closures/{closure_id}",
-                      "/api/v1/convention/termination-notices/{id}"}
+                      "/api/v1/convention/termination-notices/{id}",
+                      # a small integer, in any answer; the mails' recipients are markers
+                      "/api/v1/outbox-messages/{id}"}
             markers = {v for k, v in ids.items() if k not in shared} | {
                 SCHOOL_B, "Albireferent", "albi.referent@ifsi-albi.example", "Albipending",
                 "albi.pending@ifsi-albi.example", "Albistudent",
@@ -343,6 +346,8 @@ async def _seed(client: httpx.AsyncClient, clock: FakeClock, admin_now) -> dict[
         "starts_on": "2025-12-24", "ends_on": "2025-12-31", "label": "Noël"}))
     statement = await _ok(await post("/api/v1/billing/statements", headers=admin_now(),
                                      json={"academic_year": "2024-2025"}))
+    outbox = await client.get("/api/v1/outbox-messages", headers=admin_now())
+    mail_id = outbox.json()["items"][0]["id"]
     clock.set(NOW)
     stored = await _ok(await post("/api/v1/storage/snapshots", headers=admin_now(), json={
         "items": [{**BODIES["POST /api/v1/storage/snapshots"]["items"][0],
@@ -368,6 +373,7 @@ async def _seed(client: httpx.AsyncClient, clock: FakeClock, admin_now) -> dict[
         "/api/v1/calendar/closures/{closure_id}": closure["id"],
         "/api/v1/convention/termination-notices/{id}": notice["id"],
         "/api/v1/jobs/{name}": "outbox-dispatch",
+        "/api/v1/outbox-messages/{id}": str(mail_id),
         "{academic_year}": "2025-2026",
         "enrolment_uid": enrolment["uid"],
     }
@@ -379,6 +385,8 @@ def _value(world: ConfinedWorld, path: str, parameter: str, *, missing: bool) ->
     if parameter == "code":
         return MISSING_SCHOOL if missing else SCHOOL_B
     if missing:
+        if path.startswith("/api/v1/outbox-messages/"):
+            return "999999999"  # outbox messages have integer ids
         return {"uid": MISSING_UID, "name": "no-such-job"}.get(parameter, MISSING_ID)
     prefix = next(p for p, name, _ in RESOURCES if name == parameter and path.startswith(p))
     return world.ids.get(path, world.ids[prefix])

@@ -426,6 +426,26 @@ class SqlOutboxRepository:
         ).scalars()
         return [OutboxAttempt(r.message_id, r.attempted_at, r.outcome, r.detail) for r in rows]
 
+    async def get(self, message_id: int, *, for_update: bool = False) -> OutboxMessage | None:
+        query = select(OutboxMessageRow).where(OutboxMessageRow.id == message_id)
+        if for_update:
+            query = query.with_for_update()
+        row = (await self.session.execute(query)).scalar_one_or_none()
+        return outbox_message(row) if row is not None else None
+
+    async def requeue(self, message_id: int, *, now: datetime) -> OutboxMessage | None:
+        row = (
+            await self.session.execute(
+                update(OutboxMessageRow)
+                .where(OutboxMessageRow.id == message_id, OutboxMessageRow.status == "dead")
+                .values(status="pending", attempts=0, next_attempt_at=now, lease_until=None,
+                        last_error=None)
+                .returning(OutboxMessageRow)
+                .execution_options(synchronize_session=False)
+            )
+        ).scalar_one_or_none()
+        return outbox_message(row) if row is not None else None
+
     async def count_by_status(self, statuses: Sequence[str]) -> dict[str, int]:
         # Counted on the (status, next_attempt_at) index.
         rows = await self.session.execute(

@@ -1,17 +1,26 @@
-"""The e-mail outbox, read-only: message metadata and delivery state, never bodies."""
+"""The e-mail outbox: message metadata and delivery state (never bodies), and the
+requeue of a message the dispatcher gave up (`dead`)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 
-from app.api.deps import UowDep, decode_id_cursor, encode_cursor, require, scope_doc
+from app.api.deps import (
+    ClockDep,
+    UowDep,
+    decode_id_cursor,
+    encode_cursor,
+    get_actor,
+    require,
+    scope_doc,
+)
 from app.api.responses import problems
 from app.domain.auth import Principal
 from app.schemas.outbox import OutboxMessageList, OutboxMessageOut, OutboxStatus
 from app.services import mail
-from app.services.ports import OutboxMessage
+from app.services.ports import Actor, OutboxMessage
 
 router = APIRouter(prefix="/api/v1", tags=["operations"])
 
@@ -63,3 +72,30 @@ async def list_outbox_messages(
         items=[_out(m) for m in page],
         next_cursor=encode_cursor(page[-1].id) if more else None,
     )
+
+
+@router.post(
+    "/outbox-messages/{id}/requeue",
+    operation_id="requeue_outbox_message",
+    summary="Requeue an e-mail the dispatcher gave up",
+    description=(
+        "A `dead` message goes back to `pending`, due now, with a new budget of attempts "
+        "(`attempts` restarts at 0; the past attempts stay recorded); audited "
+        "(`mail.requeued`). The same message again while it is queued (`pending`, "
+        "`retrying`) → 200 as it is, nothing changed; a `sent` message → 409 "
+        "`message-sent`; one left without recipient (erased) → 409 "
+        "`message-without-recipient`. Not for callers confined to schools (404). "
+        + scope_doc("outbox:write")
+    ),
+    response_model=OutboxMessageOut,
+    responses=problems(404, 409),
+)
+async def requeue_outbox_message(
+    uow: UowDep,
+    clock: ClockDep,
+    _: Annotated[Principal, Depends(require("outbox:write"))],
+    actor: Annotated[Actor, Depends(get_actor)],
+    id: Annotated[int, Path(ge=1, le=2**63 - 1)],
+) -> OutboxMessageOut:
+    message, _ = await mail.requeue_message(uow, clock, actor, id)
+    return _out(message)
