@@ -26,7 +26,7 @@ from app.services import jobs as job_service
 from app.services import mail as mail_service
 from app.services.ports import Actor
 from app.services.seed import seed_reference_data
-from app.settings import Settings
+from app.settings import Settings, load_settings
 
 cli = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 db_cli = typer.Typer(no_args_is_help=True, help="Schema and reference data.")
@@ -44,7 +44,7 @@ CLI_ACTOR = Actor(Principal(subject="cli", client_id=None, scopes=SYSTEM.scopes)
 
 
 def _settings() -> Settings:
-    return Settings()
+    return load_settings()
 
 
 async def _with_uow(settings: Settings, work):

@@ -92,7 +92,7 @@ from app.services.support import (
     support_auto_close_job,
     support_digest_job,
 )
-from app.settings import Settings
+from app.settings import Settings, load_settings
 
 log = logging.getLogger("app")
 
@@ -352,7 +352,7 @@ async def _seed_once_across_processes(
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
-    settings = settings or Settings()
+    settings = settings or load_settings()
     configure_logging(settings.log_level)
     clock = clock or SystemClock()
     engine = create_engine(settings.database_url, pool_size=settings.database_pool_size)

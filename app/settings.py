@@ -9,8 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from app.domain.errors import InvalidInput
 
 DEV_SECRET_PREFIX = "dev-"
 DEV_MOODLE_URL = "https://moodle.univ-tlse3.fr"
@@ -161,3 +163,18 @@ class Settings(BaseSettings):
             self.moodle_url = self.moodle_url or DEV_MOODLE_URL
             self.activation_url = self.activation_url or DEV_ACTIVATION_URL
         return self
+
+
+def load_settings() -> Settings:
+    """The settings from the environment (and `.env`), read once by the entrypoints. A
+    malformed value refuses the start with `invalid-setting`, naming the variables (the
+    values are not repeated: one may be a secret)."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        # A field's error names the variable; a rule across fields (production) says
+        # which variables it needs in its own words, never with their values.
+        reasons = sorted({str(e["loc"][0]).upper() if e.get("loc") else e["msg"]
+                          for e in exc.errors()})
+        raise InvalidInput("invalid setting: " + "; ".join(reasons),
+                           code="invalid-setting") from None

@@ -15,11 +15,14 @@ import pytest
 
 from app.domain.auth import PROFILES, SCOPES
 from app.domain.errors import InvalidInput
+from app.domain.reference import SCHOOLS
 from app.main import create_app
-from tests.api.storage_helpers import GB, add_referent, measure, queued
+from app.services.storage import REMINDERS_JOB
+from tests.api.storage_helpers import GB, add_referent, measure, queued, run
 
 _numbers = itertools.count(80_000_000)
 GIB = 1 << 30
+ALL_SCHOOLS = [s.code for s in SCHOOLS]
 
 
 @asynccontextmanager
@@ -292,3 +295,123 @@ def test_a_malformed_decision_setting_refuses_the_start(settings, clock, setting
     with pytest.raises(InvalidInput) as refused:
         create_app(settings.model_copy(update={setting: value}), clock=clock)
     assert refused.value.code == "invalid-setting"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("SIZE_UNIT", "GiB"),
+        ("STUDENT_GRACE", "perhaps"),
+        ("TERMINATION_ACCESS_END", "end_of_notice"),
+        ("SUPPORT_DEADLINE_READING", "48h"),
+        ("CENSUS_ON_MAIN_CLOSE", "31-10"),
+        ("CLOSURES_COUNT_FOR_ALL_DEADLINES", "sometimes"),
+        ("WARNING_RATIO_PERCENT", "100"),
+        ("RETENTION_CLOSED_REQUEST_MONTHS", "0"),
+    ],
+)
+def test_a_malformed_environment_variable_refuses_the_start_naming_it(
+    monkeypatch, clock, variable, value
+):
+    """RULES.md preamble: the settings read from the environment; a malformed value is
+    refused at start-up with `invalid-setting`, naming the variable, not its value."""
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(InvalidInput) as refused:
+        create_app(clock=clock)
+    assert refused.value.code == "invalid-setting"
+    assert variable in refused.value.detail and value not in refused.value.detail
+
+
+def test_production_without_the_creation_mail_links_refuses_the_start(monkeypatch, clock):
+    """R-ACC-9a through the environment."""
+    for name, value in {"ENVIRONMENT": "production",
+                        "DATABASE_URL": "postgresql+asyncpg://svc@db/convention",
+                        "JWT_PRIVATE_KEY_FILE": "/run/secrets/key.pem",
+                        "MOODLE_URL": "https://moodle.univ-tlse3.fr"}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("ACTIVATION_URL", raising=False)
+    with pytest.raises(InvalidInput) as refused:
+        create_app(clock=clock)
+    assert refused.value.code == "invalid-setting"
+    assert "ACTIVATION_URL" in refused.value.detail
+
+
+async def test_a_hysteresis_of_zero_clears_a_critical_level_held_in_the_band(settings, clock):
+    """R-STO-2 `HYSTERESIS_BYTES`: 42 GB raised critical, then 40.5 GB keeps it (within
+    1 GB of 41 GB); restarted with a hysteresis of 0 the level is re-evaluated from that
+    snapshot and falls to warning, recorded, not mailed."""
+    async with started(settings, clock) as (app, client):
+        assert await rodez_measured(app, client, clock, 42 * GB) == "critical"
+        plugin = _Token(headers(app, clock, profile="moodle-plugin"))
+        await measure(client, clock, plugin, "ifms-rodez", "2025-03-03T08:05:00Z",
+                      40_500_000_000)
+        assert (await usage_of(client, admin(app, clock)))["level"] == "critical"
+    async with started(settings, clock, hysteresis_bytes=0) as (app, client):
+        assert (await usage_of(client, admin(app, clock)))["level"] == "warning"
+        assert len(await queued(app, "storage-alert")) == 1
+
+
+async def test_reminders_every_3_days_apply_to_a_critical_episode_raised_before(
+    settings, clock
+):
+    """R-STO-2 `CRITICAL_REMINDER_DAYS`: critical since 3 March 08:00Z under the default
+    (7 days); restarted with 3, a reminder is due on 6 March, measured time permitting."""
+    async with started(settings, clock) as (app, client):
+        assert await rodez_measured(app, client, clock, 42 * GB) == "critical"
+        clock.set("2025-03-06T08:55:00Z")
+        plugin = _Token(headers(app, clock, profile="moodle-plugin"))
+        await measure(client, clock, plugin, "ifms-rodez", "2025-03-06T09:00:00Z", 42 * GB)
+        assert (await run(app, clock, REMINDERS_JOB, "2025-03-06T10:00:00Z"))[
+            "reminders"] == 0
+    async with started(settings, clock, critical_reminder_days=3) as (app, client):
+        assert (await run(app, clock, REMINDERS_JOB, "2025-03-06T10:00:00Z"))[
+            "reminders"] == 1
+
+
+async def test_a_later_renewal_season_changes_the_validity_of_a_june_creation(
+    settings, clock
+):
+    """R-ACC-3 `RENEWAL_SEASON_STARTS`: a trainer created on 15 June is valid to 31 Aug
+    of next year by default, to 31 Aug of this year when the season starts on 1 July."""
+    async def created(app, client) -> str:
+        clock.set("2025-06-15T10:00:00+02:00")
+        h = admin(app, clock)
+        filed = await client.post("/api/v1/account-requests", headers=h, json={
+            "ticket_ref": f"T-SEASON-{next(_numbers)}", "school_code": "ifms-rodez",
+            "kind": "trainer", "given_name": "Camille", "family_name": "Martin",
+            "email": f"c{next(_numbers)}@example.org",
+            "received_at": "2025-06-15T09:00:00+02:00"})
+        done = await client.post(f"/api/v1/account-requests/{filed.json()['id']}/fulfilment",
+                                 headers=h, json={})
+        uid = done.json()["uid"]
+        account = (await client.get(f"/api/v1/accounts/{uid}", headers=h)).json()
+        return account["roles"][0]["valid_until"]
+
+    async with started(settings, clock) as (app, client):
+        assert await created(app, client) == "2026-08-31"
+    async with started(settings, clock, renewal_season_starts="07-01") as (app, client):
+        assert await created(app, client) == "2025-08-31"
+
+
+async def test_pool_alerts_off_records_no_pool_event(settings, clock):
+    """R-STO-1 `POOL_ALERTS`: 20 schools at 23 GB (460 GB, 92 % of 500 GB) raise the pool
+    to warning by default; restarted with POOL_ALERTS=false, a fall and a new rise of the
+    total record no pool event."""
+    async def fill(app, client, at: str, size: int = 23 * GB) -> list:
+        clock.set(at)
+        plugin = _Token(headers(app, clock, profile="moodle-plugin"))
+        items = [{"snapshot_id": f"pool-{next(_numbers)}", "school_code": code,
+                  "measured_at": at, "bytes_used": size} for code in ALL_SCHOOLS]
+        response = await client.post("/api/v1/storage/snapshots", json={"items": items},
+                                     headers={"Authorization": f"Bearer {plugin}"})
+        assert response.status_code == 200, response.text
+        alerts = (await client.get("/api/v1/storage/alerts",
+                                   headers=admin(app, clock))).json()["items"]
+        return [a for a in alerts if a["scope"] == "pool"]
+
+    async with started(settings, clock) as (app, client):
+        assert len(await fill(app, client, "2025-03-03T08:00:00Z")) == 1
+    async with started(settings, clock, pool_alerts=False) as (app, client):
+        # Down to 20 GB, then up to 460 GB again: a clearing and a rise by default.
+        await fill(app, client, "2025-03-03T09:00:00Z", size=GB)
+        assert len(await fill(app, client, "2025-03-03T10:00:00Z")) == 1
