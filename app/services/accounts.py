@@ -185,7 +185,7 @@ async def create_request(
     fingerprint = _fingerprint(data, received_at)
     async with uow:
         # Another school's ticket is not even looked up: it answers as an unknown school.
-        if not actor.principal.sees_school(data.school_code):
+        if not sees(actor.principal, data.school_code):
             raise InvalidInput("unknown school", code="unknown-school", field="school_code")
         existing = await uow.account_requests.by_ticket(data.ticket_ref)
         if existing is not None:

@@ -11,7 +11,7 @@ from app.domain.preconditions import Precondition
 from app.domain.schools import School, SchoolStatus, validate_school_code
 from app.services import audit
 from app.services.ports import Actor, Clock, UnitOfWork
-from app.services.visibility import ensure_unconfined, visible_or_404
+from app.services.visibility import ensure_unconfined, school_filter, visible_or_404
 
 
 async def school_status(uow: UnitOfWork, code: str, now: datetime) -> SchoolStatus:
@@ -27,7 +27,7 @@ async def list_schools(
     uow: UnitOfWork, principal: Principal, *, after: str | None, limit: int
 ) -> list[School]:
     async with uow:
-        return await uow.schools.list(codes=principal.schools, after=after, limit=limit)
+        return await uow.schools.list(codes=school_filter(principal), after=after, limit=limit)
 
 
 async def get_school(uow: UnitOfWork, principal: Principal, code: str) -> School:

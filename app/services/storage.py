@@ -702,7 +702,7 @@ async def usage(uow: UnitOfWork, clock: Clock, principal: Principal) -> Usage:
         levels = await uow.storage.levels()
     schools = []
     for code in codes:
-        if not principal.sees_school(code):
+        if not sees(principal, code):
             continue
         row = levels.get(school_key(code))
         if row is None or row.state.measured_at is None:

@@ -236,14 +236,14 @@ def _same_message(
 async def _school_of(uow: UnitOfWork, principal: Principal, data: NewSupportRequest) -> str | None:
     if data.school_code is not None:
         if (
-            not principal.sees_school(data.school_code)
+            not sees(principal, data.school_code)
             or await uow.schools.get(data.school_code) is None
         ):
             raise InvalidInput("unknown school", code="unknown-school", field="school_code")
         return data.school_code
     schools = await uow.support_requests.sender_schools(data.from_email)
     school = next(iter(schools)) if len(schools) == 1 else None
-    if principal.schools is not None and (school is None or not principal.sees_school(school)):
+    if not sees(principal, school):
         raise InvalidInput(
             "the request's school must be one of the caller's schools",
             code="unknown-school", field="school_code",
