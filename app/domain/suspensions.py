@@ -42,6 +42,8 @@ class Suspension:
     lifted_at: datetime | None
     lifting_ref: str | None
     created_at: datetime
+    restoration_refused_at: datetime | None = None
+    restoration_refusal_ref: str | None = None
 
     def cover(self) -> SuspensionCover:
         """The interval [starts_at, lifting's notified_at) for the R-ACC-8 function."""
@@ -141,6 +143,24 @@ def check_restoration(s: Suspension, requested_at: datetime) -> bool:
     if requested_at < s.starts_at:
         raise InvalidInput("requested before the suspension started", code="out-of-order",
                            field="requested_at")
+    return True
+
+
+def check_restoration_refusal(s: Suspension, refused_at: datetime, refusal_ref: str) -> bool:
+    """R-SUS-2b: UT may answer a restoration request by a written refusal (date and
+    reference); the suspension goes back to `active`. True to record it; False when it
+    is the refusal already recorded (a retry). A refusal of a suspension with no pending
+    request, or another refusal of the same request, → 409 `invalid-transition`; dated
+    before the request → 422 `out-of-order`."""
+    if s.status is SuspensionStatus.ACTIVE and (
+        s.restoration_refused_at == refused_at and s.restoration_refusal_ref == refusal_ref
+    ):
+        return False
+    if s.status is not SuspensionStatus.RESTORATION_REQUESTED:
+        raise Conflict("no restoration request is pending", code="invalid-transition")
+    if s.restoration_requested_at is not None and refused_at < s.restoration_requested_at:
+        raise InvalidInput("refused before the restoration was requested",
+                           code="out-of-order", field="notified_at")
     return True
 
 

@@ -135,6 +135,8 @@ class SuspensionOut(BaseModel):
     corrective_actions: str | None
     lifted_at: datetime | None
     lifting_ref: str | None
+    restoration_refused_at: datetime | None = None
+    restoration_refusal_ref: str | None = None
 
 
 class SuspensionList(BaseModel):

@@ -29,6 +29,7 @@ from app.domain.suspensions import (
     SuspensionStatus,
     check_lifting,
     check_restoration,
+    check_restoration_refusal,
     normalise_new_suspension,
 )
 from app.services import audit
@@ -339,6 +340,34 @@ async def lift(
             uow, actor, now=now, action="suspension.lifted", resource_type="suspension",
             resource_id=suspension_id, old={"status": found.status},
             new={"status": updated.status, "lifted_at": notified_at, "notice_ref": notice_ref},
+        )
+        await uow.commit()
+    return updated
+
+
+async def refuse_restoration(
+    uow: UnitOfWork, clock: Clock, actor: Actor, suspension_id: str, *,
+    notified_at: datetime, notice_ref: str, skew_seconds: int,
+) -> Suspension:
+    """R-SUS-2b: UT's written refusal of a restoration request; back to `active`,
+    audited. The same refusal again answers the suspension as it is."""
+    now = clock.now()
+    ensure_not_ahead(notified_at, now, skew_seconds, "notified_at")
+    ensure_event_date_in_range(notified_at, "notified_at")
+    async with uow:
+        found = await _get_visible(uow, actor.principal, suspension_id, for_update=True)
+        if not check_restoration_refusal(found, notified_at, notice_ref):
+            return found
+        updated = replace(found, status=SuspensionStatus.ACTIVE,
+                          restoration_refused_at=notified_at,
+                          restoration_refusal_ref=notice_ref)
+        await uow.lifecycle.update_suspension(updated)
+        await audit.record(
+            uow, actor, now=now, action="suspension.restoration-refused",
+            resource_type="suspension", resource_id=suspension_id,
+            old={"status": found.status},
+            new={"status": updated.status, "refused_at": notified_at,
+                 "notice_ref": notice_ref},
         )
         await uow.commit()
     return updated

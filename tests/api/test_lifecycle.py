@@ -446,6 +446,48 @@ async def test_restoration_then_lifting_restores_access_from_the_lifting(
                        "suspension.created"]
 
 
+async def test_r_sus_2b_a_written_refusal_sends_the_suspension_back_to_active(
+    client, staff, make_token, clock, people
+):
+    """R-SUS-2b: UT refuses a restoration request in writing (date, reference): the
+    suspension is `active` again and still suspends; the refusal is audited; the same
+    refusal again → 200; without a pending request → 409; the school may ask again and
+    UT may then lift."""
+    suspension = (await _suspend(client, staff)).json()
+    url = f"/api/v1/suspensions/{suspension['id']}"
+    own = bearer(make_token(profile="school-referent", schools=["ifms-rodez"]))
+    refusal = {"notified_at": "2025-04-01T11:30:00+02:00", "notice_ref": "UT-R-1"}
+    early = await client.post(f"{url}/restoration-refusal", json=refusal, headers=staff)
+    assert early.status_code == 409 and early.json()["code"] == "invalid-transition"
+    asked = await client.post(f"{url}/restoration-request", headers=own, json={
+        "requested_at": "2025-04-01T11:00:00+02:00", "corrective_actions": "fait"})
+    assert asked.status_code == 200
+    assert (await client.post(f"{url}/restoration-refusal", json=refusal, headers=own)
+            ).status_code == 403
+    before = await client.post(f"{url}/restoration-refusal", headers=staff, json={
+        "notified_at": "2025-04-01T10:59:59+02:00", "notice_ref": "UT-R-0"})
+    assert before.status_code == 422 and before.json()["code"] == "out-of-order"
+    refused = await client.post(f"{url}/restoration-refusal", json=refusal, headers=staff)
+    assert refused.status_code == 200, refused.text
+    body = refused.json()
+    assert (body["status"], body["restoration_refused_at"], body["restoration_refusal_ref"]
+            ) == ("active", "2025-04-01T09:30:00Z", "UT-R-1")
+    again = await client.post(f"{url}/restoration-refusal", json=refusal, headers=staff)
+    assert again.status_code == 200 and again.json() == body
+    other = await client.post(f"{url}/restoration-refusal", headers=staff, json={
+        "notified_at": "2025-04-01T11:45:00+02:00", "notice_ref": "UT-R-2"})
+    assert other.status_code == 409
+    assert (await _status(client, staff, people["referent"]))["status"] == "suspended"
+    audit = await client.get("/api/v1/audit-events", headers=staff, params={
+        "resource_type": "suspension", "resource_id": suspension["id"]})
+    assert audit.json()["items"][0]["action"] == "suspension.restoration-refused"
+    clock.set("2025-04-02T12:00:00+02:00")
+    asked_again = await client.post(f"{url}/restoration-request", headers=own, json={
+        "requested_at": "2025-04-02T09:00:00+02:00", "corrective_actions": "refait"})
+    assert asked_again.status_code == 200
+    assert asked_again.json()["status"] == "restoration_requested"
+
+
 async def test_suspensions_are_listed_per_school_for_referents(client, staff, make_token, people):
     await _suspend(client, staff)
     await _suspend(client, staff, code="ifms-albi", notice_ref="UT-2025-18")

@@ -18,6 +18,7 @@ COVERS = {
     ("POST", "/api/v1/schools/{code}/suspensions"): "identical, one Idempotency-Key",
     ("POST", "/api/v1/suspensions/{id}/restoration-request"): "vs liftings",
     ("POST", "/api/v1/suspensions/{id}/lifting"): "different notices; vs restoration",
+    ("POST", "/api/v1/suspensions/{id}/restoration-refusal"): "different refusals",
 }
 
 
@@ -191,3 +192,30 @@ async def test_restoration_requests_and_liftings_at_once_end_in_one_state(
     for kind, answer in zip(plan, answers, strict=True):
         if kind == "restoration-request" and answer.status_code == 409:
             assert answer.json()["code"] == "invalid-transition"
+
+
+async def test_different_refusals_of_one_restoration_request_at_once_record_one(
+    app, client, staff, clock, referent
+):
+    """R-SUS-2b: one written refusal answers one request: the others are 409
+    `invalid-transition`, and the stored refusal is the winner's."""
+    suspension_id = await _suspension(client, staff)
+    clock.set("2025-04-05T12:00:00+02:00")
+    url = f"/api/v1/suspensions/{suspension_id}"
+    asked = await client.post(f"{url}/restoration-request", headers=staff,
+                              json={"requested_at": "2025-04-04T09:00:00+02:00",
+                                    "corrective_actions": "mots de passe changés"})
+    assert asked.status_code == 200, asked.text
+    answers = await burst([
+        (lambda i=i: client.post(f"{url}/restoration-refusal", headers=staff,
+                                 json={"notified_at": "2025-04-05T09:00:00+02:00",
+                                       "notice_ref": f"UT-R-{i}"}))
+        for i in range(N)
+    ])
+    assert statuses(answers) == [200] + [409] * (N - 1)
+    assert codes(answers) == {"invalid-transition"}
+    stored = (await rows(app, "SELECT status, restoration_refusal_ref FROM suspensions "
+                              "WHERE id = :id", id=suspension_id))[0]
+    winner = next(r for r in answers if r.status_code == 200).json()
+    assert stored == {"status": "active",
+                      "restoration_refusal_ref": winner["restoration_refusal_ref"]}

@@ -206,6 +206,8 @@ BODIES: dict[str, object] = {
     "POST /api/v1/suspensions/{id}/restoration-request": {"corrective_actions": "corrigé"},
     "POST /api/v1/suspensions/{id}/lifting": {"notified_at": "2025-06-02T08:30:00+02:00",
                                               "notice_ref": "UT-2025-L"},
+    "POST /api/v1/suspensions/{id}/restoration-refusal": {
+        "notified_at": "2025-06-02T08:30:00+02:00", "notice_ref": "UT-2025-R"},
     "POST /api/v1/support-requests": {
         "message_id": "<albi-1@ifsi-albi.example>", "received_at": "2025-03-03T08:00:00Z",
         "from_email": "albi.referent@ifsi-albi.example", "subject": "Accès Moodle",

@@ -49,3 +49,38 @@ def test_r_sus_2a_a_mass_mailing_suspension_may_start_before_the_school_is_infor
                             now=NOW) == early
     assert suspension_start(Ground.MASS_MAILING, starts_at=None, notified_at=None,
                             now=NOW) == NOW
+
+
+def _suspension(status, **kw):
+    from app.domain.accounts import SuspensionScope
+    from app.domain.suspensions import Suspension
+
+    return Suspension(
+        id="s-1", school_code="ifsi-a", ground=Ground.SECURITY_THREAT,
+        scope=SuspensionScope.PLATFORM, kinds=None, account_uids=None, starts_at=NOTIFIED,
+        notified_at=NOTIFIED, notice_ref="UT-1", details="x", status=status,
+        restoration_requested_at=kw.pop("requested_at", None), corrective_actions=None,
+        lifted_at=None, lifting_ref=None, created_at=NOTIFIED, **kw,
+    )
+
+
+def test_r_sus_2b_a_written_refusal_answers_a_pending_restoration_request():
+    """R-SUS-2b: from `restoration_requested` only; at the request's instant or later;
+    the refusal already recorded is a retry; anything else is 409."""
+    from app.domain.errors import Conflict
+    from app.domain.suspensions import SuspensionStatus, check_restoration_refusal
+
+    requested = NOTIFIED + timedelta(days=2)
+    pending = _suspension(SuspensionStatus.RESTORATION_REQUESTED, requested_at=requested)
+    assert check_restoration_refusal(pending, requested, "UT-R") is True
+    with pytest.raises(InvalidInput) as caught:
+        check_restoration_refusal(pending, requested - SECOND, "UT-R")
+    assert caught.value.code == "out-of-order"
+    refused = _suspension(SuspensionStatus.ACTIVE, restoration_refused_at=requested,
+                          restoration_refusal_ref="UT-R")
+    assert check_restoration_refusal(refused, requested, "UT-R") is False
+    for other in (_suspension(SuspensionStatus.ACTIVE), _suspension(SuspensionStatus.LIFTED),
+                  refused):
+        with pytest.raises(Conflict) as conflict:
+            check_restoration_refusal(other, requested + SECOND, "UT-R2")
+        assert conflict.value.code == "invalid-transition"

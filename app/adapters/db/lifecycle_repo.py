@@ -72,6 +72,8 @@ def _suspension(row: SuspensionRow) -> Suspension:
         lifted_at=row.lifted_at,
         lifting_ref=row.lifting_ref,
         created_at=row.created_at,
+        restoration_refused_at=row.restoration_refused_at,
+        restoration_refusal_ref=row.restoration_refusal_ref,
     )
 
 
@@ -199,6 +201,8 @@ class SqlLifecycleRepository:
                 corrective_actions=s.corrective_actions,
                 lifted_at=s.lifted_at,
                 lifting_ref=s.lifting_ref,
+                restoration_refused_at=s.restoration_refused_at,
+                restoration_refusal_ref=s.restoration_refusal_ref,
             )
         )
 

@@ -550,6 +550,9 @@ class SuspensionRow(SQLModel, table=True):
     corrective_actions: str | None = Field(default=None, max_length=4000)
     lifted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     lifting_ref: str | None = Field(default=None, max_length=128)
+    # R-SUS-2b: the last written refusal of a restoration request.
+    restoration_refused_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    restoration_refusal_ref: str | None = Field(default=None, max_length=128)
     created_at: datetime = Field(sa_type=UTCDateTime)
 
 

@@ -94,6 +94,8 @@ def suspension_out(s: Suspension) -> SuspensionOut:
         corrective_actions=s.corrective_actions,
         lifted_at=s.lifted_at,
         lifting_ref=s.lifting_ref,
+        restoration_refused_at=s.restoration_refused_at,
+        restoration_refusal_ref=s.restoration_refusal_ref,
     )
 
 
@@ -360,6 +362,36 @@ async def lift(
     body: LiftingIn,
 ) -> SuspensionOut:
     s = await service.lift(
+        uow, clock, actor, id, notified_at=body.notified_at, notice_ref=body.notice_ref,
+        skew_seconds=request.app.state.settings.clock_skew_seconds,
+    )
+    return suspension_out(s)
+
+
+@router.post(
+    "/suspensions/{id}/restoration-refusal",
+    operation_id="refuse_restoration",
+    summary="UT refuses a restoration request in writing",
+    description=(
+        "R-SUS-2b: from `restoration_requested`, with the written refusal's date "
+        "(`notified_at`) and reference (`notice_ref`); the suspension goes back to "
+        "`active` (the school may ask again), audited. Repeated with the same body → 200; "
+        "no pending request → 409 `invalid-transition`; dated before the request → 422 "
+        "`out-of-order`. " + scope_doc("convention:write")
+    ),
+    response_model=SuspensionOut,
+    responses=body_problems(404, 409),
+)
+async def refuse_restoration(
+    request: Request,
+    uow: UowDep,
+    clock: ClockDep,
+    _: Annotated[Principal, Depends(require("convention:write"))],
+    actor: Annotated[Actor, Depends(get_actor)],
+    id: str,
+    body: LiftingIn,
+) -> SuspensionOut:
+    s = await service.refuse_restoration(
         uow, clock, actor, id, notified_at=body.notified_at, notice_ref=body.notice_ref,
         skew_seconds=request.app.state.settings.clock_skew_seconds,
     )
