@@ -41,7 +41,7 @@ from app.services.ports import (
     UnitOfWork,
     UnitOfWorkFactory,
 )
-from app.services.visibility import confined
+from app.services.visibility import confined, unschooled_or_404
 
 log = logging.getLogger("app.outbox")
 
@@ -190,8 +190,7 @@ async def requeue_message(
     unknown id or a caller confined to schools (outbox messages name no school) → 404."""
     now = clock.now()
     async with uow:
-        if actor.principal.schools is not None:
-            raise NotFound("no such outbox message")
+        unschooled_or_404(actor.principal, "no such outbox message")
         current = await uow.outbox.get(message_id, for_update=True)
         if current is None:
             raise NotFound("no such outbox message")
