@@ -6,21 +6,31 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: install run test lint openapi bench clean
 
-$(STAMP): pyproject.toml requirements.lock
+TOOLS  := .venv-tools
+PORT   ?= 8000
+HOST   ?= 127.0.0.1
+
+# .venv/: the runtime lock plus the test and lint tools (requirements-dev.lock includes
+# requirements.lock); .venv-tools/: the client generator of the generated-client test
+# (its own venv: it pins a typer older than the runtime's). Debian needs python3-venv.
+$(STAMP): pyproject.toml requirements.lock requirements-dev.lock requirements-tools.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet -r requirements-dev.lock
 	$(BIN)/python -m pip install --quiet --no-deps -e .
+	test -x $(TOOLS)/bin/python || $(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet -r requirements-tools.lock
 	touch $(STAMP)
 
 install: $(STAMP)
 
-## Serve the API on 127.0.0.1:8000 with the embedded SQLite database (migrated, seeded).
+## Serve the API on $(HOST):$(PORT) (make run PORT=8080) with the embedded SQLite database
+## (migrated, seeded).
 run: $(STAMP)
 	mkdir -p var
 	$(BIN)/convention-api db upgrade
 	$(BIN)/convention-api db seed
-	$(BIN)/uvicorn --factory app.main:create_app --host 127.0.0.1 --port 8000
+	$(BIN)/uvicorn --factory app.main:create_app --host $(HOST) --port $(PORT)
 
 ## The whole test suite (SQLite; set TEST_DATABASE_URL to run it on PostgreSQL).
 test: $(STAMP)
@@ -41,4 +51,4 @@ bench: $(STAMP)
 	$(BIN)/python scripts/bench/run.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(TOOLS) var .pytest_cache .ruff_cache

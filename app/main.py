@@ -114,6 +114,7 @@ paramedical schools of Région Occitanie. Rules: RULES.md ids (R-…) cited per 
 ETAG_OPERATIONS = frozenset({
     "getSchool", "updateSchool", "getSchoolRenewals", "putSchoolRenewalDecisions",
     "getEnrolmentCampaign", "putEnrolmentCampaign", "listStatements", "getStatement",
+    "getStatementCsv", "getStatementPdf",
     "createStatement", "issueStatement", "reviseStatement", "recordStatementPayment",
 })
 

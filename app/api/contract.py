@@ -182,6 +182,10 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         "listStatements", "R-BIL-3", "R-MONEY-1", s422=("invalid-academic-year",)),
     ("get", "/api/v1/billing/statements/{id}"): _op(
         "getStatement", "R-BIL-2", "R-BIL-3", "R-MONEY-1"),
+    ("get", "/api/v1/billing/statements/{id}/csv"): _op(
+        "getStatementCsv", "R-BIL-2", "R-BIL-3", "R-MONEY-1"),
+    ("get", "/api/v1/billing/statements/{id}/pdf"): _op(
+        "getStatementPdf", "R-BIL-2", "R-BIL-3", "R-MONEY-1"),
     ("post", "/api/v1/billing/statements/{id}/issuing"): _op(
         "issueStatement", "R-BIL-3", s409=("statement-superseded",)),
     ("post", "/api/v1/billing/statements/{id}/revision"): _op("reviseStatement", "R-BIL-3"),
@@ -410,6 +414,11 @@ SCHEMA_EXAMPLES: dict[str, dict[str, Any]] = {
     "SuspensionOut": {"scope": "messaging"},
     "TokenResponse": {"scope": "account-requests:read account-requests:write schools:read"},
 }
+CSV_EXAMPLE = (
+    "\ufeffRelevé;2026-2027-v1\r\nVersion;1\r\nRecensement au;2026-10-31\r\n"
+    "Échéance;2027-07-15\r\nÉcole;Étudiants;Montant (EUR)\r\n"
+    "ifms-rodez;575;12650,00\r\nTotal;575;12650,00\r\n"
+)
 FORMAT_EXAMPLES = {"date": "2026-11-30", "date-time": "2026-11-30T08:30:00Z"}
 ID_EXAMPLE = "0b8e5a2c-1f3d-4c6b-9a7e-2d4f6b8a0c1e"
 
@@ -524,6 +533,8 @@ def _add_examples(document: dict[str, Any], operation: dict[str, Any]) -> None:
                 continue
             if media_type == "application/json" and status.startswith("2"):
                 content["example"] = example_of(document, content["schema"])
+            elif media_type == "text/csv" and status.startswith("2"):
+                content["example"] = CSV_EXAMPLE
 
 
 def _problem_examples(response: dict[str, Any], status: int, codes: Iterable[str],

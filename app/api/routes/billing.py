@@ -279,11 +279,16 @@ async def get_statement(
             406, "this statement is offered as " + ", ".join([JSON, *renderers]),
             code="not-acceptable",
         )
+    return _representation(request, statement, media_type)
+
+
+def _representation(request: Request, statement: Statement, media_type: str) -> Response:
+    """The statement in one of its media types, with its ETag (304 on If-None-Match)."""
     document = served_document(statement)
     if media_type == JSON:
         etag = _etag(document)
         return _conditional(request, etag) or _json(document)
-    renderer = renderers[media_type]
+    renderer = request.app.state.statement_renderers[media_type]
     etag = _etag(document, f"-{renderer.file_extension}")
     if (unchanged := _conditional(request, etag)) is not None:
         return unchanged
@@ -300,6 +305,42 @@ async def get_statement(
             ),
         },
     )
+
+
+def _one_representation(media_type: str, operation_id: str, label: str, schema: dict):
+    @router.get(
+        f"/statements/{{id}}/{label}",
+        operation_id=operation_id,
+        summary=f"One statement version as {label.upper()} only",
+        description=(
+            f"The `{media_type}` representation of `GET /api/v1/billing/statements/{{id}}` "
+            "at a URL of its own, for clients that cannot choose a media type by `Accept` "
+            "(generated clients parse the first media type of a response). Same ETag, "
+            "`If-None-Match` → 304, same visibility. " + DRAFTS + scope_doc(*READERS)
+        ),
+        response_class=Response,
+        responses=problems(404) | NOT_MODIFIED | {
+            200: {"description": f"The statement as {label.upper()}", "headers": ETAG_HEADER,
+                  "content": {media_type: {"schema": schema}}},
+        },
+    )
+    async def one_representation(
+        request: Request,
+        uow: UowDep,
+        principal: Annotated[Principal, Depends(require(*READERS))],
+        id: IdPath,
+    ) -> Response:
+        statement = await service.get_statement(uow, principal, id)
+        return _representation(request, statement, media_type)
+
+    one_representation.__name__ = operation_id
+    return one_representation
+
+
+get_statement_csv = _one_representation("text/csv", "getStatementCsv", "csv",
+                                        {"type": "string"})
+get_statement_pdf = _one_representation("application/pdf", "getStatementPdf", "pdf",
+                                        {"type": "string", "format": "binary"})
 
 
 # ---------------------------------------------------------------- transitions
