@@ -4,11 +4,14 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test lint openapi bench clean
+.PHONY: install run mail test lint openapi bench clean
 
 TOOLS  := .venv-tools
 PORT   ?= 8000
 HOST   ?= 127.0.0.1
+# Development: the periodic jobs run in-process, so the outbox sends its mails to the
+# catcher of `make mail` (SMTP_HOST:SMTP_PORT default to 127.0.0.1:1025).
+RUN_SCHEDULER ?= true
 
 # .venv/: the runtime lock plus the test and lint tools (requirements-dev.lock includes
 # requirements.lock); .venv-tools/: the client generator of the generated-client test
@@ -30,7 +33,12 @@ run: $(STAMP)
 	mkdir -p var
 	$(BIN)/convention-api db upgrade
 	$(BIN)/convention-api db seed
-	$(BIN)/uvicorn --factory app.main:create_app --host $(HOST) --port $(PORT)
+	RUN_SCHEDULER=$(RUN_SCHEDULER) $(BIN)/uvicorn --factory app.main:create_app \
+		--host $(HOST) --port $(PORT)
+
+## Development mail catcher on 127.0.0.1:1025: prints every mail sent, stores it in var/mail/.
+mail: $(STAMP)
+	$(BIN)/convention-api mail catch
 
 ## The whole test suite (SQLite; set TEST_DATABASE_URL to run it on PostgreSQL).
 test: $(STAMP)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import signal
 import socket
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -289,6 +291,38 @@ def mail_requeue(
                f"missing={len(report.missing)}")
     if report.missing:
         raise typer.Exit(1)
+
+
+@mail_cli.command("catch")
+def mail_catch(
+    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port")] = 1025,
+    directory: Annotated[Path, typer.Option("--dir", help="Where .eml files go")] = Path(
+        "var/mail"),
+) -> None:
+    """Development: an SMTP server on SMTP_HOST:SMTP_PORT's defaults that prints and stores
+    every mail the outbox sends (in var/mail/), delivering nothing. Ctrl-C stops it."""
+    try:
+        from aiosmtpd.controller import Controller
+    except ImportError:  # a runtime-only install (the image): a development tool
+        typer.echo("aiosmtpd is missing: pip install -r requirements-dev.lock", err=True)
+        raise typer.Exit(1) from None
+    from app.adapters.mail_catcher import MailCatcher
+
+    def echo(text: str) -> None:
+        typer.echo(text)
+        sys.stdout.flush()
+
+    stop = {signal.SIGINT, signal.SIGTERM}
+    signal.pthread_sigmask(signal.SIG_BLOCK, stop)  # waited for below, in this thread
+    controller = Controller(MailCatcher(directory, echo), hostname=host, port=port)
+    controller.start()
+    typer.echo(f"catching mail on {host}:{port}, stored in {directory}/ (Ctrl-C stops)")
+    sys.stdout.flush()
+    try:
+        signal.sigwait(stop)
+    finally:
+        controller.stop()
 
 
 @mail_cli.command("test")
