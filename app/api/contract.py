@@ -61,6 +61,8 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         "deleteClosure", "R-TIME-3", "R-TIME-4", "R-SUP-2"),
     ("get", "/api/v1/calendar/deadline"): _op("computeDeadline", "R-TIME-3", "R-TIME-4"),
     ("get", "/api/v1/outbox-messages"): _op("listOutboxMessages", "R-ACC-9", "R-GDPR-2"),
+    ("post", "/api/v1/outbox-messages/{id}/requeue"): _op(
+        "requeueOutboxMessage", s409=("message-sent", "message-without-recipient")),
     ("get", "/api/v1/jobs"): _op("listJobs"),
     ("get", "/api/v1/jobs/{name}/runs"): _op("listJobRuns", s404=("job-not-found",)),
     ("post", "/api/v1/account-requests"): _op(
@@ -238,6 +240,15 @@ UNCONFINED_ONLY = frozenset({
 _CODE_IN_TEXT = re.compile(r"\b(4\d\d)\b[^.;()]*?`([a-z0-9]+(?:-[a-z0-9]+)+)`")
 
 
+# Operations recording an event dated by the caller (R-DATE-1:
+# app.domain.calendar.ensure_event_date_in_range).
+DATED_EVENTS = frozenset({
+    "lockAccount", "unlockAccount", "recordStatementPayment", "createSupportRequest",
+    "recordSupportFirstResponse", "closeSupportRequest", "fileTerminationNotice",
+    "cureTerminationNotice", "suspendSchool", "requestSuspensionRestoration", "liftSuspension",
+})
+
+
 def problem_codes(operation: dict[str, Any], method: str, path: str,
                   entry: Operation) -> dict[int, list[str]]:
     """Every problem `code` each 4xx status of the operation can carry (none for the token
@@ -264,6 +275,8 @@ def problem_codes(operation: dict[str, Any], method: str, path: str,
             codes += CURSOR_CODES.get(status, ())
         if status == 403 and entry.id in UNCONFINED_ONLY:
             codes.append("school-confined")
+        if status == 422 and entry.id in DATED_EVENTS:
+            codes.append("date-out-of-range")
         out[status] = list(dict.fromkeys(codes))
     return out
 
