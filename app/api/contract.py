@@ -132,6 +132,9 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("post", "/api/v1/suspensions/{id}/restoration-request"): _op(
         "requestSuspensionRestoration", "R-SUS-2", s409=("invalid-transition",),
         s422=("out-of-order",)),
+    ("post", "/api/v1/suspensions/{id}/restoration-refusal"): _op(
+        "refuseSuspensionRestoration", "R-SUS-2", s409=("invalid-transition",),
+        s422=("out-of-order",)),
     ("post", "/api/v1/suspensions/{id}/lifting"): _op(
         "liftSuspension", "R-SUS-2", s409=("invalid-transition",), s422=("out-of-order",)),
     ("get", "/api/v1/suspensions"): _op("listSuspensions", "R-SUS-2"),
@@ -246,6 +249,7 @@ DATED_EVENTS = frozenset({
     "lockAccount", "unlockAccount", "recordStatementPayment", "createSupportRequest",
     "recordSupportFirstResponse", "closeSupportRequest", "fileTerminationNotice",
     "cureTerminationNotice", "suspendSchool", "requestSuspensionRestoration", "liftSuspension",
+    "refuseSuspensionRestoration",
 })
 
 
@@ -328,6 +332,7 @@ FIELD_EXAMPLES: dict[str, Any] = {
     "label": "Agent comptable de l'Université de Toulouse",
     "last_error": None,
     "letter_ref": "LRAR 1A 234 567 8901 2",
+    "restoration_refusal_ref": None,
     "lifting_ref": "UT/DSI/2026-118",
     "message": "Bonjour, je n'arrive plus à déposer de ressources dans mon cours.",
     "message_id": "<20261130.083012.4711@ifms-rodez.fr>",
