@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints
@@ -37,6 +37,11 @@ class SchoolOut(SchoolFields):
     code: str
     status: str
     amendment_reference: str
+    beneficiary_from: date | None = Field(
+        default=None, description="R-CONV-2a: the effective date of the amendment that "
+        "added the school; null for the schools of the convention itself")
+    beneficiary_until: date | None = Field(
+        default=None, description="R-CONV-2a: the day before a removal takes effect")
     version: int
     created_at: datetime
     updated_at: datetime

@@ -51,11 +51,13 @@ from app.domain.hosted import (
 )
 from app.domain.ids import new_id
 from app.domain.rules import DEFAULT_RULES, Rules
+from app.domain.schools import ensure_beneficiary
 from app.services import audit
 from app.services.account_ports import AccountFacts
 from app.services.convention import load_clock
 from app.services.mail import french_date, queue_mail
 from app.services.ports import Actor, Clock, UnitOfWork
+from app.services.schools import beneficiary_of
 from app.services.visibility import confined, school_filter, sees, visible_or_404
 
 _rng = random.SystemRandom()
@@ -195,6 +197,10 @@ async def create_request(
         convention = await load_clock(uow)
         ensure_accepts_new(convention, call_on=paris_date(now), event_on=received_on,
                            what="account request")
+        ensure_beneficiary(
+            await beneficiary_of(uow, data.school_code, convention.amendments),
+            event_on=received_on, call_on=paris_date(now),
+        )
         calendar = await deadline_calendar(uow, rules)
         year = referent_year_for(received_on, rules.renewal_season_starts)
         request = AccountRequest(
@@ -350,6 +356,10 @@ async def fulfil_request(
         on = paris_date(at)
         convention = await load_clock(uow)
         ensure_accepts_new(convention, call_on=paris_date(now), event_on=on, what="account")
+        ensure_beneficiary(
+            await beneficiary_of(uow, request.school_code, convention.amendments),
+            event_on=on, call_on=paris_date(now),
+        )
         valid_from, valid_until = on, hosted_valid_until(on, rules.renewal_season_starts)
         if request.kind is RoleKind.REFERENT:
             await uow.accounts.lock_school(request.school_code)

@@ -39,10 +39,12 @@ from app.domain.errors import Conflict, DomainError, PreconditionFailed
 from app.domain.ids import new_id
 from app.domain.preconditions import Precondition
 from app.domain.rules import DEFAULT_RULES, Rules
+from app.domain.schools import BeneficiaryPeriod, counted_at_census, ensure_beneficiary
 from app.services import audit
 from app.services.convention import load_clock
 from app.services.enrolment_ports import NewStudentAccount, StudentAccount
 from app.services.ports import Actor, Clock, UnitOfWork, UnitOfWorkFactory
+from app.services.schools import beneficiary_periods
 from app.services.visibility import ensure_unconfined, school_filter, sees, visible_or_404
 
 # Uids are identifiers, not secrets: a Mersenne Twister seeded from the OS is enough and
@@ -239,19 +241,23 @@ class _DateRules:
     per distinct key: a batch shares a few dozen dates among its items."""
 
     def __init__(
-        self, convention: ConventionClock, stored: dict[int, EnrolmentWindows], call_on: date
+        self, convention: ConventionClock, stored: dict[int, EnrolmentWindows], call_on: date,
+        periods: dict[str, BeneficiaryPeriod],
     ):
         self.convention = convention
         self.call_on = call_on
+        self.periods = periods
         self.stored = stored
-        self.verdicts: dict[tuple[int, date, bool], DomainError | None] = {}
+        self.verdicts: dict[tuple[int, date, bool, str], DomainError | None] = {}
 
     def check(self, item: EnrolmentRequest) -> None:
-        key = (item.academic_year, item.enrolled_on, item.transfer)
+        key = (item.academic_year, item.enrolled_on, item.transfer, item.school_code)
         if key not in self.verdicts:
             try:
                 ensure_convention_accepts(self.convention, item.academic_year,
                                           item.enrolled_on, self.call_on)
+                ensure_beneficiary(self.periods.get(item.school_code, BeneficiaryPeriod()),
+                                   event_on=item.enrolled_on, call_on=self.call_on)
                 ensure_in_window(windows_in_force(item.academic_year, self.stored),
                                  item.enrolled_on, transfer=item.transfer)
                 self.verdicts[key] = None
@@ -303,7 +309,7 @@ async def enrol_batch(
         numbers = {r.student_number for r in requests}
         given_uids = {r.uid for r in requests if r.uid is not None}
         rules = _DateRules(convention, await uow.enrolments.stored_windows(years),
-                           paris_date(now))
+                           paris_date(now), await beneficiary_periods(uow))
         accounts = await uow.enrolments.accounts_matching(numbers, given_uids)
         known = {a.student_number for a in accounts}
         unknown = {r.student_number for r in requests if r.uid is None} - known
@@ -503,7 +509,11 @@ async def count_census(
     schools without a counted student are absent."""
     rule = census_rule(await _windows_in(uow, academic_year),
                        on_main_close=rules.census_on_main_close)
-    return Census(academic_year, rule.census_on, await uow.enrolments.census(rule))
+    counts = await uow.enrolments.census(rule)
+    periods = await beneficiary_periods(uow, counts)
+    counted = {code: n for code, n in counts.items()
+               if counted_at_census(periods.get(code, BeneficiaryPeriod()), rule.census_on)}
+    return Census(academic_year, rule.census_on, counted)
 
 
 async def census(

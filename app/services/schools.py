@@ -2,16 +2,44 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict
 from datetime import datetime
 
 from app.domain.auth import Principal
+from app.domain.convention import Amendment
 from app.domain.errors import Conflict, PreconditionFailed
 from app.domain.preconditions import Precondition
-from app.domain.schools import School, SchoolStatus, validate_school_code
+from app.domain.schools import (
+    BeneficiaryPeriod,
+    School,
+    SchoolStatus,
+    beneficiary_period,
+    validate_school_code,
+)
 from app.services import audit
 from app.services.ports import Actor, Clock, UnitOfWork
 from app.services.visibility import ensure_unconfined, school_filter, visible_or_404
+
+
+async def beneficiary_periods(
+    uow: UnitOfWork, codes: Iterable[str] | None = None
+) -> dict[str, BeneficiaryPeriod]:
+    """R-CONV-2a: the beneficiary period of each school (all, or `codes`), from the
+    amendments that added them, inside the caller's unit of work."""
+    wanted = sorted(set(codes)) if codes is not None else None
+    schools = await uow.schools.list(codes=wanted, after=None, limit=10_000)
+    amendments = [r.amendment for r in await uow.lifecycle.amendments()]
+    return {s.code: beneficiary_period(s, amendments) for s in schools}
+
+
+async def beneficiary_of(
+    uow: UnitOfWork, code: str, amendments: Iterable[Amendment]
+) -> BeneficiaryPeriod:
+    """R-CONV-2a for one school, with the amendments the caller already holds (the
+    convention's clock): one primary-key read on the account-request path."""
+    school = await uow.schools.get(code)
+    return beneficiary_period(school, amendments) if school else BeneficiaryPeriod()
 
 
 async def school_status(uow: UnitOfWork, code: str, now: datetime) -> SchoolStatus:

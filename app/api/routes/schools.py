@@ -32,6 +32,7 @@ async def _out(request: Request, school: School) -> SchoolOut:
     uow = request.app.state.uow_factory()
     async with uow:
         status = await service.school_status(uow, school.code, request.app.state.clock.now())
+        period = (await service.beneficiary_periods(uow, [school.code])).get(school.code)
     return SchoolOut(
         code=school.code,
         name=school.name,
@@ -39,6 +40,8 @@ async def _out(request: Request, school: School) -> SchoolOut:
         sites=list(school.sites),
         status=status.value,
         amendment_reference=school.amendment_reference,
+        beneficiary_from=period.beneficiary_from if period else None,
+        beneficiary_until=period.beneficiary_until if period else None,
         version=school.version,
         created_at=school.created_at,
         updated_at=school.updated_at,
