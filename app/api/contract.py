@@ -67,7 +67,9 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("get", "/api/v1/jobs/{name}/runs"): _op("listJobRuns", s404=("job-not-found",)),
     ("post", "/api/v1/account-requests"): _op(
         "createAccountRequest", "R-ACC-4", "R-REF-1", "R-TIME-4", "R-TIME-5", "R-CONV-4",
-        s409=("ticket-conflict", "referent-cap-reached", "convention-not-active"),
+        "R-CONV-4a", "R-CONV-2a",
+        s409=("ticket-conflict", "referent-cap-reached", "convention-not-active",
+              "school-not-beneficiary"),
         s422=("unknown-school", "invalid-kind", "invalid-replacement", "invalid-uid",
               "instant-in-future")),
     ("get", "/api/v1/account-requests"): _op("listAccountRequests", "R-ACC-4"),
@@ -77,15 +79,17 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         "R-REF-2", "R-TIME-5",
         s409=("already-fulfilled", "invalid-transition", "uid-erased", "uid-exhausted",
               "uid-taken",
-              "referent-cap-reached", "convention-not-active"),
+              "referent-cap-reached", "convention-not-active", "school-not-beneficiary"),
         s422=("invalid-uid", "out-of-order", "instant-in-future")),
     ("post", "/api/v1/account-requests/{id}/rejection"): _op(
         "rejectAccountRequest", "R-ACC-4", s409=("invalid-transition",)),
     ("post", "/api/v1/account-requests/{id}/cancellation"): _op(
         "cancelAccountRequest", "R-ACC-4", s409=("invalid-transition",)),
     ("get", "/api/v1/accounts"): _op("listAccounts", "R-ACC-8"),
-    ("get", "/api/v1/accounts/{uid}"): _op("getAccount", "R-ACC-2", "R-ACC-8"),
-    ("get", "/api/v1/accounts/{uid}/access"): _op("checkAccountAccess", "R-ACC-8"),
+    ("get", "/api/v1/accounts/{uid}"): _op("getAccount", "R-ACC-1", "R-ACC-2", "R-ACC-8",
+                                           "R-ACC-8a"),
+    ("get", "/api/v1/accounts/{uid}/access"): _op("checkAccountAccess", "R-ACC-1", "R-ACC-8",
+                                                  "R-ACC-8a"),
     ("post", "/api/v1/accounts/{uid}/lock"): _op(
         "lockAccount", "R-ACC-8", "R-TIME-5",
         s409=("already-locked", "out-of-order"), s422=("instant-in-future",)),
@@ -117,7 +121,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         s422=("invalid-amendment", "empty-amendment", "out-of-order")),
     ("get", "/api/v1/convention/amendments"): _op("listAmendments", "R-CONV-2"),
     ("post", "/api/v1/convention/termination-notices"): _op(
-        "fileTerminationNotice", "R-CONV-3", "R-CONV-4",
+        "fileTerminationNotice", "R-CONV-3", "R-CONV-3a", "R-CONV-4",
         s409=("notice-conflict", "convention-not-active"),
         s422=("invalid-notice", "out-of-order")),
     ("get", "/api/v1/convention/termination-notices"): _op(
@@ -128,12 +132,13 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         "cureTerminationNotice", "R-CONV-3", s409=("cure-too-late", "invalid-transition"),
         s422=("out-of-order",)),
     ("post", "/api/v1/schools/{code}/suspensions"): _op(
-        "suspendSchool", "R-SUS-1", "R-SUS-2", s422=("invalid-suspension",)),
+        "suspendSchool", "R-SUS-1", "R-SUS-2", "R-SUS-2a",
+        s422=("invalid-suspension", "out-of-order")),
     ("post", "/api/v1/suspensions/{id}/restoration-request"): _op(
         "requestSuspensionRestoration", "R-SUS-2", s409=("invalid-transition",),
         s422=("out-of-order",)),
     ("post", "/api/v1/suspensions/{id}/restoration-refusal"): _op(
-        "refuseSuspensionRestoration", "R-SUS-2", s409=("invalid-transition",),
+        "refuseSuspensionRestoration", "R-SUS-2", "R-SUS-2b", s409=("invalid-transition",),
         s422=("out-of-order",)),
     ("post", "/api/v1/suspensions/{id}/lifting"): _op(
         "liftSuspension", "R-SUS-2", s409=("invalid-transition",), s422=("out-of-order",)),
@@ -165,13 +170,15 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("get", "/api/v1/enrolment-campaigns/{academic_year}/census"): _op(
         "getEnrolmentCensus", "R-BIL-1", s422=("invalid-academic-year",)),
     ("post", "/api/v1/enrolments"): _op(
-        "postEnrolments", "R-ACC-6", "R-ACC-7", s413=("batch-too-large",)),
+        "postEnrolments", "R-ACC-6", "R-ACC-6a", "R-ACC-7", "R-ACC-7a", "R-CONV-2a",
+        "R-CONV-4a", s413=("batch-too-large",)),
     ("get", "/api/v1/enrolments"): _op(
         "listEnrolments", "R-ACC-6", s422=("invalid-academic-year",)),
     ("get", "/api/v1/enrolments/{id}"): _op("getEnrolment", "R-ACC-6"),
     ("post", "/api/v1/enrolments/{id}/cancellation"): _op(
-        "cancelEnrolment", "R-ACC-7", "R-BIL-1",
-        s409=("already-cancelled",), s422=("cancelled-before-enrolment",)),
+        "cancelEnrolment", "R-ACC-6a", "R-ACC-7", "R-BIL-1",
+        s409=("already-cancelled",),
+        s422=("cancelled-before-enrolment", "enrolment-in-future")),
     ("post", "/api/v1/storage/snapshots"): _op(
         "postStorageSnapshots", "R-STO-2", "R-STO-3", "R-TIME-5", "R-UNIT-1"),
     ("get", "/api/v1/storage/usage"): _op(
@@ -206,7 +213,8 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
 ITEM_CODES: dict[str, tuple[str, ...]] = {
     "postEnrolments": ("enrolment-window-closed", "enrolment-conflict", "uid-conflict",
                        "uid-erased", "uid-exhausted", "unknown-school",
-                       "convention-not-active", "invalid-uid", "validation-error"),
+                       "convention-not-active", "invalid-uid", "validation-error",
+                       "enrolment-in-future", "school-not-beneficiary"),
     "postStorageSnapshots": ("unknown-school", "instant-in-future", "validation-error"),
 }
 
