@@ -215,7 +215,8 @@ ITEM_CODES: dict[str, tuple[str, ...]] = {
                        "uid-erased", "uid-exhausted", "unknown-school",
                        "convention-not-active", "invalid-uid", "validation-error",
                        "enrolment-in-future", "school-not-beneficiary"),
-    "postStorageSnapshots": ("unknown-school", "instant-in-future", "validation-error"),
+    "postStorageSnapshots": ("unknown-school", "instant-in-future", "validation-error",
+                             "school-not-beneficiary"),
 }
 
 # Codes any operation may answer for a status (the HTTP edge's own).

@@ -32,6 +32,7 @@ from app.domain.convention import ConventionClock
 from app.domain.errors import InvalidInput
 from app.domain.reference import convention_size_figures
 from app.domain.schedules import DailyAt, Every
+from app.domain.schools import BeneficiaryPeriod, is_beneficiary_for
 from app.domain.storage import (
     HYSTERESIS_BYTES,
     REMINDER_DAYS,
@@ -63,6 +64,7 @@ from app.services.convention import load_clock
 from app.services.jobs import Job, JobContext, JobFunction
 from app.services.mail import french_date, french_datetime, queue_mail
 from app.services.ports import Actor, Clock, UnitOfWork, UnitOfWorkFactory
+from app.services.schools import beneficiary_periods
 from app.services.storage_ports import (
     POOL_KEY,
     Snapshot,
@@ -153,11 +155,19 @@ _CONFLICT = ItemError(
 
 
 def _item_errors(
-    snapshot: Snapshot, codes: set[str], now: datetime, policy: StoragePolicy
+    snapshot: Snapshot, codes: set[str], now: datetime, policy: StoragePolicy,
+    periods: dict[str, BeneficiaryPeriod],
 ) -> tuple[ItemError, ...]:
     errors: list[ItemError] = []
     if snapshot.school_code not in codes:
         errors.append(ItemError("school_code", "unknown-school", "no such school"))
+    elif not is_beneficiary_for(periods.get(snapshot.school_code, BeneficiaryPeriod()),
+                                event_on=paris_date(snapshot.measured_at),
+                                call_on=paris_date(now)):
+        errors.append(ItemError(
+            "school_code", "school-not-beneficiary",
+            "the school is not a beneficiary of the convention on this date (R-CONV-2a)",
+        ))
     if is_ahead_of_clock(snapshot.measured_at, now, policy.clock_skew):
         errors.append(ItemError(
             "measured_at", "instant-in-future",
@@ -184,6 +194,7 @@ async def ingest_snapshots(
     results: list[ItemResult | None] = [None] * len(candidates)
     async with uow:
         codes = {c for c in await uow.schools.codes() if sees(principal, c)}
+        periods = await beneficiary_periods(uow)
         first: dict[str, Snapshot] = {}
         valid: list[tuple[int, Snapshot]] = []
         for i, candidate in enumerate(candidates):
@@ -193,7 +204,7 @@ async def ingest_snapshots(
                 continue
             if snapshot.measured_at.tzinfo is not UTC:
                 snapshot = replace(snapshot, measured_at=snapshot.measured_at.astimezone(UTC))
-            errors = _item_errors(snapshot, codes, now, policy)
+            errors = _item_errors(snapshot, codes, now, policy, periods)
             if errors:
                 results[i] = ItemResult(snapshot.snapshot_id, REJECTED, errors)
                 continue

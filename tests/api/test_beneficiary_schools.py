@@ -108,3 +108,18 @@ async def test_r_conv_2a_a_school_added_by_an_amendment_is_refused_before_its_ef
     assert census.status_code == 200, census.text
     counts = {s["school_code"]: s["students"] for s in census.json()["schools"]}
     assert (counts["ifsi-nouvelle"], counts["ifms-rodez"]) == (1, 1)
+
+    # Snapshots: measured on 31 Aug 23:59 Paris → rejected; from 1 Sept 00:00 → stored.
+    clock.set("2025-09-02T12:00:00+02:00")
+    plugin = bearer(make_token(profile="moodle-plugin", sub="moodle-plugin"))
+    snapshots = await client.post("/api/v1/storage/snapshots", headers=plugin, json={
+        "items": [
+            {"snapshot_id": "n-1", "school_code": "ifsi-nouvelle",
+             "measured_at": "2025-08-31T21:59:00Z", "bytes_used": 1000},
+            {"snapshot_id": "n-2", "school_code": "ifsi-nouvelle",
+             "measured_at": "2025-08-31T22:00:00Z", "bytes_used": 1000},
+        ]})
+    assert snapshots.status_code == 200, snapshots.text
+    results = snapshots.json()["results"]
+    assert [r["status"] for r in results] == ["rejected", "accepted"]
+    assert [e["code"] for e in results[0]["errors"]] == ["school-not-beneficiary"]
