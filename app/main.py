@@ -203,7 +203,7 @@ def build_rules(settings: Settings) -> Rules:
 
 
 def build_jobs(settings: Settings) -> JobRegistry:
-    """The periodic jobs (issue 3, section 4). Later capabilities register theirs here."""
+    """The periodic jobs. Later capabilities register theirs here."""
     policy = OutboxPolicy(
         max_attempts=settings.outbox_max_attempts,
         backoff_base=timedelta(seconds=settings.outbox_backoff_base_seconds),
@@ -239,7 +239,7 @@ def build_jobs(settings: Settings) -> JobRegistry:
 
 
 def build_storage_policy(settings: Settings) -> StoragePolicy:
-    """Storage settings (issue 6): clock skew (R-TIME-5), warning percent, hysteresis and
+    """Storage settings: clock skew (R-TIME-5), warning percent, hysteresis and
     reminder days (R-STO-2), retrieval reminder days (R-STO-4, a malformed list refused
     here: `invalid-setting`), UT in copy of school alerts, DAIP for pool alerts (R-STO-1)."""
     return StoragePolicy(

@@ -1,6 +1,6 @@
 """The `Mailer` over real SMTP (aiosmtplib): one connection per message.
 
-Classification (issue 3): connection errors, timeouts and 4xx replies are temporary
+Classification: connection errors, timeouts and 4xx replies are temporary
 (retried by the dispatcher with backoff); a 5xx reply is permanent (the message goes to
 `dead`). An authentication failure is treated as temporary: it is the server's
 configuration, not the message, that is wrong, and mails must survive the fix.

@@ -1,4 +1,4 @@
-"""The statement for the Region in CSV and PDF (issue 9), rendered from the served JSON
+"""The statement for the Region in CSV and PDF, rendered from the served JSON
 document (`app.domain.billing.served_document`), so the three representations agree.
 
 * CSV for the Region's finance office, French spreadsheet conventions: UTF-8 with a BOM,

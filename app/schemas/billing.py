@@ -1,4 +1,4 @@
-"""Wire models of billing (issue 9; R-BIL-1, R-BIL-2, R-BIL-3, R-MONEY-1).
+"""Wire models of billing (R-BIL-1, R-BIL-2, R-BIL-3, R-MONEY-1).
 
 The statement document is served exactly as stored (`app.domain.billing.served_document`):
 `StatementOut` describes it for the OpenAPI contract and the tests; money is integer cents

@@ -1,4 +1,4 @@
-"""Wire models of the storage capability (issue 6; R-STO-1, R-STO-2, R-STO-3, R-STO-4, R-UNIT-1)."""
+"""Wire models of the storage capability (R-STO-1, R-STO-2, R-STO-3, R-STO-4, R-UNIT-1)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Ports of the billing capability (issue 9; R-BIL-1, R-BIL-2, R-BIL-3).
+"""Ports of the billing capability (R-BIL-1, R-BIL-2, R-BIL-3).
 
 `BillingRepository` is implemented by `app/adapters/db/billing_repo.SqlBillingRepository`
 (`uow.billing`); `StatementRenderer`s by `app/adapters/statement_render` (CSV, PDF), wired

@@ -1,4 +1,4 @@
-"""What `/metrics` reports beyond the requests (issue 11): the outbox backlog and its dead
+"""What `/metrics` reports beyond the requests: the outbox backlog and its dead
 messages, the last success of each periodic job and the storage level of each school,
 read from the database at scrape time with a few cheap queries."""
 

@@ -1,4 +1,4 @@
-"""Storage use cases (issue 6; R-STO-1, R-STO-2, R-STO-3, R-STO-4, R-UNIT-1, R-TIME-1, R-TIME-5).
+"""Storage use cases (R-STO-1, R-STO-2, R-STO-3, R-STO-4, R-UNIT-1, R-TIME-1, R-TIME-5).
 
 * `ingest_snapshots`: one transaction per batch. Items are checked (school, R-TIME-5,
   age), inserted in one statement (the unique key on `snapshot_id` decides, in this

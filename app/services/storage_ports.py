@@ -1,4 +1,4 @@
-"""Ports and records of the storage capability (issue 6; R-STO-1, R-STO-2, R-STO-3, R-STO-4).
+"""Ports and records of the storage capability (R-STO-1, R-STO-2, R-STO-3, R-STO-4).
 
 Implemented by `app/adapters/db/storage_repo.SqlStorageRepository` (`uow.storage`)."""
 

@@ -1,5 +1,5 @@
-"""Periodic jobs: due-ness per slot, runs recorded, locks, replays, GET /api/v1/jobs
-(issue 3, §4). Runs against the real database; locks are the real ones (file locks on
+"""Periodic jobs: due-ness per slot, runs recorded, locks, replays, GET /api/v1/jobs.
+Runs against the real database; locks are the real ones (file locks on
 SQLite, advisory locks on PostgreSQL)."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """/metrics: the outbox backlog and dead messages, the last success of each job and the
-storage level of each school, read from the database at scrape time (issue 11)."""
+storage level of each school, read from the database at scrape time."""
 
 from __future__ import annotations
 

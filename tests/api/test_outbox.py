@@ -1,4 +1,4 @@
-"""The e-mail outbox over a real SMTP server (aiosmtpd on 127.0.0.1) — issue 3, §3.
+"""The e-mail outbox over a real SMTP server (aiosmtpd on 127.0.0.1).
 
 Delivery, server down then up, 451 then success, 550 → dead, rollback → nothing, two
 dispatchers → one mail each, leases, and the read-only listing."""

@@ -1,4 +1,4 @@
-"""Storage snapshots, usage and history through the HTTP API (issue 6; R-STO-3,
+"""Storage snapshots, usage and history through the HTTP API (R-STO-3,
 R-UNIT-1, R-TIME-1, R-TIME-5)."""
 
 from __future__ import annotations

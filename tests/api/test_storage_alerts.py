@@ -1,5 +1,5 @@
 """Storage levels, alerts and their mails over a real SMTP server, and the storage jobs
-(issue 6; R-STO-1, R-STO-2, R-STO-4, R-UNIT-1)."""
+(R-STO-1, R-STO-2, R-STO-4, R-UNIT-1)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""R-STO-4 reminders follow the convention's lifecycle (issue 8): a pending termination
+"""R-STO-4 reminders follow the convention's lifecycle: a pending termination
 moves them to its prospective access end, and a reminder whose date has already passed
 when the end moves is sent at once."""
 

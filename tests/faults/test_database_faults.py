@@ -1,4 +1,4 @@
-"""The service and PostgreSQL going away (DESIGN.md, issue 10 "Faults")."""
+"""The service and PostgreSQL going away (DESIGN.md)."""
 
 from __future__ import annotations
 

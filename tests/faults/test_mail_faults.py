@@ -1,4 +1,4 @@
-"""The e-mail outbox under faults (issue 10, "Faults"): a real SMTP server (aiosmtpd) that
+"""The e-mail outbox under faults: a real SMTP server (aiosmtpd) that
 is down then back, and a real dispatcher process (`convention-api jobs run
 outbox-dispatch`) killed with SIGKILL between sending a mail and recording it.
 

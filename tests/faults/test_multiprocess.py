@@ -1,4 +1,4 @@
-"""Several processes on one PostgreSQL (issue 11, "Several processes"; issue 10, "Faults"):
+"""Several processes on one PostgreSQL:
 two `convention-api jobs run` at once, the service under two uvicorn workers hit with the
 same writes at once, and two outbox dispatchers at once. Each write happens once.
 

@@ -1,4 +1,4 @@
-"""`convention-api jobs list|run` and `convention-api mail test` (issue 3, §3–4)."""
+"""`convention-api jobs list|run` and `convention-api mail test`."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Mail templates, Message-IDs, backoff and failure classification (issue 3, §3)."""
+"""Mail templates, Message-IDs, backoff and failure classification."""
 
 from __future__ import annotations
 

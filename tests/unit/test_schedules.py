@@ -1,4 +1,4 @@
-"""Job schedules: slots, Paris wall-clock times across DST, due-ness (issue 3, §4)."""
+"""Job schedules: slots, Paris wall-clock times across DST, due-ness."""
 
 from __future__ import annotations
 

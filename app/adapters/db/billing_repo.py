@@ -1,4 +1,4 @@
-"""SQL repository of billing statements and payments (issue 9). It never commits.
+"""SQL repository of billing statements and payments. It never commits.
 
 A version's payments are those of its chain: the payments recorded against it and the
 versions of the same year it supersedes (every earlier version: only the latest version

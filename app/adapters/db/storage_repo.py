@@ -1,4 +1,4 @@
-"""SQL repository of the storage capability (issue 6). It never commits.
+"""SQL repository of the storage capability. It never commits.
 
 Snapshot ingestion is a hot path (DESIGN.md, Persistence): SQLAlchemy Core on the tables,
 one statement per step. On PostgreSQL the batch goes in as one `INSERT … SELECT FROM

@@ -328,7 +328,7 @@ class RenewalDecisionRow(SQLModel, table=True):
     decided_at: datetime = Field(sa_type=UTCDateTime)
 
 
-# ---------------------------------------------------------------- students (issue 5)
+# ---------------------------------------------------------------- students
 
 
 class EnrolmentCampaignRow(SQLModel, table=True):
@@ -374,7 +374,7 @@ class EnrolmentRow(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
 
 
-# ---------------------------------------------------------------- storage (issue 6)
+# ---------------------------------------------------------------- storage
 
 
 class StorageSnapshotRow(SQLModel, table=True):
@@ -442,7 +442,7 @@ class StorageAlertRow(SQLModel, table=True):
     recipients_count: int = 0
 
 
-# ---------------------------------------------------------------- support (issue 7)
+# ---------------------------------------------------------------- support
 
 
 class SupportRequestRow(SQLModel, table=True):
@@ -477,7 +477,7 @@ class SupportRequestRow(SQLModel, table=True):
     closure: str | None = Field(default=None, max_length=16)
 
 
-# ---------------------------------------------------------------- lifecycle (issue 8)
+# ---------------------------------------------------------------- lifecycle
 
 
 class AmendmentRow(SQLModel, table=True):
@@ -556,7 +556,7 @@ class SuspensionRow(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
 
 
-# ---------------------------------------------------------------- billing (issue 9)
+# ---------------------------------------------------------------- billing
 
 
 class StatementRow(SQLModel, table=True):

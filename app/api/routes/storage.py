@@ -1,5 +1,5 @@
-"""Storage: snapshots from the Moodle plugin, usage, history and alerts (issue 6;
-R-STO-1, R-STO-2, R-STO-3, R-STO-4, R-UNIT-1, R-TIME-1, R-TIME-5)."""
+"""Storage: snapshots from the Moodle plugin, usage, history and alerts
+(R-STO-1, R-STO-2, R-STO-3, R-STO-4, R-UNIT-1, R-TIME-1, R-TIME-5)."""
 
 from __future__ import annotations
 
