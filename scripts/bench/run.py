@@ -460,6 +460,9 @@ def main() -> None:
         "AUTO_MIGRATE": "false", "SEED_ON_START": "false", "RUN_SCHEDULER": "false",
         "LOG_LEVEL": "INFO", "JWT_PRIVATE_KEY_FILE": str(write_signing_key(tmp)),
         "JWT_LIFETIME_SECONDS": "7200", "SMTP_PORT": "1", "BENCH_DSN": dsn,
+        # Production refuses to start without the links of the creation mail.
+        "ACTIVATION_URL": "https://moodle.example.invalid/activation",
+        "MOODLE_URL": "https://moodle.example.invalid/",
         "PYTHONPATH": str(ROOT),
     }
     created = False
