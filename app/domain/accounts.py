@@ -99,14 +99,15 @@ class Role:
 
 
 def capped_valid_until(role: Role, access_end_on: date) -> date:
-    """The validity end to display: the stored one capped by the access end (R-CONV-5)."""
+    """The validity end to display: the stored one capped by the access end
+    (`ConventionClock.access_end_on`)."""
     return min(role.valid_until, access_end_on)
 
 
 def creation_mail_validity(role: Role, access_end_on: date) -> tuple[date, date]:
     """R-ACC-9a: the validity the account-creation mail states, as the API answers it
     when the mail is queued: the role's `valid_from` and its `valid_until` capped by
-    the access end in force that day (created 2029-06-10, valid by R-ACC-3 to
+    the access end in force that day (created 2029-06-10, valid by `hosted_valid_until` to
     2030-08-31, the convention ending 2029-08-31: the mail says 31 Aug 2029)."""
     return role.valid_from, capped_valid_until(role, access_end_on)
 
@@ -126,7 +127,7 @@ def is_in_grace_on(role: Role, day: date, access_end_on: date) -> bool:
 
 
 def hosted_valid_until(created_on: date, renewal_season_starts: tuple[int, int] = (6, 1)) -> date:
-    """Validity end of a referent or trainer role created (or renewed) on `created_on`:
+    """R-ACC-3: validity end of a referent or trainer role created (or renewed) on `created_on`:
     the 31 Aug that ends the academic year (1 Sep – 31 Aug) containing it, except on or
     after `renewal_season_starts` (month, day; 1 June) — then 31 Aug of the next year."""
     year = AcademicYear.containing(created_on)
@@ -172,7 +173,8 @@ class StudentEnrolment:
 
 
 def default_main_closes_on(year_start: int) -> date:
-    """Default close of the main enrolment campaign of N/N+1 (R-ACC-6): 31 Oct N."""
+    """Default close of the main enrolment campaign of N/N+1 (`enrolments.default_windows`):
+    31 Oct N."""
     return date(year_start, 10, 31)
 
 
@@ -188,8 +190,8 @@ def student_roles(
     enrolment, or a re-enrolment after 1 Sep) starts a new role. A role ending on the
     31 Aug N+1 of a non-cancelled, non-final-year enrolment of year N has a grace period
     from 1 Sep N+1 to `main_closes_on(N+1)`, cut by any enrolment of the person for a
-    later academic year, in any school (`last_grace_day_before_later_enrolment`,
-    R-ACC-7a). Student roles carry no role_id (they derive from enrolments)."""
+    later academic year, in any school (`last_grace_day_before_later_enrolment`). Student roles
+    carry no role_id (they derive from enrolments)."""
     enrolments = list(enrolments)
     by_school: dict[str, list[StudentEnrolment]] = {}
     for enrolment in enrolments:
@@ -228,7 +230,7 @@ def student_roles(
 
 
 def roles_under_student_grace(roles: Iterable[Role], student_grace: bool) -> list[Role]:
-    """R-ACC-7 under the `STUDENT_GRACE` reading: with the grace (the default) the roles
+    """`student_roles` under the `STUDENT_GRACE` reading: with the grace (the default) the roles
     are as `student_roles` gives them; without it a continuing student's access ends on
     31 Aug N+1 like a final-year student's, so every student role loses its grace. Hosted
     roles never have one."""
@@ -396,7 +398,7 @@ def evaluate_access(
 
     - `at` must be aware (ValueError otherwise); the day is its Paris date.
     - `roles` are the account's stored roles (all schools, all kinds); `access_end_on`
-      is the convention's access end (R-CONV-5), applied here as a cap.
+      is the convention's access end (`ConventionClock.access_end_on`), applied here as a cap.
     - `allowed` is True only for `active` and `grace`.
     - A lock makes the status `suspended` only when it would otherwise be `active` or
       `grace`; a locked account with no valid role is `expired` or `pending`
@@ -467,9 +469,9 @@ def evaluate_access(
 
 
 def locked_at(locks: Iterable[Lock], at: datetime) -> Lock | None:
-    """R-ACC-8a: the lock open at `at` (the earliest-started one if several overlap), or
-    None. A lock is a fact shown whatever the status; it changes the status only of an
-    account that would otherwise be `active` or `grace`."""
+    """The lock open at `at` (the earliest-started one if several overlap), or
+    None. A lock is a fact shown whatever the status; it changes the status
+    (`evaluate_access`) only of an account that would otherwise be `active` or `grace`."""
     open_locks = [lock for lock in locks if lock.active_at(at)]
     return min(open_locks, key=lambda lock: lock.starts_at) if open_locks else None
 
@@ -477,7 +479,7 @@ def locked_at(locks: Iterable[Lock], at: datetime) -> Lock | None:
 def messaging_suspension_at(
     uid: str, live_roles: Iterable[Role], suspensions: Iterable[SuspensionCover], at: datetime
 ) -> str | None:
-    """R-ACC-8a: the `messaging` suspension that takes the person's messaging away at
+    """For `evaluate_access`: the `messaging` suspension that takes the person's messaging away at
     `at` — active then and covering one of the roles valid or in grace (`live_roles`) —
     the earliest `starts_at` first, then the smallest id; None when messaging is open.
     Moodle's messaging is per user, so one such suspension closes it for every role."""
@@ -553,11 +555,12 @@ def referent_fulfilment_validity(
     received_on: date, fulfilled_on: date, counts: Mapping[int, int],
     renewal_season_starts: tuple[int, int] = (6, 1),
 ) -> tuple[date, date]:
-    """R-REF-1, R-REF-1a: the validity of the referent role a fulfilment creates, given
-    the R-REF-1 `counts` (without the new role) of the academic years in
+    """R-REF-1a: the validity of the referent role a fulfilment creates, given
+    the `count_referents_for_year` `counts` (without the new role) of the academic years in
     `years_covered(fulfilled_on, hosted_valid_until(fulfilled_on))`.
 
-    Normally from the fulfilment date (R-ACC-3), the cap checked for every year covered.
+    Normally from the fulfilment date (`hosted_valid_until`), the cap
+    (`ensure_referent_count_allowed`) checked for every year covered.
     June crossover (R-REF-1a): a request received in the renewal season of year C
     targets C+1; when C's count is full and C+1's is not, the role runs through C+1
     only, from its 1 Sept (received 2026-06-10 → 2026-09-01 to 2027-08-31,
@@ -605,8 +608,9 @@ def count_referents_for_year(
     pending_referent_requests_for_year: int,
     renew_decisions: int,
 ) -> int:
-    """R-REF-1 count for academic year `year_start`/+1 checked on `checked_on`: the
-    school's referent roles valid on some day of the year on or after `checked_on`
+    """The count `ensure_referent_count_allowed` caps, for academic year `year_start`/+1
+    checked on `checked_on`: the school's referent roles valid on some day of the year
+    on or after `checked_on`
     (counted once per uid; non-referent roles are ignored), minus those held by
     `replaced_uids`, plus pending referent requests targeting the year, plus `renew`
     decisions of an open campaign for the year. The caller compares the result with

@@ -100,7 +100,7 @@ def is_late(issued_on: date, due: date) -> bool:
 @dataclass(frozen=True)
 class BeneficiarySchool:
     """A school as the statement needs it. `joined_on` is the effective date of the
-    amendment that added it (None: a beneficiary from the start, R-CONV-2)."""
+    amendment that added it (None: a beneficiary from the start)."""
 
     code: str
     name: str

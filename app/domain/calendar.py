@@ -113,7 +113,7 @@ def is_ahead_of_clock(instant: datetime, now: datetime, skew: timedelta) -> bool
 
 
 def ensure_not_ahead(instant: datetime, now: datetime, skew_seconds: int, field: str) -> None:
-    """R-TIME-5 for one request field: 422 `instant-in-future` beyond the skew."""
+    """`is_ahead_of_clock` for one request field: 422 `instant-in-future` beyond the skew."""
     if is_ahead_of_clock(instant, now, timedelta(seconds=skew_seconds)):
         raise InvalidInput(
             "this instant is in the future (beyond the allowed clock skew)",
@@ -143,7 +143,8 @@ def ensure_event_date_in_range(value: date | datetime, field: str) -> None:
 
 
 def end_of_paris_day(d: date) -> datetime:
-    """The UTC instant of 23:59:59.999 Paris on `d`: when a deadline is due (R-TIME-4)."""
+    """The UTC instant of 23:59:59.999 Paris on `d`: when a deadline
+    (`WorkingCalendar.deadline`) is due."""
     return datetime.combine(d, time(23, 59, 59, 999_000), tzinfo=PARIS).astimezone(UTC)
 
 
@@ -161,7 +162,8 @@ def add_months_clamped(d: date, months: int) -> date:
 
 @dataclass(frozen=True)
 class Closure:
-    """An administrative closure period of UT, both ends inclusive (R-TIME-3)."""
+    """An administrative closure period of UT, both ends inclusive (no working day of
+    `WorkingCalendar`)."""
 
     starts_on: date
     ends_on: date

@@ -14,7 +14,7 @@ from datetime import date
 from enum import StrEnum
 
 from app.domain.calendar import AcademicYear, add_months_clamped
-from app.domain.errors import Conflict
+from app.domain.errors import Conflict, InvalidInput
 from app.domain.units import GB
 
 # R-CONV-1: in force from 2024-09-01 (to 2029-08-31, the initial end date).
@@ -26,7 +26,8 @@ TERMINATION_NOTICE_MONTHS = 3
 
 @dataclass(frozen=True)
 class Terms:
-    """The amendable terms of the convention (R-CONV-2). Sizes in bytes, money in cents."""
+    """The amendable terms of the convention (amended by `ConventionClock.terms_on`). Sizes in
+    bytes, money in cents."""
 
     ends_on: date
     storage_capacity_bytes: int
@@ -78,7 +79,8 @@ class TermChanges:
 
 @dataclass(frozen=True)
 class Amendment:
-    """An avenant (R-CONV-2). `recorded_seq` breaks ties between equal dates."""
+    """An avenant, applied by `ConventionClock.terms_on`. `recorded_seq` breaks ties between
+    equal dates."""
 
     reference: str
     signed_on: date
@@ -92,7 +94,7 @@ class Amendment:
 
 
 class TerminationAccessEnd(StrEnum):
-    """The two readings of R-CONV-4's "end of the academic year in progress"
+    """The two readings of `termination_access_end`'s "end of the academic year in progress"
     (setting `TERMINATION_ACCESS_END`)."""
 
     END_OF_ACADEMIC_YEAR = "end_of_academic_year"
@@ -123,7 +125,8 @@ class Party(StrEnum):
 
 @dataclass(frozen=True)
 class TerminationNotice:
-    """A termination notice for non-performance (R-CONV-3, R-CONV-4)."""
+    """A termination notice for non-performance (R-CONV-3); its access end is
+    `termination_access_end`'s."""
 
     id: str
     received_on: date
@@ -148,7 +151,7 @@ class TerminationNotice:
     def access_end_on(
         self, reading: TerminationAccessEnd = TerminationAccessEnd.END_OF_ACADEMIC_YEAR
     ) -> date:
-        """R-CONV-4 under `reading` (`termination_access_end`)."""
+        """`termination_access_end` under `reading`."""
         return termination_access_end(self.received_on, self.effective_on, reading)
 
 
@@ -179,8 +182,9 @@ class ConventionStatus:
 
 
 class ConventionClock:
-    """Terms, state and access end of the convention on any date (R-CONV-1, R-CONV-2, R-CONV-3,
-    R-CONV-4, R-CONV-5)."""
+    """Terms, state and access end of the convention on any date (R-CONV-1, R-CONV-2,
+    R-CONV-3a, R-CONV-4a, R-CONV-5); a notice's own dates are `TerminationNotice`'s and
+    its access end is `termination_access_end`."""
 
     def __init__(
         self,
@@ -215,7 +219,7 @@ class ConventionClock:
         return self._notices
 
     def notice_access_end_on(self, notice: TerminationNotice) -> date:
-        """R-CONV-4: the access end a notice gives, under the reading in force."""
+        """The access end a notice gives (`termination_access_end`), under the reading in force."""
         return notice.access_end_on(self._termination_reading)
 
     def terms_on(self, d: date) -> Terms:
@@ -235,6 +239,33 @@ class ConventionClock:
         if not candidates:
             return None
         return min(candidates, key=lambda n: (n.effective_on, n.received_on, n.id))
+
+    @staticmethod
+    def notice_parties(notifying: str, defaulting: str) -> tuple[Party, Party]:
+        """R-CONV-3a: only a party (region, ut, gcs) notifies, and only another party; anything
+        else → 422 `invalid-notice` (schools are beneficiaries, not parties)."""
+        parties = {p.value: p for p in Party}
+        for field, value in (("notifying_party", notifying), ("defaulting_party", defaulting)):
+            if value not in parties:
+                raise InvalidInput("only a party of the convention (region, ut, gcs) notifies "
+                                   "or is notified (R-CONV-3a)", code="invalid-notice",
+                                   field=field)
+        if notifying == defaulting:
+            raise InvalidInput("a party notifies another party, not itself (R-CONV-3a)",
+                               code="invalid-notice", field="defaulting_party")
+        return parties[notifying], parties[defaulting]
+
+    def ensure_notice_receivable(self, received_on: date) -> None:
+        """R-CONV-3a: several notices may be pending, but a notice received on or after the
+        effective date of the notice governing its reception date, or after the end date in
+        force on that date, is refused (409 `convention-not-active`)."""
+        governing = self.governing_notice_on(received_on)
+        if governing is not None and received_on >= governing.effective_on:
+            raise Conflict("a termination already took effect on this date (R-CONV-3a)",
+                           code="convention-not-active")
+        if received_on > self.terms_on(received_on).ends_on:
+            raise Conflict("the convention had ended on this date (R-CONV-3a)",
+                           code="convention-not-active")
 
     def status_on(self, d: date) -> ConventionStatus:
         terms = self.terms_on(d)
@@ -279,7 +310,7 @@ class ConventionClock:
 
     def accepts_new_on(self, *, call_on: date, event_on: date) -> bool:
         """R-CONV-4a: a new account, enrolment or renewal is accepted when the convention
-        accepts new accounts on the event's own Paris date (R-CONV-4, R-CONV-5) and both
+        accepts new accounts on the event's own Paris date (`status_on`, `access_end_on`) and both
         the call's Paris date and the event's date are before the effective date of the
         notice governing the call's date: a call backdated before a termination's
         effective date but made on or after it is refused."""
@@ -292,7 +323,8 @@ class ConventionClock:
 def ensure_accepts_new(
     convention: ConventionClock, *, call_on: date, event_on: date, what: str
 ) -> None:
-    """R-CONV-4a as an answer: 409 `convention-not-active` when `accepts_new_on` refuses."""
+    """`ConventionClock.accepts_new_on` as an answer: 409 `convention-not-active` when
+    `accepts_new_on` refuses."""
     if not convention.accepts_new_on(call_on=call_on, event_on=event_on):
         raise Conflict(
             f"the convention accepts no new {what} on this date (R-CONV-4, R-CONV-4a, "

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
-from app.domain.accounts import StudentEnrolment
+from app.domain.accounts import StudentEnrolment, default_main_closes_on
 from app.domain.calendar import AcademicYear
 from app.domain.convention import ConventionClock, ensure_accepts_new
 from app.domain.errors import Conflict, InvalidInput
@@ -33,7 +33,9 @@ class Window(StrEnum):
 
 @dataclass(frozen=True)
 class EnrolmentWindows:
-    """The enrolment windows of academic year `academic_year`/+1 (R-ACC-6), inclusive.
+    """R-ACC-6: the enrolment windows of academic year `academic_year`/+1, inclusive
+    (data per year, `defaults` when none are stored), and the window an enrolment must be
+    dated in (`ensure_admits`).
 
     `version` 0 means the defaults (nothing stored); a stored change starts at 1."""
 
@@ -47,14 +49,14 @@ class EnrolmentWindows:
 
     @property
     def census_on(self) -> date:
-        """R-BIL-1 under the default reading (`census_date` with `CENSUS_ON_MAIN_CLOSE`
+        """The census date under the default reading (`census_date` with `CENSUS_ON_MAIN_CLOSE`
         true): the close of the main campaign. Use cases pass the setting to
         `census_date`."""
         return census_date(self)
 
     @property
     def is_default(self) -> bool:
-        return self.same_dates(default_windows(self.academic_year))
+        return self.same_dates(EnrolmentWindows.defaults(self.academic_year))
 
     def same_dates(self, other: EnrolmentWindows) -> bool:
         return (
@@ -72,18 +74,36 @@ class EnrolmentWindows:
             return Window.SEMESTER_2
         return None
 
+    @classmethod
+    def defaults(cls, year: int) -> EnrolmentWindows:
+        """The windows of N/N+1 when none are stored: main 1 July N – 31 Oct N
+        (`accounts.default_main_closes_on`); semester 2, 1 Jan – 28/29 Feb N+1."""
+        february_end = _stdcal.monthrange(year + 1, 2)[1]
+        return cls(
+            academic_year=year,
+            main_opens_on=date(year, 7, 1),
+            main_closes_on=default_main_closes_on(year),
+            s2_opens_on=date(year + 1, 1, 1),
+            s2_closes_on=date(year + 1, 2, february_end),
+        )
 
-def default_windows(year: int) -> EnrolmentWindows:
-    """R-ACC-6 defaults for N/N+1: main 1 July N – 31 Oct N; semester 2, 1 Jan – 28/29 Feb
-    N+1."""
-    february_end = _stdcal.monthrange(year + 1, 2)[1]
-    return EnrolmentWindows(
-        academic_year=year,
-        main_opens_on=date(year, 7, 1),
-        main_closes_on=date(year, 10, 31),
-        s2_opens_on=date(year + 1, 1, 1),
-        s2_closes_on=date(year + 1, 2, february_end),
-    )
+    def ensure_admits(self, enrolled_on: date, *, transfer: bool) -> None:
+        """An enrolment is dated in its year's main campaign; a `transfer` one in the
+        semester-2 window, which accepts nothing else. Conflict `enrolment-window-closed`."""
+        window = self.window_of(enrolled_on)
+        expected = Window.SEMESTER_2 if transfer else Window.MAIN
+        if window is not expected:
+            what = "a transfer enrolment" if transfer else "an enrolment"
+            raise Conflict(
+                f"{what} of {AcademicYear(self.academic_year).label} is dated outside its "
+                f"window ({expected.value}) (R-ACC-6)",
+                code="enrolment-window-closed",
+            )
+
+
+# The defaults are stated by `EnrolmentWindows.defaults`; use cases and tests import
+# them under this name.
+default_windows = EnrolmentWindows.defaults
 
 
 def windows_in_force(year: int, stored: Mapping[int, EnrolmentWindows]) -> EnrolmentWindows:
@@ -93,7 +113,7 @@ def windows_in_force(year: int, stored: Mapping[int, EnrolmentWindows]) -> Enrol
 
 def grace_end_for(stored: Mapping[int, EnrolmentWindows]) -> Callable[[int], date]:
     """`main_closes_on(N)` for `accounts.student_roles`: the close of year N's main
-    campaign in force, which ends the grace of the continuing students of N-1 (R-ACC-7)."""
+    campaign in force, which ends the grace of the continuing students of N-1."""
     return lambda year: windows_in_force(year, stored).main_closes_on
 
 
@@ -154,17 +174,8 @@ def ensure_census_read_only(
 
 
 def ensure_in_window(windows: EnrolmentWindows, enrolled_on: date, *, transfer: bool) -> None:
-    """R-ACC-6: an enrolment is dated in its year's main campaign; a `transfer` one in the
-    semester-2 window, which accepts nothing else. Conflict `enrolment-window-closed`."""
-    window = windows.window_of(enrolled_on)
-    expected = Window.SEMESTER_2 if transfer else Window.MAIN
-    if window is not expected:
-        what = "a transfer enrolment" if transfer else "an enrolment"
-        raise Conflict(
-            f"{what} of {AcademicYear(windows.academic_year).label} is dated outside its "
-            f"window ({expected.value}) (R-ACC-6)",
-            code="enrolment-window-closed",
-        )
+    """`EnrolmentWindows.ensure_admits` of `windows`."""
+    windows.ensure_admits(enrolled_on, transfer=transfer)
 
 
 # --- R-CONV-4, R-CONV-5: the convention ------------------------------------------------------
@@ -194,9 +205,9 @@ def ensure_year_in_convention(convention: ConventionClock, year: int, on: date) 
 def ensure_convention_accepts(
     convention: ConventionClock, year: int, enrolled_on: date, call_on: date
 ) -> None:
-    """R-CONV-4, R-CONV-4a, R-CONV-5: no enrolment for a year outside the convention, nor
+    """No enrolment for a year outside the convention (`ensure_year_in_convention`), nor
     dated, or sent, on or after the effective date of the termination governing the
-    call's date, nor dated after the access end."""
+    call's date, nor dated after the access end (`ConventionClock.accepts_new_on`)."""
     ensure_year_in_convention(convention, year, enrolled_on)
     ensure_accepts_new(convention, call_on=call_on, event_on=enrolled_on, what="enrolment")
 
@@ -334,8 +345,8 @@ FIXED_CENSUS_MONTH_DAY = (10, 31)
 
 
 def census_date(windows: EnrolmentWindows, *, on_main_close: bool = True) -> date:
-    """R-BIL-1, the census date of N/N+1, stated once. **Decision** (`CENSUS_ON_MAIN_CLOSE`
-    true, the default): the close of that year's main campaign in force
+    """The census date of N/N+1 (`CensusRule.census_on`), stated once. **Decision**
+    (`CENSUS_ON_MAIN_CLOSE` true, the default): the close of that year's main campaign in force
     (`main_closes_on`, default 31 Oct N), so a changed campaign moves the census. Other
     reading (false): "the end of the enrolment campaign" is the convention's "end of
     October", a fixed 31 Oct N whatever the windows in force (a campaign extended to

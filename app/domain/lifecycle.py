@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
-from app.domain.convention import Amendment, ConventionClock, Party, TerminationNotice
+from app.domain.convention import Amendment, ConventionClock, TerminationNotice
 from app.domain.errors import Conflict, InvalidInput
 
 
@@ -48,37 +48,19 @@ def check_amendment(amendment: Amendment, schools_added: str | None) -> None:
                            field="changes.ends_on")
 
 
-def notice_parties(notifying: str, defaulting: str) -> tuple[Party, Party]:
-    """R-CONV-3a: only a party (region, ut, gcs) notifies, and only another party; anything
-    else → 422 `invalid-notice` (schools are beneficiaries, not parties)."""
-    parties = {p.value: p for p in Party}
-    for field, value in (("notifying_party", notifying), ("defaulting_party", defaulting)):
-        if value not in parties:
-            raise InvalidInput("only a party of the convention (region, ut, gcs) notifies "
-                               "or is notified (R-CONV-3a)", code="invalid-notice",
-                               field=field)
-    if notifying == defaulting:
-        raise InvalidInput("a party notifies another party, not itself (R-CONV-3a)",
-                           code="invalid-notice", field="defaulting_party")
-    return parties[notifying], parties[defaulting]
+# Who notifies whom and which reception dates are refused are decided by the clock
+# that names the governing notice; these names keep the use cases' imports.
+notice_parties = ConventionClock.notice_parties
 
 
 def ensure_notice_receivable(convention: ConventionClock, received_on: date) -> None:
-    """R-CONV-3a: several notices may be pending, but a notice received on or after the
-    effective date of the notice governing its reception date, or after the end date in
-    force on that date, is refused (409 `convention-not-active`)."""
-    governing = convention.governing_notice_on(received_on)
-    if governing is not None and received_on >= governing.effective_on:
-        raise Conflict("a termination already took effect on this date (R-CONV-3a)",
-                       code="convention-not-active")
-    if received_on > convention.terms_on(received_on).ends_on:
-        raise Conflict("the convention had ended on this date (R-CONV-3a)",
-                       code="convention-not-active")
+    """`ConventionClock.ensure_notice_receivable` of `convention`."""
+    convention.ensure_notice_receivable(received_on)
 
 
 def check_cure(record: NoticeRecord, cured_on: date) -> bool:
     """True to record the cure; False when the same cure is repeated (a retry). A cure is
-    recorded per notice, before its effective date (R-CONV-3, R-CONV-3a)."""
+    recorded per notice, before its effective date (`TerminationNotice.is_cured`)."""
     notice = record.notice
     if notice.cured_on is not None:
         if notice.cured_on == cured_on:

@@ -48,7 +48,7 @@ _ONE_SECOND = timedelta(seconds=1)
 
 
 class WorkingDays(Protocol):
-    """What the clock needs from a calendar (R-TIME-3)."""
+    """What the clock needs from a calendar (`calendar.WorkingCalendar`)."""
 
     def is_working_day(self, d: date) -> bool: ...
 
@@ -175,7 +175,7 @@ class OpeningHoursClock:
 
 
 class DeadlineReading(StrEnum):
-    """How "48 hours" of art. 5 is read (R-SUP-1; a setting)."""
+    """How "48 hours" of art. 5 is read by `OpeningHoursClock` (a setting)."""
 
     two_opening_days = "two_opening_days"  # the project's decision: 2 x 9 h = 18 h
     literal_48_hours = "literal_48_hours"  # 48 opening hours

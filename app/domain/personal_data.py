@@ -222,7 +222,8 @@ def last_enrolment_year_ended_by(day: date) -> int:
 
 def last_access_day(roles: Iterable[Role], access_end_on: date) -> date | None:
     """The last Paris day on which one of the roles (grace included) gave or gives
-    access, capped by the convention's access end (R-CONV-5); None when no role ever
+    access, capped by the convention's access end (`ConventionClock.access_end_on`); None when
+    no role ever
     gave a day of access."""
     best: date | None = None
     for role in roles:
@@ -238,7 +239,7 @@ def inactive_account_erasable(
     *, status: AccountStatus, last_day: date | None, created_on: date, today: date,
     months: int,
 ) -> bool:
-    """R-GDPR-1: an account without access — `status` (R-ACC-8 evaluated without locks
+    """R-GDPR-1: an account without access — `status` (`evaluate_access` without locks
     nor suspensions, which never give access) `expired` or `disabled` — whose last day
     of access is `months` or more behind `today` (`erasable_from`). An account that
     never had a day of access counts from its creation day (as if its last day of

@@ -158,7 +158,7 @@ def convention_size_figures(size_unit: int = GB) -> tuple[int, int]:
 
 
 def initial_reference(size_unit: int = GB) -> ConventionReference:
-    """The signed terms; "Go" converted to bytes under the R-UNIT-1 reading."""
+    """The signed terms; "Go" converted to bytes (`convention_size_figures`)."""
     capacity, threshold = convention_size_figures(size_unit)
     return ConventionReference(
         reference=CONVENTION_REFERENCE,

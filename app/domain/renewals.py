@@ -34,8 +34,9 @@ def renewed_until(year: int) -> date:
 
 
 def renews_at_closing(today: date, convention: ConventionClock) -> bool:
-    """R-REF-1b, R-CONV-4a: closing applies the stored renewals, except on or after the
-    effective date of the termination governing `today`: then it renews nothing."""
+    """R-REF-1b: closing applies the stored renewals, except on or after the
+    effective date of the termination governing `today`: then it renews nothing (the
+    exception `ConventionClock.accepts_new_on` leaves to closing)."""
     notice = convention.status_on(today).notice
     return notice is None or today < notice.effective_on
 
@@ -43,9 +44,10 @@ def renews_at_closing(today: date, convention: ConventionClock) -> bool:
 def schools_without_referent(
     referent_roles: Mapping[str, Iterable[Role]], year: int, access_end_on: date
 ) -> list[str]:
-    """R-REF-1b: the schools (keys of `referent_roles`) with no referent role valid on
-    some day of academic year N/N+1 (`year` = N), each role capped by the access end
-    (R-CONV-5); pending requests do not count. Sorted by code."""
+    """The schools a closing lists (`renews_at_closing`): the keys of `referent_roles`
+    with no referent role valid on some day of academic year N/N+1 (`year` = N), each
+    role capped by the access end (`ConventionClock.access_end_on`); pending requests do not
+    count. Sorted by code."""
     first, last = AcademicYear(year).starts_on, min(AcademicYear(year).ends_on, access_end_on)
     return sorted(
         code for code, roles in referent_roles.items()
@@ -59,7 +61,8 @@ def ensure_campaign_can_open(year: int, today: date, convention: ConventionClock
     409 `convention-not-active` when the year is outside the convention (it ends before
     the convention starts or starts after the access end in force today: a termination
     still pending, which a cure may lift, does not count) or when the convention accepts
-    no renewal today (on or after a termination's effective date, R-CONV-4);
+    no renewal today (on or after a termination's effective date,
+    `ConventionClock.status_on`);
     409 `campaign-window-closed` outside 1–25 June N."""
     academic_year = AcademicYear(year)
     status = convention.status_on(today)

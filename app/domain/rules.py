@@ -45,7 +45,7 @@ class Rules:
     termination_access_end: TerminationAccessEnd = TerminationAccessEnd.END_OF_ACADEMIC_YEAR
 
     def bytes_of(self, units: int) -> int:
-        """`units` "Go" in bytes under the R-UNIT-1 reading."""
+        """`units` "Go" in bytes (`units.go_in_bytes`)."""
         return go_in_bytes(units, self.size_unit)
 
 

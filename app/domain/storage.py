@@ -313,8 +313,9 @@ def pool_level_after(
     hysteresis: int = HYSTERESIS_BYTES,
     warning_percent: int = WARNING_PERCENT,
 ) -> tuple[LevelState, list[AlertEvent]]:
-    """R-STO-1: the pool's level after a change of the schools' total. The total is the
-    sum of each school's latest snapshot (R-STO-3 already chose them), so every new
+    """The pool's level (threshold: `pool_threshold`) after a change of the schools'
+    total. The total is the sum of each school's latest snapshot (`is_late_snapshot`
+    already chose them), so every new
     total is evaluated, whatever order the schools were measured in; ``at`` is the
     latest measurement it includes."""
     _check_bytes(total_bytes, capacity_bytes)
@@ -361,8 +362,9 @@ def reevaluate_level(
     hysteresis: int = HYSTERESIS_BYTES,
     warning_percent: int = WARNING_PERCENT,
 ) -> tuple[LevelState, list[AlertEvent]]:
-    """R-UNIT-1a: when a start changes the threshold in force (another `SIZE_UNIT`
-    reading of the convention's 41 Go / 500 Go), the level is re-evaluated once from the
+    """When a start changes the threshold in force (another `SIZE_UNIT` reading of the
+    convention's 41 Go / 500 Go, `reference.convention_size_figures`), the level is re-evaluated
+    once from the
     latest snapshot (`bytes_used`, measured at `state.measured_at`) against the new
     `threshold`, with the same hysteresis (10^9 bytes whatever the unit): a rise is an
     ordinary `raised` event (mailed), a fall a `cleared` one (recorded, not mailed).
@@ -490,7 +492,7 @@ class Fold:
 def fold(old: Fold | None, new: Fold) -> Fold:
     """The fold of storage samples into a bucket (a Paris day or week), in one place
     for history, re-bucketing and the daily fold of old snapshots: the max of the
-    maxima, and the last size of the latest instant (R-STO-3's "latest by
+    maxima, and the last size of the latest instant (`is_late_snapshot`'s "latest by
     ``measured_at``"; on a tie, the one folded last). Its SQL twin is the daily query
     of app/adapters/db/storage_repo.py (``_PG_DAILY``)."""
     if old is None:

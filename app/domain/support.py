@@ -37,7 +37,7 @@ class SupportStatus(StrEnum):
 
 
 class SupportClosure(StrEnum):
-    """How a closed request was closed (R-SUP-3)."""
+    """How a closed request was closed (automatically: `automatic_closure_at`)."""
 
     manual = "manual"
     automatic = "automatic"

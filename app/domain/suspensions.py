@@ -46,7 +46,7 @@ class Suspension:
     restoration_refusal_ref: str | None = None
 
     def cover(self) -> SuspensionCover:
-        """The interval [starts_at, lifting's notified_at) for the R-ACC-8 function."""
+        """The interval [starts_at, lifting's notified_at) for `accounts.evaluate_access`."""
         return SuspensionCover(
             suspension_id=self.id,
             school_code=self.school_code,
@@ -83,7 +83,7 @@ def normalise_new_suspension(
     """Check a new suspension's fields; returns (kinds, starts_at) with their defaults.
 
     Art. 6.2 grounds need a notification (`notified_at`, `notice_ref`) and start when
-    notified or later (`suspension_start`, R-SUS-2a). `mass_mailing` (art. 6.1) suspends
+    notified or later (`suspension_start`). `mass_mailing` (art. 6.1) suspends
     trainers' messaging only, without prior notice (default start: now)."""
     if ground is Ground.MASS_MAILING:
         if scope is not SuspensionScope.MESSAGING:

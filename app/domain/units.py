@@ -22,6 +22,6 @@ def go_in_bytes(go: int, size_unit: int = GB) -> int:
 
 
 def format_size(value: int, size_unit: int = GB) -> str:
-    """R-UNIT-1: French display of a size in the unit of the reading in force, two
+    """French display of a size in the unit of the reading in force (`go_in_bytes`), two
     decimals: 36,900,000,000 bytes → `36,90 Go` (SI) or `34,37 Gio` (GiB)."""
     return f"{value / size_unit:.2f}".replace(".", ",") + " " + _LABELS[size_unit]
