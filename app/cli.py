@@ -5,15 +5,20 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import os
+import shutil
 import signal
 import socket
 import sys
+import tempfile
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 import uvicorn
+from prometheus_client.multiprocess import mark_process_dead
 from uvicorn.supervisors import Multiprocess
 
 from app.adapters.auth import TokenClientAuth
@@ -22,6 +27,7 @@ from app.adapters.db import migrations
 from app.adapters.db.engine import create_engine, session_factory
 from app.adapters.db.locks import job_locks
 from app.adapters.db.uow import SqlUnitOfWorkFactory
+from app.adapters.operational_metrics import MULTIPROCESS_ENV
 from app.domain.auth import PROFILES, SYSTEM, Principal
 from app.services import clients as client_service
 from app.services import jobs as job_service
@@ -429,6 +435,30 @@ def tcp_listener(config: uvicorn.Config) -> socket.socket:
     return socket.socket(bound.family, bound.type, socket.IPPROTO_TCP, fileno=bound.detach())
 
 
+class MetricsSupervisor(Multiprocess):
+    """uvicorn's supervisor, which also clears the metric files' live gauges of a worker
+    it replaces (killed, hung, or retired by SIGHUP's restart), as prometheus_client asks
+    of the parent process; a worker that stops cleanly clears its own (app/main.py)."""
+
+    def __init__(self, config: uvicorn.Config, sockets: list[socket.socket],
+                 metrics_dir: str) -> None:
+        super().__init__(config, sockets)
+        self.metrics_dir = metrics_dir
+
+    def _replacing(self, step: Callable[[], None]) -> None:
+        before = {process.pid for process in self.processes}
+        step()
+        for pid in before - {process.pid for process in self.processes}:
+            if pid is not None:
+                mark_process_dead(pid, self.metrics_dir)
+
+    def keep_subprocess_alive(self) -> None:
+        self._replacing(super().keep_subprocess_alive)
+
+    def restart_all(self) -> None:
+        self._replacing(super().restart_all)
+
+
 @cli.command("serve")
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
@@ -444,7 +474,11 @@ def serve(
         help="Seconds an idle keep-alive connection is kept")] = 5,
 ) -> None:
     """Serve the API with uvicorn (`uvicorn --factory app.main:create_app`), and with
-    several workers keep TCP_NODELAY on their connections (see `tcp_listener`)."""
+    several workers keep TCP_NODELAY on their connections (see `tcp_listener`) and put
+    Prometheus in multiprocess mode, so that a scrape answered by any worker counts the
+    requests of all of them: a fresh, empty directory for the workers' metric files at
+    each start (made in PROMETHEUS_MULTIPROC_DIR when that is set, else in the temporary
+    directory), removed when the server stops."""
     config = uvicorn.Config(
         app, factory=True, host=host, port=port, workers=workers, access_log=access_log,
         log_level=log_level, timeout_graceful_shutdown=graceful_seconds,
@@ -454,7 +488,14 @@ def serve(
     if workers == 1:
         uvicorn.Server(config).run()  # asyncio makes a TCP listener itself
         return
-    Multiprocess(config, sockets=[tcp_listener(config)]).run()
+    # Files of a previous run would add its counts to this one's: always a new directory.
+    metrics_dir = tempfile.mkdtemp(prefix="convention-metrics-",
+                                   dir=os.environ.get(MULTIPROCESS_ENV) or None)
+    os.environ[MULTIPROCESS_ENV] = metrics_dir  # inherited by the workers it spawns
+    try:
+        MetricsSupervisor(config, [tcp_listener(config)], metrics_dir).run()
+    finally:
+        shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
 def main() -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from datetime import timedelta
@@ -17,6 +18,7 @@ from typing import Any
 from fastapi import Depends, FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
@@ -28,7 +30,7 @@ from app.adapters.db.idempotency_store import SqlIdempotencyStore
 from app.adapters.db.locks import job_locks
 from app.adapters.db.uow import SqlUnitOfWorkFactory
 from app.adapters.logs import configure_logging
-from app.adapters.operational_metrics import OperationalCollector
+from app.adapters.operational_metrics import OperationalCollector, multiprocess_dir
 from app.adapters.smtp import SmtpMailer
 from app.adapters.statement_render import statement_renderers
 from app.adapters.tokens import (
@@ -261,18 +263,38 @@ HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTI
 
 
 class Metrics:
+    """The request metrics and the database's gauges, exposed from `registry`.
+
+    Under `convention-api serve --workers N` (PROMETHEUS_MULTIPROC_DIR set, app/cli.py)
+    each worker writes its request counts to its own files in that directory and a
+    scrape, whichever worker answers it, sums every worker's files: `registry` then
+    holds the `MultiProcessCollector` instead of the in-memory metrics. The database's
+    gauges describe the database, not a worker, so the answering worker reads them as in
+    a single process (a vanished label set still disappears)."""
+
     def __init__(self) -> None:
+        self.multiprocess_dir = multiprocess_dir()
         self.registry = CollectorRegistry()
+        own: CollectorRegistry | None = self.registry
+        if self.multiprocess_dir is not None:
+            MultiProcessCollector(self.registry, path=self.multiprocess_dir)
+            own = None  # the values live in the directory's files
         self.requests = Counter(
             "http_requests_total", "HTTP requests", ["method", "route", "status"],
-            registry=self.registry,
+            registry=own,
         )
         self.latency = Histogram(
             "http_request_duration_seconds", "HTTP request latency", ["method", "route"],
-            registry=self.registry,
+            registry=own,
         )
         # Outbox, jobs and storage levels: read from the database at each scrape.
         self.operational = OperationalCollector(self.registry)
+
+    def process_exiting(self) -> None:
+        """Drop this process's live-gauge files (prometheus_client's clean-up of a
+        worker that stops); its counts stay in the totals."""
+        if self.multiprocess_dir is not None:
+            mark_process_dead(os.getpid(), self.multiprocess_dir)
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         """Labels from closed sets only, so no request can add series: a method outside
@@ -394,6 +416,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             yield
         finally:
             gc.unfreeze()
+            metrics.process_exiting()
             if scheduler is not None:
                 scheduler.cancel()
                 with suppress(asyncio.CancelledError):

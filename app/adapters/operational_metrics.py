@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import datetime, timedelta
 
@@ -19,6 +20,16 @@ from prometheus_client.registry import CollectorRegistry
 from app.services.operations import OperationalState
 
 log = logging.getLogger("app.metrics")
+
+# prometheus_client's multiprocess mode: set (by `convention-api serve --workers N`)
+# before the workers import prometheus_client, which then keeps every metric value in
+# files of this directory, one set per process.
+MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def multiprocess_dir() -> str | None:
+    """The directory of the workers' metric files, or None in a single process."""
+    return os.environ.get(MULTIPROCESS_ENV) or None
 
 
 class OperationalCollector:

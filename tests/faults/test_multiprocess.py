@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from app.adapters.db.engine import create_engine, session_factory
 from app.adapters.db.uow import SqlUnitOfWorkFactory
@@ -326,6 +327,45 @@ def test_two_uvicorn_workers_store_each_repeated_write_once(
     [stored] = query(database_url, "SELECT count(*) AS n FROM storage_snapshots "
                                    "WHERE snapshot_id LIKE 'burst-%'")
     assert stored["n"] == 50
+
+
+def _samples(text: str, name: str, **labels: str) -> list[float]:
+    """The values of `name`'s samples whose labels include `labels`."""
+    return [sample.value for family in text_string_to_metric_families(text)
+            for sample in family.samples
+            if sample.name == name and labels.items() <= sample.labels.items()]
+
+
+def test_one_scrape_under_two_uvicorn_workers_counts_the_requests_of_both(
+    database_url, key_file, tmp_path
+):
+    parent = tmp_path / "metrics"
+    parent.mkdir()
+    env = service_env(database_url, key_file, smtp_port=9)
+    env["PROMETHEUS_MULTIPROC_DIR"] = str(parent)  # serve makes its own directory in it
+    headers = {"Authorization": f"Bearer {bearer_token(key_file, subject='ticketing')}"}
+    n = 12
+    with UvicornProcess(env, tmp_path / "uvicorn.log", workers=2,
+                        options=("--keep-alive-seconds", "120")) as service:
+        [answers], served = fire_at_once(
+            service.base_url, n, [("GET", "/api/v1/schools", {"headers": headers})],
+            peers=lambda: {w: _peers(w, service.port) for w in _workers(service.process.pid)},
+        )
+        scraped = httpx.get(f"{service.base_url}/metrics", timeout=30)
+        during = [path.name for path in parent.iterdir()]
+        log = service.log_tail()
+
+    assert sorted(served.values()) == [n // 2, n // 2], (served, log)  # both workers answered
+    assert [r.status_code for r in answers] == [200] * n
+    assert scraped.status_code == 200, scraped.text
+    route = {"method": "GET", "route": "/api/v1/schools"}
+    assert sum(_samples(scraped.text, "http_requests_total", **route)) == n, scraped.text
+    assert _samples(scraped.text, "http_request_duration_seconds_count", **route) == [n]
+    # The database's gauges once, from the worker that answered, not once per worker.
+    assert _samples(scraped.text, "convention_database_metrics_up") == [1]
+    # A fresh directory for this start, gone once the server stopped.
+    assert len(during) == 1 and during[0].startswith("convention-metrics-"), during
+    assert list(parent.iterdir()) == []
 
 
 # ------------------------------------------------------------ two outbox dispatchers

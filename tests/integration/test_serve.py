@@ -13,7 +13,7 @@ from multiprocessing.reduction import ForkingPickler
 import httpx
 import uvicorn
 
-from app.cli import tcp_listener
+from app.cli import MetricsSupervisor, tcp_listener
 from tests.processes import UvicornProcess, service_env
 
 
@@ -71,3 +71,26 @@ def test_serve_with_two_workers_answers_on_kept_alive_connections(databases, key
             assert [client.get("/healthz").status_code for _ in range(3)] == [200] * 3
     finally:
         asyncio.run(databases.drop(url))
+
+
+class _Worker:
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+
+
+def test_the_supervisor_clears_the_live_metric_files_of_the_workers_it_replaced(tmp_path):
+    supervisor = MetricsSupervisor.__new__(MetricsSupervisor)  # no signal handlers here
+    supervisor.metrics_dir = str(tmp_path)
+    supervisor.processes = [_Worker(101), _Worker(102)]
+    for name in ("gauge_livesum_101.db", "gauge_livesum_102.db", "counter_101.db"):
+        (tmp_path / name).write_bytes(b"")
+
+    def replace_the_first() -> None:
+        supervisor.processes[0] = _Worker(103)
+
+    supervisor._replacing(replace_the_first)
+
+    # The replaced worker's live gauges go; its counts and the other worker's stay.
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "counter_101.db", "gauge_livesum_102.db"
+    ]
