@@ -185,7 +185,11 @@ def _peers(pid: int, port: int) -> set[int]:
     """The client ports of the established TCP connections process `pid` holds on its
     local port `port` (read from /proc)."""
     sockets = set()
-    for fd in os.listdir(f"/proc/{pid}/fd"):
+    try:
+        fds = os.listdir(f"/proc/{pid}/fd")
+    except FileNotFoundError:  # gone since it was listed (a worker being replaced)
+        return set()
+    for fd in fds:
         try:
             target = os.readlink(f"/proc/{pid}/fd/{fd}")
         except OSError:
