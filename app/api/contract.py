@@ -89,7 +89,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("get", "/api/v1/accounts/{uid}"): _op("getAccount", "R-ACC-1", "R-ACC-2", "R-ACC-8",
                                            "R-ACC-8a"),
     ("get", "/api/v1/accounts/{uid}/access"): _op("checkAccountAccess", "R-ACC-1", "R-ACC-8",
-                                                  "R-ACC-8a"),
+                                                  "R-ACC-8a", "R-CONV-2a"),
     ("post", "/api/v1/accounts/{uid}/lock"): _op(
         "lockAccount", "R-ACC-8", "R-TIME-5",
         s409=("already-locked", "out-of-order"), s422=("instant-in-future",)),
@@ -110,15 +110,16 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("get", "/api/v1/renewal-campaigns/{academic_year}/schools/{code}"): _op(
         "getSchoolRenewals", "R-ACC-5"),
     ("put", "/api/v1/renewal-campaigns/{academic_year}/schools/{code}/decisions"): _op(
-        "putSchoolRenewalDecisions", "R-ACC-5", "R-REF-1",
-        s409=("campaign-deadline-passed", "referent-minimum", "referent-cap-reached"),
+        "putSchoolRenewalDecisions", "R-ACC-5", "R-REF-1", "R-CONV-2a",
+        s409=("campaign-deadline-passed", "referent-minimum", "referent-cap-reached",
+              "school-not-beneficiary"),
         s422=("duplicate-decision", "not-listed")),
     ("post", "/api/v1/renewal-campaigns/{academic_year}/closing"): _op(
-        "closeRenewalCampaign", "R-ACC-5", "R-ACC-3", "R-REF-1",
+        "closeRenewalCampaign", "R-ACC-5", "R-ACC-3", "R-REF-1", "R-CONV-2a",
         s409=("campaign-open", "referent-cap-reached")),
     ("post", "/api/v1/convention/amendments"): _op(
-        "recordAmendment", "R-CONV-2", s409=("amendment-exists",),
-        s422=("invalid-amendment", "empty-amendment", "out-of-order")),
+        "recordAmendment", "R-CONV-2", "R-CONV-2a", s409=("amendment-exists",),
+        s422=("invalid-amendment", "empty-amendment", "out-of-order", "unknown-school")),
     ("get", "/api/v1/convention/amendments"): _op("listAmendments", "R-CONV-2"),
     ("post", "/api/v1/convention/termination-notices"): _op(
         "fileTerminationNotice", "R-CONV-3", "R-CONV-3a", "R-CONV-4",

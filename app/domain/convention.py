@@ -87,6 +87,8 @@ class Amendment:
     effective_on: date
     changes: TermChanges
     recorded_seq: int = 0
+    # The beneficiary schools this amendment removes (`BeneficiaryPeriod`).
+    removes_school_codes: tuple[str, ...] = ()
 
     @property
     def order_key(self) -> tuple[date, date, int]:

@@ -40,8 +40,8 @@ class NoticeRecord:
 
 def check_amendment(amendment: Amendment, schools_added: str | None) -> None:
     changes = amendment.changes
-    if changes.is_empty and not schools_added:
-        raise InvalidInput("an amendment changes at least one term or adds schools",
+    if changes.is_empty and not schools_added and not amendment.removes_school_codes:
+        raise InvalidInput("an amendment changes at least one term, adds or removes schools",
                            code="empty-amendment", field="changes")
     if changes.ends_on is not None and changes.ends_on < amendment.effective_on:
         raise InvalidInput("ends_on is before effective_on", code="invalid-amendment",

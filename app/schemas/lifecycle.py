@@ -39,6 +39,11 @@ class AmendmentIn(Input):
     effective_on: IsoDate
     changes: TermChangesIn = TermChangesIn()
     schools_added: Annotated[str, StringConstraints(min_length=1, max_length=2000)] | None = None
+    removes_school_codes: list[SchoolCode] = Field(
+        default_factory=list, max_length=100,
+        description="R-CONV-2a: codes of the beneficiary schools this amendment removes; "
+        "each is a beneficiary until the day before `effective_on`. An unknown code → 422 "
+        "`unknown-school`.")
 
 
 class TermChangesOut(BaseModel):
@@ -54,6 +59,7 @@ class AmendmentOut(BaseModel):
     effective_on: date
     changes: TermChangesOut
     schools_added: str | None
+    removes_school_codes: list[str]
     recorded_at: datetime
 
 

@@ -51,7 +51,7 @@ from app.domain.hosted import (
 )
 from app.domain.ids import new_id
 from app.domain.rules import DEFAULT_RULES, Rules
-from app.domain.schools import ensure_beneficiary
+from app.domain.schools import ensure_beneficiary, roles_within_beneficiary
 from app.services import audit
 from app.services.account_ports import AccountFacts
 from app.services.convention import load_clock
@@ -507,10 +507,12 @@ class AccountView:
 def _view_of(facts: AccountFacts, account: Account, convention: ConventionClock,
              at: datetime, rules: Rules) -> AccountView:
     """The R-ACC-8 decision at `at` from what is stored (`facts`): every role (stored
-    hosted roles, then student roles under the R-ACC-7 grace reading), locks,
-    suspensions of the roles' schools."""
-    roles = [_as_role(r) for r in facts.stored_roles] + roles_under_student_grace(
-        facts.student_roles, rules.student_grace
+    hosted roles, then student roles under the R-ACC-7 grace reading, each cut as its
+    school's `BeneficiaryPeriod` says), locks, suspensions of the roles' schools."""
+    roles = roles_within_beneficiary(
+        [_as_role(r) for r in facts.stored_roles]
+        + roles_under_student_grace(facts.student_roles, rules.student_grace),
+        convention.amendments,
     )
     status = convention.status_on(paris_date(at))
     decision = evaluate_access(

@@ -51,10 +51,12 @@ async def record_amendment(
     effective_on: date,
     changes: TermChanges,
     schools_added: str | None,
+    removes_school_codes: tuple[str, ...] = (),
 ) -> AmendmentRecord:
     ensure_unconfined(actor.principal, "the convention")
     now = clock.now()
-    amendment = Amendment(reference, signed_on, effective_on, changes)
+    amendment = Amendment(reference, signed_on, effective_on, changes,
+                          removes_school_codes=tuple(sorted(set(removes_school_codes))))
     check_amendment(amendment, schools_added)
     if signed_on > paris_date(now):
         raise InvalidInput("signed in the future", code="out-of-order", field="signed_on")
@@ -62,6 +64,11 @@ async def record_amendment(
         await uow.lifecycle.lock_for_change()
         if await uow.lifecycle.amendment(reference) is not None:
             raise Conflict("an amendment with this reference exists", code="amendment-exists")
+        removed = amendment.removes_school_codes
+        if removed and len(await uow.schools.list(codes=list(removed), after=None,
+                                                  limit=len(removed))) != len(removed):
+            raise InvalidInput("a removed school is not a school of the convention",
+                               code="unknown-school", field="removes_school_codes")
         await uow.lifecycle.add_amendment(amendment, schools_added=schools_added, now=now)
         await audit.record(
             uow, actor, now=now, action="amendment.recorded", resource_type="amendment",
@@ -71,7 +78,8 @@ async def record_amendment(
                  "storage_capacity_bytes": changes.storage_capacity_bytes,
                  "school_alert_threshold_bytes": changes.school_alert_threshold_bytes,
                  "rate_per_student_cents": changes.rate_per_student_cents,
-                 "schools_added": schools_added},
+                 "schools_added": schools_added,
+                 "removes_school_codes": list(amendment.removes_school_codes)},
         )
         stored = await uow.lifecycle.amendment(reference)
         await uow.commit()

@@ -42,11 +42,13 @@ from app.domain.renewals import (
     schools_without_referent,
 )
 from app.domain.rules import DEFAULT_RULES, Rules
+from app.domain.schools import BeneficiaryPeriod, ensure_beneficiary, is_beneficiary_for
 from app.services import audit
 from app.services.accounts import referent_count
 from app.services.convention import load_clock
 from app.services.mail import french_date, queue_mail
 from app.services.ports import Actor, Clock, UnitOfWork
+from app.services.schools import beneficiary_of, beneficiary_periods
 from app.services.visibility import ensure_unconfined, sees, visible_or_404
 
 KINDS = (RoleKind.REFERENT, RoleKind.TRAINER)
@@ -308,6 +310,10 @@ async def replace_decisions(
     today = paris_date(now)
     async with uow:
         await _visible_school(uow, actor.principal, school_code)
+        ensure_beneficiary(
+            await beneficiary_of(uow, school_code, (await load_clock(uow)).amendments),
+            event_on=today, call_on=today,
+        )
         # The campaign's row before the school's: the order of closing (which locks the
         # campaign, then each school it renews in), so the two never deadlock.
         campaign = await _campaign(uow, year, for_update=True)
@@ -354,7 +360,8 @@ async def close_campaign(
     """Apply the stored decisions in one transaction (after both deadlines, R-ACC-5):
     renewed roles are valid until 31 Aug N+1 (never shortened), the others keep
     31 Aug N. Never refused by R-REF-1 (R-REF-1b: decisions were checked when saved);
-    nothing is renewed on or after a termination's effective date. The answer lists the
+    nothing is renewed on or after a termination's effective date, nor for a school no
+    longer a beneficiary (`BeneficiaryPeriod`). The answer lists the
     schools left with no referent for N/N+1. A closed campaign answers again."""
     ensure_unconfined(actor.principal, "renewal campaigns")
     now = clock.now()
@@ -368,7 +375,11 @@ async def close_campaign(
             if renews_at_closing(today, convention):
                 for school_code, uid, kind, decision in await uow.campaigns.decisions(year):
                     by_school[school_code][(uid, kind)] = decision
+            periods = await beneficiary_periods(uow, by_school)
             for school_code in sorted(by_school):
+                if not is_beneficiary_for(periods.get(school_code, BeneficiaryPeriod()),
+                                          event_on=today, call_on=today):
+                    continue
                 await _apply(uow, actor, campaign, school_code, by_school[school_code], now)
             await uow.campaigns.close(year, now)
             closed = await _campaign(uow, year)

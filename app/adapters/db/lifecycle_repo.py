@@ -33,6 +33,7 @@ def _amendment(row: AmendmentRow) -> AmendmentRecord:
                 rate_per_student_cents=row.rate_per_student_cents,
             ),
             recorded_seq=row.id or 0,
+            removes_school_codes=tuple(row.removes_school_codes or ()),
         ),
         schools_added=row.schools_added,
         created_at=row.created_at,
@@ -123,6 +124,7 @@ class SqlLifecycleRepository:
                 school_alert_threshold_bytes=changes.school_alert_threshold_bytes,
                 rate_per_student_cents=changes.rate_per_student_cents,
                 schools_added=schools_added,
+                removes_school_codes=list(amendment.removes_school_codes) or None,
                 created_at=now,
             )
         )

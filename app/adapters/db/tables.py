@@ -506,6 +506,7 @@ class AmendmentRow(SQLModel, table=True):
     school_alert_threshold_bytes: int | None = Field(default=None, sa_type=BigInteger)
     rate_per_student_cents: int | None = None
     schools_added: str | None = Field(default=None, max_length=2000)
+    removes_school_codes: list[str] | None = Field(default=None, sa_type=JSON)
     created_at: datetime = Field(sa_type=UTCDateTime)
 
 

@@ -57,6 +57,7 @@ def amendment_out(record: AmendmentRecord) -> AmendmentOut:
             rate_per_student_cents=a.changes.rate_per_student_cents,
         ),
         schools_added=record.schools_added,
+        removes_school_codes=list(a.removes_school_codes),
         recorded_at=record.created_at,
     )
 
@@ -118,7 +119,8 @@ def _page(items: list, key, cursor: str | None, limit: int):
     summary="Record an amendment (avenant)",
     description=(
         "R-CONV-2: terms in force on a date = initial terms + amendments effective on or "
-        "before it. At least one change (or `schools_added`); `ends_on` ≥ `effective_on`; "
+        "before it. At least one change (or `schools_added`, or `removes_school_codes`: "
+        "R-CONV-2a, an unknown code → 422 `unknown-school`); `ends_on` ≥ `effective_on`; "
         "a duplicate reference → 409 `amendment-exists`. " + scope_doc("convention:write")
     ),
     response_model=AmendmentOut,
@@ -142,6 +144,7 @@ async def record_amendment(
             rate_per_student_cents=body.changes.rate_per_student_cents,
         ),
         schools_added=body.schools_added,
+        removes_school_codes=tuple(body.removes_school_codes),
     )
     response.headers["Location"] = "/api/v1/convention/amendments"
     return amendment_out(record)
