@@ -40,11 +40,12 @@ class School:
 @dataclass(frozen=True)
 class BeneficiaryPeriod:
     """R-CONV-2a: the days a school is a beneficiary. `beneficiary_from` None: since the
-    convention itself (the seeded schools, R-CONV-5 applies); `beneficiary_until` None:
-    not removed. A school removed by an amendment effective on E is a beneficiary until
-    E − 1 day; from E nothing new is accepted for it and nothing of it is renewed; its
-    roles give access until `role_cap`, 31 Aug of the academic year containing E
-    (E = 2026-09-01 → 2027-08-31)."""
+    convention itself (the seeded schools, whose end is the convention's access end,
+    `ConventionClock.access_end_on`); `beneficiary_until` None: not removed. A school
+    removed by an amendment effective on E is a beneficiary until E − 1 day; from E
+    nothing new is accepted for it and nothing of it is renewed; its roles give access
+    until `role_cap`, 31 Aug of the academic year containing E (E = 2026-09-01 →
+    2027-08-31)."""
 
     beneficiary_from: date | None = None
     beneficiary_until: date | None = None
