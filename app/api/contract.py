@@ -394,7 +394,8 @@ FIELD_EXAMPLES.update({
     "version": 1, "decision": "renew", "defaulting_party": "gcs", "notifying_party": "ut",
     "field": "body.items.0.measured_at", "ground": "mass_mailing", "kind": "referent",
     "kinds": ["trainer"], "recipients": ["referent.ifms-rodez@ifms-rodez.fr"],
-    "schools_added": None, "schools_without_referent": ["prefms-eibo"], "status": "active",
+    "schools_added": None, "removes_school_codes": [],
+    "schools_without_referent": ["prefms-eibo"], "status": "active",
     "superseded_by": None, "supersedes": None,
 })
 # Fields whose realistic value depends on the schema (`status` of a request is not that
