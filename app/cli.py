@@ -29,10 +29,10 @@ from app.adapters.db.locks import job_locks
 from app.adapters.db.uow import SqlUnitOfWorkFactory
 from app.adapters.operational_metrics import MULTIPROCESS_ENV
 from app.domain.auth import PROFILES, SYSTEM, Principal
+from app.ports.audit import Actor
 from app.services import clients as client_service
 from app.services import jobs as job_service
 from app.services import mail as mail_service
-from app.services.ports import Actor
 from app.services.seed import seed_reference_data
 from app.settings import Settings, load_settings
 

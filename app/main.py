@@ -76,6 +76,9 @@ from app.domain.opening_hours import DeadlineReading
 from app.domain.rules import GB, GIB, Rules, month_day
 from app.domain.schedules import Every
 from app.domain.storage import parse_reminder_days
+from app.ports.audit import Actor
+from app.ports.clock import Clock
+from app.ports.unit_of_work import DeadlineRecomputer
 from app.services import account_jobs
 from app.services.accounts import RequestDeadlines
 from app.services.billing import billing_jobs
@@ -84,7 +87,6 @@ from app.services.jobs import Job, JobRegistry, run_scheduler
 from app.services.mail import OUTBOX_JOB, OutboxPolicy, outbox_job
 from app.services.operations import operational_state
 from app.services.personal_data import RetentionPolicy, retention_job
-from app.services.ports import Actor, Clock, DeadlineRecomputer
 from app.services.renewals import CampaignDeadlines
 from app.services.seed import seed_reference_data
 from app.services.storage import StoragePolicy, apply_size_reading, storage_jobs

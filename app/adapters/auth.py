@@ -9,7 +9,7 @@ from app.adapters import secrets
 from app.adapters.tokens import TokenError, TokenService
 from app.domain.auth import Principal
 from app.domain.errors import Unauthenticated
-from app.services.ports import Clock
+from app.ports.clock import Clock
 
 
 class TokenClientAuth:

@@ -24,7 +24,7 @@ from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
 from pathlib import Path
 
-from app.services.support_ports import InboundMail
+from app.ports.support import InboundMail
 
 _MSG_ID = re.compile(r"<[^<>\s]+>")
 # The last token of a date without a zone is its time (an optional "(comment)" aside).

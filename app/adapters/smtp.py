@@ -14,7 +14,7 @@ from email.utils import format_datetime, getaddresses, parseaddr
 import aiosmtplib
 
 from app.domain.redaction import without_addresses
-from app.services.ports import DeliveryError, OutboxMessage
+from app.ports.outbox import DeliveryError, OutboxMessage
 
 DETAIL_MAX = 500
 

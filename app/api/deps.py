@@ -17,7 +17,9 @@ from app.api.problems import ProblemException
 from app.domain.auth import Principal
 from app.domain.errors import Unauthenticated
 from app.domain.preconditions import Precondition
-from app.services.ports import Actor, Clock, UnitOfWork
+from app.ports.audit import Actor
+from app.ports.clock import Clock
+from app.ports.unit_of_work import UnitOfWork
 
 bearer = HTTPBearer(auto_error=False, description="RS256 JWT from POST /api/v1/oauth/token")
 

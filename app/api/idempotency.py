@@ -43,7 +43,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.api.problems import problem_response
 from app.domain.auth import Principal
 from app.domain.errors import Unauthenticated
-from app.services.ports import IdempotencyRecord, IdempotencyStore
+from app.ports.idempotency import IdempotencyRecord, IdempotencyStore
 
 log = logging.getLogger("app.api.idempotency")
 

@@ -98,6 +98,27 @@ class Role:
         return grace if grace is not None else self.valid_until
 
 
+@dataclass(frozen=True)
+class Account:
+    uid: str
+    given_name: str
+    family_name: str
+    email: str
+    created_at: datetime
+    erased_at: datetime | None = None
+    student_number: str | None = None
+
+
+@dataclass(frozen=True)
+class StoredRole:
+    id: str
+    uid: str
+    kind: RoleKind
+    school_code: str
+    valid_from: date
+    valid_until: date
+
+
 def capped_valid_until(role: Role, access_end_on: date) -> date:
     """The validity end to display: the stored one capped by the access end
     (`ConventionClock.access_end_on`)."""

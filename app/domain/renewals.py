@@ -12,15 +12,55 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from enum import StrEnum
 
 from app.domain.accounts import HOSTED_KINDS, Role, RoleKind
 from app.domain.calendar import AcademicYear
 from app.domain.convention import ConventionClock
 from app.domain.errors import Conflict, InvalidInput
-from app.domain.hosted import Campaign, CampaignStatus, Decision, campaign_window
 
 PersonKey = tuple[str, RoleKind]  # (uid, kind)
+
+
+class CampaignStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class Decision(StrEnum):
+    RENEW = "renew"
+    REMOVE = "remove"
+
+
+@dataclass(frozen=True)
+class Campaign:
+    academic_year: int  # N of N/N+1
+    status: CampaignStatus
+    referent_deadline: date
+    trainer_deadline: date
+    opened_at: datetime
+    closed_at: datetime | None
+
+    @property
+    def label(self) -> str:
+        return AcademicYear(self.academic_year).label
+
+    def deadline_for(self, kind: RoleKind) -> date:
+        return self.referent_deadline if kind is RoleKind.REFERENT else self.trainer_deadline
+
+
+def campaign_window(
+    year: int, *, opens: tuple[int, int] = (6, 1), last_open: tuple[int, int] = (6, 25)
+) -> tuple[date, date]:
+    """A campaign for N/N+1 is opened between 1 and 25 June N (R-ACC-5)."""
+    return date(year, *opens), date(year, *last_open)
+
+
+def campaign_deadlines(
+    year: int, *, referents: tuple[int, int] = (6, 30), trainers: tuple[int, int] = (6, 25)
+) -> tuple[date, date]:
+    return date(year, *referents), date(year, *trainers)
 
 
 def ending_on(year: int) -> date:

@@ -269,6 +269,28 @@ class LevelState:
     """measured_at of the latest snapshot applied (R-STO-3)."""
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """An absolute measurement of one school's content, as posted by the Moodle plugin."""
+
+    snapshot_id: str
+    school_code: str
+    measured_at: datetime  # UTC
+    bytes_used: int
+    files_count: int | None = None
+    bytes_backup: int | None = None
+
+    def same_content(self, other: Snapshot) -> bool:
+        """Same measurement (a resent snapshot), whatever the offset it was written with."""
+        return (
+            self.school_code == other.school_code
+            and self.measured_at == other.measured_at
+            and self.bytes_used == other.bytes_used
+            and self.files_count == other.files_count
+            and self.bytes_backup == other.bytes_backup
+        )
+
+
 def _utc(instant: datetime, name: str) -> datetime:
     if instant.tzinfo is None or instant.utcoffset() is None:
         raise InvalidInput(f"{name} must carry a UTC offset", field=name)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from fractions import Fraction
@@ -41,6 +42,34 @@ class SupportClosure(StrEnum):
 
     manual = "manual"
     automatic = "automatic"
+
+
+@dataclass(frozen=True)
+class SupportRequest:
+    """A support e-mail to DAIP, its answer deadline (`OpeningHoursClock`) and what became
+    of it (`sla_outcome`)."""
+
+    id: str
+    message_id: str
+    content_sha256: str
+    received_at: datetime
+    from_email: str
+    subject: str
+    school_code: str | None
+    response_due_at: datetime
+    status: SupportStatus
+    responded_at: datetime | None
+    closed_at: datetime | None
+    business_seconds_to_response: int | None
+    created_at: datetime
+    erased_at: datetime | None = None
+    last_message_at: datetime | None = None
+    """R-SUP-3: the latest message recorded on it (reception, response, follow-up)."""
+    closure: SupportClosure | None = None
+
+    @property
+    def last_message(self) -> datetime:
+        return self.last_message_at or self.responded_at or self.received_at
 
 
 SILENCE_DAYS = 30

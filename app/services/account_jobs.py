@@ -10,8 +10,7 @@ from datetime import time, timedelta
 
 from app.domain.calendar import paris_date
 from app.domain.errors import Conflict
-from app.domain.hosted import CampaignStatus, campaign_window
-from app.domain.renewals import last_deadline
+from app.domain.renewals import CampaignStatus, campaign_window, last_deadline
 from app.domain.rules import DEFAULT_RULES, Rules
 from app.domain.schedules import DailyAt
 from app.services import renewals

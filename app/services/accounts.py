@@ -9,11 +9,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
+from app.domain.account_requests import (
+    AccountRequest,
+    RequestStatus,
+    account_due_on,
+    ensure_transition,
+    request_fingerprint,
+)
 from app.domain.accounts import (
     AccessDecision,
+    Account,
     HeldRole,
     Role,
     RoleKind,
+    StoredRole,
     count_referents_for_year,
     creation_mail_validity,
     ensure_referent_count_allowed,
@@ -36,27 +45,18 @@ from app.domain.calendar import (
 )
 from app.domain.convention import ConventionClock, ensure_accepts_new
 from app.domain.errors import Conflict, InvalidInput, NotFound
-from app.domain.hosted import (
-    Account,
-    AccountRequest,
-    Decision,
-    RequestStatus,
-    StoredRole,
-    Training,
-    TrainingStatus,
-    account_due_on,
-    ensure_transition,
-    request_fingerprint,
-    training_due_on,
-)
 from app.domain.ids import new_id
+from app.domain.renewals import Decision
 from app.domain.rules import DEFAULT_RULES, Rules
 from app.domain.schools import ensure_beneficiary, roles_within_beneficiary
+from app.domain.trainings import Training, TrainingStatus, training_due_on
+from app.ports.accounts import AccountFacts
+from app.ports.audit import Actor
+from app.ports.clock import Clock
+from app.ports.unit_of_work import UnitOfWork
 from app.services import audit
-from app.services.account_ports import AccountFacts
 from app.services.convention import load_clock
 from app.services.mail import french_date, queue_mail
-from app.services.ports import Actor, Clock, UnitOfWork
 from app.services.schools import beneficiary_of
 from app.services.visibility import confined, school_filter, sees, visible_or_404
 

@@ -8,7 +8,8 @@ from enum import Enum
 from typing import Any
 
 from app.domain.auth import Principal
-from app.services.ports import Actor, AuditEvent, UnitOfWork
+from app.ports.audit import Actor, AuditEvent
+from app.ports.unit_of_work import UnitOfWork
 from app.services.visibility import confined
 
 # Fields whose values are personal data: recorded as changed, never with their value.

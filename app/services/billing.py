@@ -41,13 +41,15 @@ from app.domain.errors import Conflict, InvalidInput, NotFound
 from app.domain.ids import new_id
 from app.domain.rules import DEFAULT_RULES, Rules
 from app.domain.schedules import DailyAt
+from app.ports.audit import Actor
+from app.ports.billing import StatementPage
+from app.ports.clock import Clock
+from app.ports.unit_of_work import UnitOfWork
 from app.services import audit
-from app.services.billing_ports import StatementPage
 from app.services.convention import load_clock
 from app.services.enrolments import count_census
 from app.services.jobs import Job, JobContext, JobFunction
 from app.services.mail import french_date, queue_mail
-from app.services.ports import Actor, Clock, UnitOfWork
 from app.services.visibility import confined, ensure_unconfined, unschooled_or_404
 
 RESOURCE = "statement"

@@ -15,8 +15,10 @@ from datetime import date, datetime
 
 from app.domain.calendar import Closure, WorkingCalendar, validate_closures
 from app.domain.errors import NotFound
+from app.ports.audit import Actor
+from app.ports.clock import Clock
+from app.ports.unit_of_work import DeadlineRecomputer, UnitOfWork
 from app.services import audit
-from app.services.ports import Actor, Clock, DeadlineRecomputer, UnitOfWork
 from app.services.visibility import ensure_unconfined
 
 

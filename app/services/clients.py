@@ -8,8 +8,11 @@ from dataclasses import dataclass
 
 from app.domain.auth import SCOPES
 from app.domain.errors import Forbidden, InvalidInput, NotFound, Unauthenticated
+from app.ports.audit import Actor
+from app.ports.clients import ApiClient, ClientAuth
+from app.ports.clock import Clock
+from app.ports.unit_of_work import UnitOfWork
 from app.services import audit
-from app.services.ports import Actor, ApiClient, ClientAuth, Clock, UnitOfWork
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from datetime import date
 from app.domain.convention import ConventionClock, ConventionStatus, Terms
 from app.domain.errors import NotFound
 from app.domain.reference import ConventionReference
-from app.services.ports import UnitOfWork
+from app.ports.unit_of_work import UnitOfWork
 
 # Staleness bound of a cached clock: another replica's amendment or notice is seen at
 # most this long after its commit (this process's own changes at once).

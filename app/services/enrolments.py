@@ -40,10 +40,12 @@ from app.domain.ids import new_id
 from app.domain.preconditions import Precondition
 from app.domain.rules import DEFAULT_RULES, Rules
 from app.domain.schools import BeneficiaryPeriod, counted_at_census, ensure_beneficiary
+from app.ports.audit import Actor
+from app.ports.clock import Clock
+from app.ports.enrolments import NewStudentAccount, StudentAccount
+from app.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from app.services import audit
 from app.services.convention import load_clock
-from app.services.enrolment_ports import NewStudentAccount, StudentAccount
-from app.services.ports import Actor, Clock, UnitOfWork, UnitOfWorkFactory
 from app.services.schools import beneficiary_periods
 from app.services.visibility import ensure_unconfined, school_filter, sees, visible_or_404
 

@@ -25,7 +25,10 @@ from app.domain.auth import SYSTEM, Principal
 from app.domain.errors import NotFound
 from app.domain.redaction import without_addresses
 from app.domain.schedules import Schedule, due_slot
-from app.services.ports import Actor, Clock, JobLocks, JobRun, UnitOfWork, UnitOfWorkFactory
+from app.ports.audit import Actor
+from app.ports.clock import Clock
+from app.ports.jobs import JobLocks, JobRun
+from app.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from app.services.visibility import confined, unschooled_or_404
 
 log = logging.getLogger("app.jobs")

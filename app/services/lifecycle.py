@@ -32,10 +32,12 @@ from app.domain.suspensions import (
     check_restoration_refusal,
     normalise_new_suspension,
 )
+from app.ports.audit import Actor
+from app.ports.clock import Clock
+from app.ports.unit_of_work import UnitOfWork
 from app.services import audit
 from app.services.convention import load_clock
 from app.services.mail import french_date, queue_mail
-from app.services.ports import Actor, Clock, UnitOfWork
 from app.services.visibility import ensure_unconfined, school_filter, visible_or_404
 
 # ---------------------------------------------------------------- amendments (R-CONV-2)

@@ -29,18 +29,12 @@ import jinja2
 from app.domain.auth import Principal
 from app.domain.calendar import PARIS
 from app.domain.errors import Conflict, InvalidInput, NotFound
+from app.ports.audit import Actor
+from app.ports.clock import Clock
+from app.ports.outbox import DeliveryError, Mailer, OutboxMessage, OutgoingMail
+from app.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from app.services import audit
 from app.services.jobs import JobContext, JobFunction
-from app.services.ports import (
-    Actor,
-    Clock,
-    DeliveryError,
-    Mailer,
-    OutboxMessage,
-    OutgoingMail,
-    UnitOfWork,
-    UnitOfWorkFactory,
-)
 from app.services.visibility import confined, unschooled_or_404
 
 log = logging.getLogger("app.outbox")

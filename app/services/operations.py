@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from app.domain.storage import Level
-from app.services.ports import UnitOfWork
-from app.services.storage_ports import POOL_KEY, school_key
+from app.ports.storage import POOL_KEY, school_key
+from app.ports.unit_of_work import UnitOfWork
 
 BACKLOG_STATUSES = ("pending", "retrying")
 DEAD_STATUS = "dead"

@@ -26,12 +26,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 
-from app.domain.accounts import Lock, evaluate_access
+from app.domain.account_requests import AccountRequest
+from app.domain.accounts import Account, Lock, StoredRole, evaluate_access
 from app.domain.auth import Principal
 from app.domain.calendar import add_months_clamped, paris_date, paris_day_start
 from app.domain.enrolments import Enrolment
 from app.domain.errors import NotFound
-from app.domain.hosted import Account, AccountRequest, StoredRole, Training
 from app.domain.personal_data import (
     ERASED_MAIL_BODY,
     ERASED_SUBJECT,
@@ -50,25 +50,22 @@ from app.domain.personal_data import (
 )
 from app.domain.redaction import without_addresses
 from app.domain.schedules import DailyAt
-from app.services import audit
-from app.services.accounts import AccountView, _view
-from app.services.convention import load_clock
-from app.services.jobs import Job, JobContext
-from app.services.personal_data_ports import (
+from app.domain.support import SupportRequest
+from app.domain.trainings import Training
+from app.ports.audit import Actor, AuditEvent
+from app.ports.clock import Clock
+from app.ports.outbox import OutboxMessage
+from app.ports.personal_data import (
     RenewalDecisionRecord,
     RequestPseudonyms,
     RetentionFilter,
     SupportPseudonyms,
 )
-from app.services.ports import (
-    Actor,
-    AuditEvent,
-    Clock,
-    OutboxMessage,
-    UnitOfWork,
-    UnitOfWorkFactory,
-)
-from app.services.support_ports import SupportRequest
+from app.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from app.services import audit
+from app.services.accounts import AccountView, _view
+from app.services.convention import load_clock
+from app.services.jobs import Job, JobContext
 from app.services.visibility import visible_or_404
 
 RETENTION_JOB = "retention"

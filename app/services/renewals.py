@@ -14,23 +14,21 @@ from datetime import date, datetime
 from app.domain.accounts import (
     Role,
     RoleKind,
+    StoredRole,
     ensure_referent_count_allowed,
     renew_valid_until,
 )
 from app.domain.auth import SYSTEM, Principal
 from app.domain.calendar import AcademicYear, paris_date
 from app.domain.errors import NotFound, PreconditionFailed
-from app.domain.hosted import (
+from app.domain.preconditions import Precondition
+from app.domain.renewals import (
     Campaign,
     CampaignStatus,
     Decision,
-    StoredRole,
-    campaign_deadlines,
-)
-from app.domain.preconditions import Precondition
-from app.domain.renewals import (
     ListedPerson,
     PersonKey,
+    campaign_deadlines,
     ending_on,
     ensure_campaign_can_open,
     ensure_closable,
@@ -43,11 +41,13 @@ from app.domain.renewals import (
 )
 from app.domain.rules import DEFAULT_RULES, Rules
 from app.domain.schools import BeneficiaryPeriod, ensure_beneficiary, is_beneficiary_for
+from app.ports.audit import Actor
+from app.ports.clock import Clock
+from app.ports.unit_of_work import UnitOfWork
 from app.services import audit
 from app.services.accounts import referent_count
 from app.services.convention import load_clock
 from app.services.mail import french_date, queue_mail
-from app.services.ports import Actor, Clock, UnitOfWork
 from app.services.schools import beneficiary_of, beneficiary_periods
 from app.services.visibility import ensure_unconfined, sees, visible_or_404
 

@@ -17,8 +17,10 @@ from app.domain.schools import (
     beneficiary_period,
     validate_school_code,
 )
+from app.ports.audit import Actor
+from app.ports.clock import Clock
+from app.ports.unit_of_work import UnitOfWork
 from app.services import audit
-from app.services.ports import Actor, Clock, UnitOfWork
 from app.services.visibility import ensure_unconfined, school_filter, visible_or_404
 
 

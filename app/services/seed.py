@@ -6,8 +6,10 @@ from app.domain.errors import InvalidInput
 from app.domain.reference import SCHOOLS, bic_is_valid, iban_is_valid, initial_reference
 from app.domain.rules import DEFAULT_RULES, Rules
 from app.domain.schools import School
+from app.ports.audit import Actor
+from app.ports.clock import Clock
+from app.ports.unit_of_work import UnitOfWork
 from app.services import audit
-from app.services.ports import Actor, Clock, UnitOfWork
 
 
 async def seed_reference_data(

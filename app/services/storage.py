@@ -43,6 +43,7 @@ from app.domain.storage import (
     Forecast,
     Level,
     Point,
+    Snapshot,
     Window,
     aggregate_points,
     apply_snapshot,
@@ -59,19 +60,15 @@ from app.domain.storage import (
     warning_threshold,
 )
 from app.domain.units import GB, format_size
+from app.ports.audit import Actor
+from app.ports.clock import Clock
+from app.ports.storage import POOL_KEY, StorageAlert, StoredLevel, school_key
+from app.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from app.services import audit
 from app.services.convention import load_clock
 from app.services.jobs import Job, JobContext, JobFunction
 from app.services.mail import french_date, french_datetime, queue_mail
-from app.services.ports import Actor, Clock, UnitOfWork, UnitOfWorkFactory
 from app.services.schools import beneficiary_periods
-from app.services.storage_ports import (
-    POOL_KEY,
-    Snapshot,
-    StorageAlert,
-    StoredLevel,
-    school_key,
-)
 from app.services.visibility import confined, school_filter, sees, visible_or_404
 
 MAX_BATCH_ITEMS = 1000

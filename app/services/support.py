@@ -41,6 +41,7 @@ from app.domain.support import (
     SlaOutcome,
     SlaState,
     SupportClosure,
+    SupportRequest,
     SupportStatus,
     automatic_closure_at,
     compliance_ratio,
@@ -51,12 +52,14 @@ from app.domain.support import (
     validate_closure_order,
     validate_response_order,
 )
+from app.ports.audit import Actor
+from app.ports.clock import Clock
+from app.ports.support import InboundMail, SlaFilter
+from app.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from app.services import audit
 from app.services.accounts import calendar_in
 from app.services.jobs import Job, JobContext
 from app.services.mail import queue_mail
-from app.services.ports import Actor, Clock, UnitOfWork, UnitOfWorkFactory
-from app.services.support_ports import InboundMail, SlaFilter, SupportRequest
 from app.services.visibility import school_filter, sees, visible_or_404
 
 log = logging.getLogger("app.support")

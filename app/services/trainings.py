@@ -13,9 +13,11 @@ from datetime import date
 from app.domain.auth import Principal
 from app.domain.calendar import paris_date
 from app.domain.errors import Conflict, InvalidInput
-from app.domain.hosted import Training, TrainingStatus
+from app.domain.trainings import Training, TrainingStatus
+from app.ports.audit import Actor
+from app.ports.clock import Clock
+from app.ports.unit_of_work import UnitOfWork
 from app.services import audit
-from app.services.ports import Actor, Clock, UnitOfWork
 from app.services.visibility import school_filter, visible_or_404
 
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 import itertools
 from datetime import date, datetime
 
+from app.domain.account_requests import AccountRequest
 from app.domain.accounts import RoleKind
 from app.domain.auth import SYSTEM
-from app.domain.hosted import AccountRequest
+from app.ports.audit import Actor
 from app.services.accounts import NewRequest, create_request, fulfil_request
-from app.services.ports import Actor
 
 ACTOR = Actor(SYSTEM)
 _tickets = itertools.count(1)

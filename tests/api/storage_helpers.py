@@ -8,8 +8,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import func, select
 
 from app.adapters.db.tables import StorageSnapshotRow
-from app.domain.accounts import RoleKind
-from app.domain.hosted import Account, StoredRole
+from app.domain.accounts import Account, RoleKind, StoredRole
 from app.services.jobs import run_job
 from tests.conftest import bearer
 

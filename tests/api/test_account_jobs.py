@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from app.domain.auth import SCOPES
-from app.domain.hosted import TrainingStatus
+from app.domain.trainings import TrainingStatus
 from app.main import build_jobs
 from app.services.jobs import run_job
 from tests.api.hosted_helpers import file_request, fulfil, hosted

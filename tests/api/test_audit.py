@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from app.api.deps import encode_cursor
 from app.domain.auth import Principal
+from app.ports.audit import Actor
 from app.services import audit
-from app.services.ports import Actor
 from tests.conftest import bearer
 
 

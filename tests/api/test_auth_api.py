@@ -10,8 +10,8 @@ import pytest
 
 from app.adapters.tokens import TokenService, load_or_create_dev_key
 from app.domain.auth import SYSTEM
+from app.ports.audit import Actor
 from app.services import clients
-from app.services.ports import Actor
 from tests.conftest import bearer
 
 

@@ -9,8 +9,9 @@ import pytest
 
 from app.domain.auth import SYSTEM
 from app.domain.calendar import WorkingCalendar
+from app.ports.audit import Actor
+from app.ports.unit_of_work import UnitOfWork
 from app.services import audit
-from app.services.ports import Actor, UnitOfWork
 from tests.conftest import bearer
 
 CHRISTMAS = {"starts_on": "2025-12-20", "ends_on": "2026-01-04", "label": "Fermeture de Noël"}

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from app.adapters.db.tables import AccountLockRow, AuditEventRow
 from app.domain.auth import SCOPES, SYSTEM
+from app.ports.audit import Actor
 from app.services import clients
-from app.services.ports import Actor
 from tests.api.hosted_helpers import hosted
 from tests.api.storage_helpers import GB, post, snap
 from tests.conftest import bearer

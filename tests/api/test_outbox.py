@@ -16,9 +16,9 @@ from app.adapters.db.uow import SqlUnitOfWorkFactory
 from app.adapters.smtp import SmtpMailer
 from app.domain.auth import SYSTEM
 from app.main import build_mailer
+from app.ports.audit import Actor
 from app.services import audit
 from app.services.mail import OutboxPolicy, dispatch_outbox, message_id_for, queue_mail
-from app.services.ports import Actor
 from tests.conftest import bearer
 from tests.dbutil import ON_POSTGRES
 from tests.smtp import SmtpRecorder, free_port

@@ -30,10 +30,10 @@ from app.domain.personal_data import (
     pseudonym_email,
 )
 from app.main import build_mailer
+from app.ports.audit import Actor
 from app.services.accounts import NewRequest, create_request, fulfil_request
 from app.services.jobs import run_job
 from app.services.mail import OutboxPolicy, dispatch_outbox
-from app.services.ports import Actor
 from tests.conftest import bearer
 
 ACTOR = Actor(SYSTEM)

@@ -10,8 +10,8 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app.api.ratelimit import TokenFailureLimiter
 from app.domain.auth import SYSTEM
+from app.ports.audit import Actor
 from app.services import clients
-from app.services.ports import Actor
 
 URL = "/api/v1/oauth/token"
 # Small limits keep the tests short (each failure costs an argon2 verification).

@@ -9,7 +9,7 @@ import pytest
 from app.adapters.db.engine import create_engine, session_factory
 from app.adapters.db.uow import SqlUnitOfWorkFactory
 from app.domain.auth import SYSTEM
-from app.services.ports import Actor
+from app.ports.audit import Actor
 from app.services.seed import seed_reference_data
 from tests.fakes import FakeClock
 

@@ -9,8 +9,9 @@ import pytest
 from app.adapters.db.engine import create_engine, session_factory
 from app.adapters.db.uow import SqlUnitOfWorkFactory
 from app.domain.auth import Principal
+from app.ports.audit import Actor
+from app.ports.unit_of_work import UnitOfWork
 from app.services import audit
-from app.services.ports import Actor, UnitOfWork
 from tests.fakes import FakeClock
 
 ACTOR = Actor(Principal("ut-admin", "test-client"), request_id="r-atomic")

@@ -13,7 +13,7 @@ import pytest
 from app.adapters.db.engine import create_engine, session_factory
 from app.adapters.db.uow import SqlUnitOfWorkFactory
 from app.domain.enrolments import CensusRule, Enrolment, EnrolmentStatus
-from app.services.enrolment_ports import NewStudentAccount
+from app.ports.enrolments import NewStudentAccount
 from app.services.seed import seed_reference_data
 from tests.fakes import FakeClock
 

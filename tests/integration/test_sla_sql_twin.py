@@ -13,9 +13,8 @@ import pytest
 
 from app.domain.calendar import Closure, WorkingCalendar
 from app.domain.opening_hours import DeadlineReading, response_due_at
-from app.domain.support import SlaState, SupportStatus, sla_state
+from app.domain.support import SlaState, SupportRequest, SupportStatus, sla_state
 from app.services.support import SupportPolicy, opening_clock, sla_filter
-from app.services.support_ports import SupportRequest
 
 # Over the spring DST change, Easter Monday (6 April 2026) and a UT closure.
 START = datetime(2026, 3, 20, 0, 0, tzinfo=UTC)

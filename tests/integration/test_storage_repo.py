@@ -14,14 +14,8 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from app.adapters.db.tables import StorageDailyRow, StorageSnapshotRow
-from app.domain.storage import AlertEvent, AlertKind, Level, LevelState, Point, aggregate
-from app.services.storage_ports import (
-    POOL_KEY,
-    Snapshot,
-    StorageAlert,
-    StoredLevel,
-    school_key,
-)
+from app.domain.storage import AlertEvent, AlertKind, Level, LevelState, Point, Snapshot, aggregate
+from app.ports.storage import POOL_KEY, StorageAlert, StoredLevel, school_key
 from tests.dbutil import ON_POSTGRES
 
 NOW = datetime(2025, 3, 3, 9, tzinfo=UTC)

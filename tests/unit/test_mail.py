@@ -8,6 +8,7 @@ import jinja2
 import pytest
 
 from app.domain.redaction import without_addresses
+from app.ports.outbox import DeliveryError, OutboxMessage
 from app.services.mail import (
     OutboxPolicy,
     _settlement,
@@ -17,7 +18,6 @@ from app.services.mail import (
     message_id_for,
     render,
 )
-from app.services.ports import DeliveryError, OutboxMessage
 
 NOW = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 

@@ -9,9 +9,12 @@ import pytest
 from app.domain.accounts import RoleKind
 from app.domain.convention import ConventionClock
 from app.domain.errors import Conflict, InvalidInput
-from app.domain.hosted import Campaign, CampaignStatus, Decision, campaign_deadlines
 from app.domain.renewals import (
+    Campaign,
+    CampaignStatus,
+    Decision,
     ListedPerson,
+    campaign_deadlines,
     ending_on,
     ensure_campaign_can_open,
     ensure_closable,

@@ -29,9 +29,8 @@ from app.adapters.db.raw import (
     transaction_connection,
 )
 from app.adapters.db.tables import AccountLockRow, AccountRow, EnrolmentRow, RoleRow, SuspensionRow
-from app.domain.accounts import Lock
-from app.domain.hosted import Account
-from app.services.account_ports import AccountFacts
+from app.domain.accounts import Account, Lock
+from app.ports.accounts import AccountFacts
 
 _A = AccountRow.__table__  # type: ignore[attr-defined]
 _R = RoleRow.__table__  # type: ignore[attr-defined]

@@ -22,19 +22,11 @@ from app.adapters.db.tables import (
     SchoolRow,
     TrainingRow,
 )
-from app.domain.accounts import Lock, RoleKind
-from app.domain.hosted import (
-    Account,
-    AccountRequest,
-    Campaign,
-    CampaignStatus,
-    Decision,
-    RequestStatus,
-    StoredRole,
-    Training,
-    TrainingStatus,
-)
-from app.services.account_ports import AccountFacts
+from app.domain.account_requests import AccountRequest, RequestStatus
+from app.domain.accounts import Account, Lock, RoleKind, StoredRole
+from app.domain.renewals import Campaign, CampaignStatus, Decision
+from app.domain.trainings import Training, TrainingStatus
+from app.ports.accounts import AccountFacts
 
 
 def _is_postgres(session: AsyncSession) -> bool:

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.adapters.db.tables import PaymentRow, StatementRow
 from app.domain.billing import Payment, Statement, StatementStatus
-from app.services.billing_ports import StatementPage
+from app.ports.billing import StatementPage
 
 STATEMENTS = StatementRow.__table__  # type: ignore[attr-defined]
 PAYMENTS = PaymentRow.__table__  # type: ignore[attr-defined]

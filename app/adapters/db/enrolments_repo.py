@@ -23,7 +23,7 @@ from app.domain.enrolments import (
     EnrolmentWindows,
     grace_end_for,
 )
-from app.services.enrolment_ports import NewStudentAccount, StudentAccount
+from app.ports.enrolments import NewStudentAccount, StudentAccount
 
 # pg_advisory_xact_lock key of enrolment batches ("enrl" in ASCII).
 _BATCH_LOCK_KEY = 0x656E726C

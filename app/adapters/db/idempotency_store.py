@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.adapters.db.raw import is_postgres, raw_connection
 from app.adapters.db.repositories import insert_ignoring_conflicts
 from app.adapters.db.tables import IdempotencyKeyRow
-from app.services.ports import IdempotencyRecord
+from app.ports.idempotency import IdempotencyRecord
 
 IN_PROGRESS = "in_progress"
 COMPLETED = "completed"

@@ -29,17 +29,19 @@ from app.adapters.db.tables import (
     SupportRequestRow,
     TrainingRow,
 )
+from app.domain.account_requests import AccountRequest, RequestStatus
 from app.domain.enrolments import Enrolment
-from app.domain.hosted import AccountRequest, RequestStatus, Training
 from app.domain.personal_data import PSEUDONYM_DOMAIN, PSEUDONYM_PREFIX
-from app.services.personal_data_ports import (
+from app.domain.support import SupportRequest
+from app.domain.trainings import Training
+from app.ports.audit import AuditEvent
+from app.ports.outbox import OutboxMessage
+from app.ports.personal_data import (
     RenewalDecisionRecord,
     RequestPseudonyms,
     RetentionFilter,
     SupportPseudonyms,
 )
-from app.services.ports import AuditEvent, OutboxMessage
-from app.services.support_ports import SupportRequest
 
 _SETTLED = ("sent", "dead")
 

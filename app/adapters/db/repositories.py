@@ -26,14 +26,10 @@ from app.adapters.db.tables import (
 from app.domain.calendar import Closure
 from app.domain.reference import ConventionReference
 from app.domain.schools import School
-from app.services.ports import (
-    ApiClient,
-    AuditEvent,
-    JobRun,
-    OutboxAttempt,
-    OutboxMessage,
-    OutgoingMail,
-)
+from app.ports.audit import AuditEvent
+from app.ports.clients import ApiClient
+from app.ports.jobs import JobRun
+from app.ports.outbox import OutboxAttempt, OutboxMessage, OutgoingMail
 
 
 def _postgres(session: AsyncSession) -> bool:

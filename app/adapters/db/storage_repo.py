@@ -45,12 +45,13 @@ from app.domain.storage import (
     Level,
     LevelState,
     Point,
+    Snapshot,
     bucket_start,
     fold,
     paris_day_bounds,
     points_of,
 )
-from app.services.storage_ports import POOL_KEY, DailyFigure, Snapshot, StorageAlert, StoredLevel
+from app.ports.storage import POOL_KEY, DailyFigure, StorageAlert, StoredLevel
 
 SNAPSHOTS = StorageSnapshotRow.__table__  # type: ignore[attr-defined]
 DAILY = StorageDailyRow.__table__  # type: ignore[attr-defined]

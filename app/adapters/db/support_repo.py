@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.adapters.db.repositories import insert_ignoring_conflicts
 from app.adapters.db.tables import AccountRow, RoleRow, SupportRequestRow
-from app.domain.support import SupportClosure, SupportStatus
-from app.services.support_ports import SlaFilter, SupportRequest
+from app.domain.support import SupportClosure, SupportRequest, SupportStatus
+from app.ports.support import SlaFilter
 
 T = SupportRequestRow
 

@@ -16,10 +16,11 @@ from app.api.deps import (
     scope_doc,
 )
 from app.api.responses import body_problems, problems
+from app.domain.account_requests import AccountRequest, RequestStatus
 from app.domain.accounts import RoleKind
 from app.domain.auth import Principal
 from app.domain.calendar import AcademicYear, paris_date
-from app.domain.hosted import AccountRequest, RequestStatus
+from app.ports.audit import Actor
 from app.schemas.accounts import (
     AccountRequestCreate,
     AccountRequestList,
@@ -31,7 +32,6 @@ from app.schemas.accounts import (
 from app.schemas.common import SchoolCode
 from app.schemas.query import QueryInstant
 from app.services import accounts as service
-from app.services.ports import Actor
 
 router = APIRouter(prefix="/api/v1", tags=["account requests"])
 

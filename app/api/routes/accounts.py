@@ -19,6 +19,7 @@ from app.api.deps import (
 from app.api.responses import body_problems, problems
 from app.domain.accounts import AccessDecision, RoleKind, capped_valid_until
 from app.domain.auth import Principal
+from app.ports.audit import Actor
 from app.schemas.accounts import (
     AccessOut,
     AccessReason,
@@ -30,7 +31,6 @@ from app.schemas.accounts import (
 )
 from app.schemas.common import Instant, SchoolCode, Uid
 from app.services import accounts as service
-from app.services.ports import Actor
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 

@@ -30,12 +30,12 @@ from app.api.responses import body_problems, problems
 from app.domain.auth import Principal
 from app.domain.billing import Statement, StatementStatus, served_document
 from app.domain.calendar import AcademicYear
+from app.ports.audit import Actor
+from app.ports.billing import StatementPage
 from app.schemas.billing import PaymentIn, RevisionIn, StatementCreate, StatementList, StatementOut
 from app.schemas.common import Problem
 from app.schemas.query import QueryInstant
 from app.services import billing as service
-from app.services.billing_ports import StatementPage
-from app.services.ports import Actor
 
 router = APIRouter(prefix="/api/v1/billing", tags=["billing"])
 

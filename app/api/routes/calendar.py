@@ -10,10 +10,10 @@ from app.api.deps import ClockDep, UowDep, get_actor, require, scope_doc
 from app.api.responses import body_problems, problems
 from app.domain.auth import Principal
 from app.domain.calendar import Closure
+from app.ports.audit import Actor
 from app.schemas.calendar import ClosureCreate, ClosureList, ClosureOut, DeadlineOut
 from app.schemas.query import QueryInstant
 from app.services import calendar as service
-from app.services.ports import Actor
 
 router = APIRouter(prefix="/api/v1/calendar", tags=["calendar"])
 

@@ -30,6 +30,7 @@ from app.domain.enrolments import (
     census_date,
 )
 from app.domain.rules import Rules
+from app.ports.audit import Actor
 from app.schemas.common import SchoolCode
 from app.schemas.enrolments import (
     CensusOut,
@@ -46,7 +47,6 @@ from app.schemas.enrolments import (
     parse_items,
 )
 from app.services import enrolments as service
-from app.services.ports import Actor
 
 router = APIRouter(prefix="/api/v1", tags=["students"])
 

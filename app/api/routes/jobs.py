@@ -16,10 +16,10 @@ from app.api.deps import (
 )
 from app.api.responses import problems
 from app.domain.auth import Principal
+from app.ports.jobs import JobRun
 from app.schemas.jobs import JobList, JobOut, JobRunList, JobRunOut
 from app.services import jobs as service
 from app.services.jobs import JobRegistry
-from app.services.ports import JobRun
 
 router = APIRouter(prefix="/api/v1", tags=["operations"])
 

@@ -22,6 +22,7 @@ from app.domain.auth import Principal
 from app.domain.convention import TermChanges
 from app.domain.lifecycle import AmendmentRecord, NoticeRecord
 from app.domain.suspensions import Ground, Suspension, SuspensionStatus
+from app.ports.audit import Actor
 from app.schemas.common import SchoolCode
 from app.schemas.lifecycle import (
     AmendmentIn,
@@ -39,7 +40,6 @@ from app.schemas.lifecycle import (
     TermChangesOut,
 )
 from app.services import lifecycle as service
-from app.services.ports import Actor
 
 router = APIRouter(prefix="/api/v1", tags=["convention lifecycle"])
 

@@ -18,9 +18,10 @@ from app.api.deps import (
 )
 from app.api.responses import problems
 from app.domain.auth import Principal
+from app.ports.audit import Actor
+from app.ports.outbox import OutboxMessage
 from app.schemas.outbox import OutboxMessageList, OutboxMessageOut, OutboxStatus
 from app.services import mail
-from app.services.ports import Actor, OutboxMessage
 
 router = APIRouter(prefix="/api/v1", tags=["operations"])
 

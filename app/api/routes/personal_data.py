@@ -14,6 +14,7 @@ from app.api.routes.enrolments import enrolment_out
 from app.api.routes.trainings import training_out
 from app.domain.auth import Principal
 from app.domain.calendar import AcademicYear, paris_date
+from app.ports.audit import Actor
 from app.schemas.audit import AuditEventOut
 from app.schemas.common import Uid
 from app.schemas.personal_data import (
@@ -28,7 +29,6 @@ from app.schemas.personal_data import (
     SupportRequestHeldOut,
 )
 from app.services import personal_data as service
-from app.services.ports import Actor
 
 router = APIRouter(prefix="/api/v1", tags=["personal data"])
 

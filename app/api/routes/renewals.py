@@ -11,7 +11,8 @@ from app.api.deps import ClockDep, UowDep, get_actor, require, required_if_match
 from app.api.responses import body_problems, problems
 from app.domain.accounts import RoleKind
 from app.domain.auth import Principal
-from app.domain.hosted import Decision
+from app.domain.renewals import Decision
+from app.ports.audit import Actor
 from app.schemas.common import SchoolCode
 from app.schemas.renewals import (
     CampaignCreate,
@@ -22,7 +23,6 @@ from app.schemas.renewals import (
     SchoolCampaignOut,
 )
 from app.services import renewals as service
-from app.services.ports import Actor
 
 router = APIRouter(prefix="/api/v1/renewal-campaigns", tags=["renewals"])
 

@@ -21,9 +21,9 @@ from app.api.problems import ProblemException
 from app.api.responses import body_problems, problems
 from app.domain.auth import Principal
 from app.domain.schools import School
+from app.ports.audit import Actor
 from app.schemas.schools import SchoolCreate, SchoolList, SchoolOut, SchoolPatch
 from app.services import schools as service
-from app.services.ports import Actor
 
 router = APIRouter(prefix="/api/v1", tags=["schools"])
 

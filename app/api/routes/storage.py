@@ -21,6 +21,7 @@ from app.api.deps import (
 from app.api.problems import ProblemException
 from app.api.responses import body_problems, problems
 from app.domain.auth import Principal
+from app.domain.storage import Snapshot
 from app.schemas.query import QueryInstant
 from app.schemas.storage import (
     AlertList,
@@ -36,7 +37,6 @@ from app.schemas.storage import (
     batch_schema,
 )
 from app.services import storage as service
-from app.services.storage_ports import Snapshot
 
 router = APIRouter(prefix="/api/v1", tags=["storage"])
 

@@ -18,6 +18,7 @@ from app.api.deps import (
 from app.api.responses import body_problems, problems
 from app.domain.auth import Principal
 from app.domain.support import SlaState, SupportStatus
+from app.ports.audit import Actor
 from app.schemas.common import SchoolCode
 from app.schemas.query import QueryInstant
 from app.schemas.support import (
@@ -35,7 +36,6 @@ from app.schemas.support import (
     SupportStatsOut,
 )
 from app.services import support as service
-from app.services.ports import Actor
 from app.services.support import SlaFigures, SupportPolicy, SupportView
 
 router = APIRouter(prefix="/api/v1", tags=["support"])

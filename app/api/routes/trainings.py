@@ -19,7 +19,8 @@ from app.api.deps import (
 from app.api.responses import body_problems, problems
 from app.domain.auth import Principal
 from app.domain.calendar import paris_date
-from app.domain.hosted import Training, TrainingStatus
+from app.domain.trainings import Training, TrainingStatus
+from app.ports.audit import Actor
 from app.schemas.trainings import (
     CompletionIn,
     ProposalIn,
@@ -28,7 +29,6 @@ from app.schemas.trainings import (
     TrainingStatusText,
 )
 from app.services import trainings as service
-from app.services.ports import Actor
 
 router = APIRouter(prefix="/api/v1/trainings", tags=["trainings"])
 

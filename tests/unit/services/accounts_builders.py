@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from app.domain.accounts import RoleKind
-from app.domain.hosted import Account, StoredRole
+from app.domain.accounts import Account, RoleKind, StoredRole
 from app.services.accounts import NewRequest
 from tests.unit.services.fakes import FakeUnitOfWork
 

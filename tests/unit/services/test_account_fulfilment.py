@@ -7,9 +7,10 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from app.domain.account_requests import RequestStatus
 from app.domain.accounts import RoleKind
 from app.domain.errors import Conflict, InvalidInput, NotFound
-from app.domain.hosted import RequestStatus, TrainingStatus
+from app.domain.trainings import TrainingStatus
 from app.services import accounts
 from tests.fakes import FakeClock
 from tests.unit.services.accounts_builders import new_request, store_account

@@ -8,11 +8,11 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from app.domain.account_requests import RequestStatus
 from app.domain.accounts import RoleKind
 from app.domain.calendar import Closure, WorkingCalendar
 from app.domain.convention import Amendment, TermChanges
 from app.domain.errors import Conflict, InvalidInput, NotFound
-from app.domain.hosted import RequestStatus
 from app.domain.rules import DEFAULT_RULES
 from app.services import accounts
 from tests.fakes import FakeClock

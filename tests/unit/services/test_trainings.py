@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from app.domain.errors import Conflict, InvalidInput, NotFound
-from app.domain.hosted import Training, TrainingStatus
+from app.domain.trainings import Training, TrainingStatus
 from app.services import trainings
 from tests.fakes import FakeClock
 from tests.unit.services.fakes import FakeUnitOfWork, actor_of, referent, staff

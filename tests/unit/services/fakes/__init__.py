@@ -21,7 +21,7 @@ from tests.unit.services.fakes.store import REPOSITORIES, FakeRepository
 for _module in pkgutil.iter_modules(__path__):
     importlib.import_module(f"{__name__}.{_module.name}")
 
-# The repositories of the UnitOfWork port (app/services/ports.py).
+# The repositories of the UnitOfWork port (app/ports/unit_of_work.py).
 PORT_REPOSITORIES = (
     "convention", "schools", "clients", "audit", "outbox", "closures", "job_runs",
     "accounts", "account_requests", "trainings", "campaigns", "lifecycle", "enrolments",

@@ -7,19 +7,11 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, datetime
 
-from app.domain.accounts import Lock, RoleKind
-from app.domain.hosted import (
-    Account,
-    AccountRequest,
-    Campaign,
-    CampaignStatus,
-    Decision,
-    RequestStatus,
-    StoredRole,
-    Training,
-    TrainingStatus,
-)
-from app.services.account_ports import AccountFacts
+from app.domain.account_requests import AccountRequest, RequestStatus
+from app.domain.accounts import Account, Lock, RoleKind, StoredRole
+from app.domain.renewals import Campaign, CampaignStatus, Decision
+from app.domain.trainings import Training, TrainingStatus
+from app.ports.accounts import AccountFacts
 from tests.unit.services.fakes.store import FakeRepository, page_after, serves
 
 

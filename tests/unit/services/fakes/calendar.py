@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from app.domain.calendar import Closure
-from app.services.ports import JobRun
+from app.ports.jobs import JobRun
 from tests.unit.services.fakes.store import FakeRepository, serves
 from tests.unit.services.fakes.store import Sequence as Ids
 

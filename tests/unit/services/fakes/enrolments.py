@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 
-from app.domain.accounts import Role, student_roles
+from app.domain.accounts import Account, Role, student_roles
 from app.domain.enrolments import (
     CensusRule,
     Enrolment,
@@ -14,8 +14,7 @@ from app.domain.enrolments import (
     EnrolmentWindows,
     grace_end_for,
 )
-from app.domain.hosted import Account
-from app.services.enrolment_ports import NewStudentAccount, StudentAccount
+from app.ports.enrolments import NewStudentAccount, StudentAccount
 from tests.unit.services.fakes.store import FakeRepository, page_after, serves
 
 

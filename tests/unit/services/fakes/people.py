@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.domain.auth import PROFILES, SCOPES, Principal
-from app.services.ports import Actor
+from app.ports.audit import Actor
 
 
 def staff(subject: str = "ut-admin", *, scopes: frozenset[str] | None = None) -> Principal:

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from app.domain.reference import ConventionReference
 from app.domain.schools import School
-from app.services.ports import ApiClient
+from app.ports.clients import ApiClient
 from tests.unit.services.fakes.store import FakeRepository, page_after, serves
 
 

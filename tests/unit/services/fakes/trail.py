@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from app.services.ports import AuditEvent, OutboxAttempt, OutboxMessage, OutgoingMail
+from app.ports.audit import AuditEvent
+from app.ports.outbox import OutboxAttempt, OutboxMessage, OutgoingMail
 from tests.unit.services.fakes.store import FakeRepository, serves
 from tests.unit.services.fakes.store import Sequence as Ids
 

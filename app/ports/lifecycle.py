@@ -1,4 +1,5 @@
-"""Port of the convention's lifecycle (implemented in app/adapters/db/lifecycle_repo)."""
+"""The convention's lifecycle: amendments, termination notices and suspensions
+(implemented in app/adapters/db/lifecycle_repo)."""
 
 from __future__ import annotations
 
@@ -22,9 +23,7 @@ class LifecycleRepository(Protocol):
         self, amendment: Amendment, *, schools_added: str | None, now: datetime
     ) -> None: ...
     async def notices(self) -> list[NoticeRecord]: ...
-    async def notice(
-        self, notice_id: str, *, for_update: bool = False
-    ) -> NoticeRecord | None: ...
+    async def notice(self, notice_id: str, *, for_update: bool = False) -> NoticeRecord | None: ...
     async def add_notice(self, record: NoticeRecord, *, now: datetime) -> None: ...
     async def cure_notice(self, notice_id: str, cured_on: date) -> None: ...
     async def suspension(
@@ -37,7 +36,10 @@ class LifecycleRepository(Protocol):
     async def add_suspension(self, s: Suspension) -> None: ...
     async def update_suspension(self, s: Suspension) -> None: ...
     async def suspensions(
-        self, *, status: SuspensionStatus | None = None,
-        school_codes: Sequence[str] | None = None, after_id: str | None = None,
+        self,
+        *,
+        status: SuspensionStatus | None = None,
+        school_codes: Sequence[str] | None = None,
+        after_id: str | None = None,
         limit: int | None = None,
     ) -> list[Suspension]: ...

@@ -1,7 +1,5 @@
-"""Hosted accounts: creation requests, trainings and June campaigns (R-ACC-2, R-ACC-3, R-ACC-4,
-R-ACC-5, R-REF-1, R-REF-2).
-
-Records are plain dataclasses; the rules that decide are pure functions of them."""
+"""Account-creation requests filed by UT's ticketing tool: their content, their deadline
+and the moves they may make (R-ACC-2, R-ACC-4)."""
 
 from __future__ import annotations
 
@@ -12,11 +10,10 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from app.domain.accounts import RoleKind
-from app.domain.calendar import AcademicYear, WorkingCalendar, paris_date
+from app.domain.calendar import WorkingCalendar, paris_date
 from app.domain.errors import Conflict
 
 ACCOUNT_DEADLINE_DAYS = 15  # R-ACC-4
-TRAINING_DEADLINE_DAYS = 15  # R-REF-2
 
 
 class RequestStatus(StrEnum):
@@ -24,34 +21,6 @@ class RequestStatus(StrEnum):
     FULFILLED = "fulfilled"
     REJECTED = "rejected"
     CANCELLED = "cancelled"
-
-
-@dataclass(frozen=True)
-class Person:
-    given_name: str
-    family_name: str
-    email: str
-
-
-@dataclass(frozen=True)
-class Account:
-    uid: str
-    given_name: str
-    family_name: str
-    email: str
-    created_at: datetime
-    erased_at: datetime | None = None
-    student_number: str | None = None
-
-
-@dataclass(frozen=True)
-class StoredRole:
-    id: str
-    uid: str
-    kind: RoleKind
-    school_code: str
-    valid_from: date
-    valid_until: date
 
 
 @dataclass(frozen=True)
@@ -130,12 +99,9 @@ def account_due_on(calendar: WorkingCalendar, received_on: date) -> date:
     return calendar.deadline(received_on, ACCOUNT_DEADLINE_DAYS)
 
 
-def training_due_on(calendar: WorkingCalendar, notified_on: date) -> date:
-    return calendar.deadline(notified_on, TRAINING_DEADLINE_DAYS)
-
-
 def ensure_transition(current: RequestStatus, target: RequestStatus) -> bool:
     """True when the request must move; False when it is already there (a retry).
+
 
     Only `received` moves; anything else is a 409 `invalid-transition`."""
     if current is target:
@@ -145,76 +111,3 @@ def ensure_transition(current: RequestStatus, target: RequestStatus) -> bool:
             f"a {current.value} request cannot become {target.value}", code="invalid-transition"
         )
     return True
-
-
-# ---------------------------------------------------------------- trainings (R-REF-2)
-
-
-class TrainingStatus(StrEnum):
-    DUE = "due"
-    PROPOSED = "proposed"
-    COMPLETED = "completed"
-
-
-@dataclass(frozen=True)
-class Training:
-    id: str
-    uid: str
-    school_code: str
-    role_id: str
-    daip_notified_on: date
-    due_on: date
-    status: TrainingStatus
-    proposed_on: date | None
-    session_on: date | None
-    completed_on: date | None
-    created_at: datetime
-
-    def overdue_on(self, today: date) -> bool:
-        """Overdue when no proposal was made on or before the due day."""
-        if self.proposed_on is not None:
-            return self.proposed_on > self.due_on
-        return today > self.due_on
-
-
-# ---------------------------------------------------------------- June campaigns (R-ACC-5)
-
-
-class CampaignStatus(StrEnum):
-    OPEN = "open"
-    CLOSED = "closed"
-
-
-class Decision(StrEnum):
-    RENEW = "renew"
-    REMOVE = "remove"
-
-
-@dataclass(frozen=True)
-class Campaign:
-    academic_year: int  # N of N/N+1
-    status: CampaignStatus
-    referent_deadline: date
-    trainer_deadline: date
-    opened_at: datetime
-    closed_at: datetime | None
-
-    @property
-    def label(self) -> str:
-        return AcademicYear(self.academic_year).label
-
-    def deadline_for(self, kind: RoleKind) -> date:
-        return self.referent_deadline if kind is RoleKind.REFERENT else self.trainer_deadline
-
-
-def campaign_window(
-    year: int, *, opens: tuple[int, int] = (6, 1), last_open: tuple[int, int] = (6, 25)
-) -> tuple[date, date]:
-    """A campaign for N/N+1 is opened between 1 and 25 June N (R-ACC-5)."""
-    return date(year, *opens), date(year, *last_open)
-
-
-def campaign_deadlines(
-    year: int, *, referents: tuple[int, int] = (6, 30), trainers: tuple[int, int] = (6, 25)
-) -> tuple[date, date]:
-    return date(year, *referents), date(year, *trainers)

@@ -2,7 +2,7 @@
 
 `BillingRepository` is implemented by `app/adapters/db/billing_repo.SqlBillingRepository`
 (`uow.billing`); `StatementRenderer`s by `app/adapters/statement_render` (CSV, PDF), wired
-by `app.main`."""
+by the composition root."""
 
 from __future__ import annotations
 

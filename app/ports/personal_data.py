@@ -8,14 +8,14 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
+from app.domain.account_requests import AccountRequest
 from app.domain.enrolments import Enrolment
-from app.domain.hosted import AccountRequest, Training
-from app.services.support_ports import SupportRequest
-
-if TYPE_CHECKING:  # ports.py imports this module for its UnitOfWork
-    from app.services.ports import AuditEvent, OutboxMessage
+from app.domain.support import SupportRequest
+from app.domain.trainings import Training
+from app.ports.audit import AuditEvent
+from app.ports.outbox import OutboxMessage
 
 
 @dataclass(frozen=True)
@@ -67,15 +67,12 @@ class RetentionFilter:
 class PersonalDataRepository(Protocol):
     # ------------------------------------------------------------ what is held
 
-    async def account_requests_of(
-        self, uid: str, emails: Collection[str]
-    ) -> list[AccountRequest]:
+    async def account_requests_of(self, uid: str, emails: Collection[str]) -> list[AccountRequest]:
         """Requests whose `uid` or `existing_uid` is the uid, or whose e-mail is one of
         `emails` (lower-cased, compared case-insensitively)."""
         ...
 
-    async def support_requests_from(self, emails: Collection[str]) -> list[SupportRequest]:
-        ...
+    async def support_requests_from(self, emails: Collection[str]) -> list[SupportRequest]: ...
 
     async def enrolments_of(self, uid: str) -> list[Enrolment]: ...
 
@@ -145,16 +142,12 @@ class PersonalDataRepository(Protocol):
         """Uids of accounts not erased that pass the pre-filter, in uid order."""
         ...
 
-    async def closed_account_requests_before(
-        self, before: datetime
-    ) -> list[AccountRequest]:
+    async def closed_account_requests_before(self, before: datetime) -> list[AccountRequest]:
         """Rejected or cancelled account requests, not yet pseudonymised, closed before
         `before` (R-GDPR-1a)."""
         ...
 
-    async def support_requests_closed_before(
-        self, before: datetime
-    ) -> list[SupportRequest]:
+    async def support_requests_closed_before(self, before: datetime) -> list[SupportRequest]:
         """Closed support requests not erased whose closure is before `before`."""
         ...
 

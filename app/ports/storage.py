@@ -1,6 +1,5 @@
-"""Ports and records of the storage capability (R-STO-1, R-STO-2, R-STO-3, R-STO-4).
-
-Implemented by `app/adapters/db/storage_repo.SqlStorageRepository` (`uow.storage`)."""
+"""Storage levels, alerts and the snapshots' history as stored (R-STO-1, R-STO-2, R-STO-3,
+R-STO-4). Implemented by `app/adapters/db/storage_repo.SqlStorageRepository` (`uow.storage`)."""
 
 from __future__ import annotations
 
@@ -9,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
-from app.domain.storage import AlertEvent, LevelState, Point
+from app.domain.storage import AlertEvent, LevelState, Point, Snapshot
 
 POOL_KEY = "pool"
 
@@ -17,28 +16,6 @@ POOL_KEY = "pool"
 def school_key(school_code: str) -> str:
     """The `storage_levels.scope_key` of a school."""
     return f"school:{school_code}"
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """An absolute measurement of one school's content, as posted by the Moodle plugin."""
-
-    snapshot_id: str
-    school_code: str
-    measured_at: datetime  # UTC
-    bytes_used: int
-    files_count: int | None = None
-    bytes_backup: int | None = None
-
-    def same_content(self, other: Snapshot) -> bool:
-        """Same measurement (a resent snapshot), whatever the offset it was written with."""
-        return (
-            self.school_code == other.school_code
-            and self.measured_at == other.measured_at
-            and self.bytes_used == other.bytes_used
-            and self.files_count == other.files_count
-            and self.bytes_backup == other.bytes_backup
-        )
 
 
 @dataclass(frozen=True)
@@ -108,13 +85,16 @@ class StorageRepository(Protocol):
     async def add_alerts(self, alerts: Sequence[StorageAlert]) -> None: ...
 
     async def list_alerts(
-        self, *, school_codes: Sequence[str] | None, include_pool: bool,
-        since: datetime | None, after_id: int | None, limit: int,
+        self,
+        *,
+        school_codes: Sequence[str] | None,
+        include_pool: bool,
+        since: datetime | None,
+        after_id: int | None,
+        limit: int,
     ) -> list[StorageAlert]: ...
 
-    async def daily_points(
-        self, school_code: str, start: datetime, end: datetime
-    ) -> list[Point]:
+    async def daily_points(self, school_code: str, start: datetime, end: datetime) -> list[Point]:
         """Paris-day points of the school's snapshots measured in [start, end), raw
         snapshots and folded daily rows together, in day order."""
         ...

@@ -1,5 +1,5 @@
-"""Ports of the support capability (implemented in app/adapters/db/support_repo and
-app/adapters/mailbox)."""
+"""Support requests to DAIP and the mails imported from a mailbox export (implemented in
+app/adapters/db/support_repo and app/adapters/mailbox)."""
 
 from __future__ import annotations
 
@@ -8,34 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from app.domain.support import SupportClosure, SupportStatus
-
-
-@dataclass(frozen=True)
-class SupportRequest:
-    """A support e-mail to DAIP, its answer deadline and what became of it (R-SUP-1, R-SUP-2)."""
-
-    id: str
-    message_id: str
-    content_sha256: str
-    received_at: datetime
-    from_email: str
-    subject: str
-    school_code: str | None
-    response_due_at: datetime
-    status: SupportStatus
-    responded_at: datetime | None
-    closed_at: datetime | None
-    business_seconds_to_response: int | None
-    created_at: datetime
-    erased_at: datetime | None = None
-    last_message_at: datetime | None = None
-    """R-SUP-3: the latest message recorded on it (reception, response, follow-up)."""
-    closure: SupportClosure | None = None
-
-    @property
-    def last_message(self) -> datetime:
-        return self.last_message_at or self.responded_at or self.received_at
+from app.domain.support import SupportRequest, SupportStatus
 
 
 @dataclass(frozen=True)
@@ -67,21 +40,31 @@ class SupportRequestRepository(Protocol):
     async def answered_silent_before(self, before: datetime) -> list[SupportRequest]:
         """Answered requests whose last message is before `before` (R-SUP-3)."""
         ...
+
     async def record_message(self, request_id: str, at: datetime) -> None:
         """A follow-up mail at `at`: the last message moves forward, never back."""
         ...
+
     async def set_response_due_at(self, request_id: str, due: datetime) -> None: ...
 
     async def list(
-        self, *, status: SupportStatus | None, sla: SlaFilter | None,
-        school_codes: Sequence[str] | None, after_id: str | None, limit: int,
+        self,
+        *,
+        status: SupportStatus | None,
+        sla: SlaFilter | None,
+        school_codes: Sequence[str] | None,
+        after_id: str | None,
+        limit: int,
     ) -> list[SupportRequest]:
         """Creation order; `school_codes` None means every request (also those without
         a school), a list means only requests of those schools."""
         ...
 
     async def received_between(
-        self, start: datetime | None, end: datetime | None, *,
+        self,
+        start: datetime | None,
+        end: datetime | None,
+        *,
         school_codes: Sequence[str] | None,
     ) -> list[SupportRequest]:
         """Requests received in [start, end) (an open bound when None)."""

@@ -1,4 +1,5 @@
-"""Ports of the students capability (implemented in app/adapters/db/enrolments_repo)."""
+"""Students' enrolments, their windows and census (implemented in
+app/adapters/db/enrolments_repo)."""
 
 from __future__ import annotations
 
@@ -55,8 +56,9 @@ class EnrolmentRepository(Protocol):
         """Stored enrolments of these students for these years (one query)."""
         ...
 
-    async def add_accounts(self, accounts: Sequence[NewStudentAccount], *, now: datetime) -> None:
-        ...
+    async def add_accounts(
+        self, accounts: Sequence[NewStudentAccount], *, now: datetime
+    ) -> None: ...
 
     async def attach_student_numbers(self, pairs: Sequence[tuple[str, str]]) -> None:
         """(uid, student_number): an existing account without a student number becomes
