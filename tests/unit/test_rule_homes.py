@@ -41,7 +41,9 @@ def rule_homes(sources: dict[str, str]) -> dict[str, set[str]]:
 
 
 def _domain_sources() -> dict[str, str]:
-    return {path.name: path.read_text() for path in sorted(DOMAIN.glob("*.py"))}
+    return {
+        str(path.relative_to(DOMAIN)): path.read_text() for path in sorted(DOMAIN.rglob("*.py"))
+    }
 
 
 def test_a_rule_id_cited_in_two_top_level_domain_definitions_is_found():
