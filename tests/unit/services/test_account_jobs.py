@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from app.domain.accounts import RoleKind
-from app.domain.hosted import CampaignStatus, Training, TrainingStatus
+from app.domain.renewals import CampaignStatus
+from app.domain.trainings import Training, TrainingStatus
 from app.services import account_jobs, accounts
 from app.services.jobs import JobContext
 from tests.fakes import FakeClock

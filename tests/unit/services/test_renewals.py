@@ -10,8 +10,8 @@ import pytest
 
 from app.domain.accounts import RoleKind
 from app.domain.errors import Conflict, Forbidden, NotFound, PreconditionFailed
-from app.domain.hosted import CampaignStatus, Decision
 from app.domain.preconditions import Precondition
+from app.domain.renewals import CampaignStatus, Decision
 from app.domain.rules import DEFAULT_RULES
 from app.services import renewals
 from tests.fakes import FakeClock
