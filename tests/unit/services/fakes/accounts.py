@@ -222,6 +222,7 @@ class FakeCampaignRepository(FakeRepository):
         self.rows: dict[int, Campaign] = {}
         # (year, school_code, uid, kind) -> decision
         self.decision_rows: dict[tuple[int, str, str, RoleKind], Decision] = {}
+        self.decided_at: dict[tuple[int, str, str, RoleKind], datetime] = {}
 
     async def get(self, year: int, *, for_update: bool = False) -> Campaign | None:
         return self.rows.get(year)
@@ -263,6 +264,8 @@ class FakeCampaignRepository(FakeRepository):
         for key in [k for k in self.decision_rows
                     if k[0] == year and k[1] == school_code and k[3] in kinds]:
             del self.decision_rows[key]
+            self.decided_at.pop(key, None)
         for uid, kind, decision in decisions:
             if kind in kinds:
                 self.decision_rows[(year, school_code, uid, kind)] = decision
+                self.decided_at[(year, school_code, uid, kind)] = now
