@@ -9,7 +9,11 @@ from functools import lru_cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-_hasher = PasswordHasher()
+# OWASP's first argon2id configuration (19 MiB, 2 passes, 1 lane) rather than the
+# library's 64 MiB default: a client secret is 256 random bits, not a password, and each
+# hash's 64 MiB was most of a worker's peak memory. Hashes made with other parameters
+# still verify (the PHC string carries them) and `needs_rehash` reports them.
+_hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 
 
 def hash_secret(secret: str) -> str:
