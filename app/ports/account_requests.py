@@ -3,10 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
 from app.domain.account_requests import AccountRequest, RequestStatus
+from app.domain.calendar import Closure
+from app.domain.schools import School
+from app.ports.audit import AuditEvent
+
+
+@dataclass(frozen=True)
+class FilingContext:
+    """What filing a request reads before it writes: the request already filed under
+    its ticket, the school it names, UT's closures (by start)."""
+
+    same_ticket: AccountRequest | None
+    school: School | None
+    closures: list[Closure]
 
 
 class AccountRequestRepository(Protocol):
@@ -16,7 +30,16 @@ class AccountRequestRepository(Protocol):
         ...
 
     async def by_ticket(self, ticket_ref: str) -> AccountRequest | None: ...
-    async def add(self, request: AccountRequest) -> bool: ...
+
+    async def filing_context(self, ticket_ref: str, school_code: str) -> FilingContext:
+        """One read where the store allows (the ticketing tool's hot path)."""
+        ...
+
+    async def add(self, request: AccountRequest, audit: AuditEvent | None = None) -> bool:
+        """Insert unless the ticket is already there (False: a concurrent twin won);
+        `audit` is written with the request, and only if the request is."""
+        ...
+
     async def update(self, request: AccountRequest) -> None: ...
     async def pending_referents(self, school_code: str) -> list[AccountRequest]: ...
     async def received(self) -> list[AccountRequest]: ...

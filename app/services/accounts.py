@@ -48,7 +48,7 @@ from app.domain.errors import Conflict, InvalidInput, NotFound
 from app.domain.ids import new_id
 from app.domain.renewals import Decision
 from app.domain.rules import DEFAULT_RULES, Rules
-from app.domain.schools import ensure_beneficiary, roles_within_beneficiary
+from app.domain.schools import beneficiary_period, ensure_beneficiary, roles_within_beneficiary
 from app.domain.trainings import Training, TrainingStatus, training_due_on
 from app.ports.accounts import AccountFacts
 from app.ports.audit import Actor
@@ -77,10 +77,6 @@ async def deadline_calendar(uow: UnitOfWork, rules: Rules) -> WorkingCalendar:
     if rules.closures_for_all_deadlines:
         return await calendar_in(uow)
     return WorkingCalendar()
-
-
-async def _school_exists(uow: UnitOfWork, code: str) -> bool:
-    return await uow.schools.get(code) is not None
 
 
 def _as_role(stored: StoredRole) -> Role:
@@ -189,19 +185,22 @@ async def create_request(
         # Another school's ticket is not even looked up: it answers as an unknown school.
         if not sees(actor.principal, data.school_code):
             raise InvalidInput("unknown school", code="unknown-school", field="school_code")
-        existing = await uow.account_requests.by_ticket(data.ticket_ref)
-        if existing is not None:
-            return _same_ticket(existing, data), False
-        if not await _school_exists(uow, data.school_code):
+        filing = await uow.account_requests.filing_context(data.ticket_ref, data.school_code)
+        if filing.same_ticket is not None:
+            return _same_ticket(filing.same_ticket, data), False
+        if filing.school is None:
             raise InvalidInput("unknown school", code="unknown-school", field="school_code")
         convention = await load_clock(uow)
         ensure_accepts_new(convention, call_on=paris_date(now), event_on=received_on,
                            what="account request")
         ensure_beneficiary(
-            await beneficiary_of(uow, data.school_code, convention.amendments),
+            beneficiary_period(filing.school, convention.amendments),
             event_on=received_on, call_on=paris_date(now),
         )
-        calendar = await deadline_calendar(uow, rules)
+        calendar = (
+            WorkingCalendar(filing.closures) if rules.closures_for_all_deadlines
+            else WorkingCalendar()
+        )
         year = referent_year_for(received_on, rules.renewal_season_starts)
         request = AccountRequest(
             id=new_id(now),
@@ -232,17 +231,17 @@ async def create_request(
                 extra_replaced=[data.replaces_uid] if data.replaces_uid else (),
             )
             ensure_referent_count_allowed(count + 1)
-        if not await uow.account_requests.add(request):
+        received = audit.event(
+            actor, now=now, action="account-request.received",
+            resource_type="account_request", resource_id=request.id,
+            new=_request_fields(request),
+        )
+        if not await uow.account_requests.add(request, audit=received):
             await uow.rollback()
             twin = await uow.account_requests.by_ticket(data.ticket_ref)
             if twin is None:  # pragma: no cover - the conflicting row vanished
                 raise Conflict("the ticket is being filed; retry", code="ticket-conflict")
             return _same_ticket(twin, data), False
-        await audit.record(
-            uow, actor, now=now, action="account-request.received",
-            resource_type="account_request", resource_id=request.id,
-            new=_request_fields(request),
-        )
         await uow.commit()
     return request, True
 

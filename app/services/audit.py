@@ -53,6 +53,29 @@ def changes_between(
     return out
 
 
+def event(
+    actor: Actor,
+    *,
+    now: datetime,
+    action: str,
+    resource_type: str,
+    resource_id: str,
+    old: Mapping[str, Any] | None = None,
+    new: Mapping[str, Any] | None = None,
+) -> AuditEvent:
+    """The audit event of a change, for a repository that writes it with the change."""
+    return AuditEvent(
+        occurred_at=now,
+        actor=actor.principal.subject,
+        client_id=actor.principal.client_id,
+        action=action,
+        resource_type=resource_type,
+        resource_id=resource_id,
+        request_id=actor.request_id,
+        changes=changes_between(old, new),
+    )
+
+
 async def record(
     uow: UnitOfWork,
     actor: Actor,
@@ -64,18 +87,10 @@ async def record(
     old: Mapping[str, Any] | None = None,
     new: Mapping[str, Any] | None = None,
 ) -> None:
-    await uow.audit.add(
-        AuditEvent(
-            occurred_at=now,
-            actor=actor.principal.subject,
-            client_id=actor.principal.client_id,
-            action=action,
-            resource_type=resource_type,
-            resource_id=resource_id,
-            request_id=actor.request_id,
-            changes=changes_between(old, new),
-        )
-    )
+    await uow.audit.add(event(
+        actor, now=now, action=action, resource_type=resource_type,
+        resource_id=resource_id, old=old, new=new,
+    ))
 
 
 async def list_events(

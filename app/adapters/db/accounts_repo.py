@@ -3,6 +3,7 @@ June campaigns. They never commit."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import date, datetime
 
@@ -10,6 +11,13 @@ from sqlalchemy import and_, delete, func, insert, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.adapters.db.raw import as_row, insert_sql, select_list, transaction_connection
+from app.adapters.db.repositories import (
+    SqlAuditRepository,
+    SqlClosureRepository,
+    SqlSchoolRepository,
+    insert_ignoring_conflicts,
+    school_from_row,
+)
 from app.adapters.db.row_locks import get_row
 from app.adapters.db.tables import (
     AccountLockRow,
@@ -24,9 +32,12 @@ from app.adapters.db.tables import (
 )
 from app.domain.account_requests import AccountRequest, RequestStatus
 from app.domain.accounts import Account, Lock, RoleKind, StoredRole
+from app.domain.calendar import Closure
 from app.domain.renewals import Campaign, CampaignStatus, Decision
 from app.domain.trainings import Training, TrainingStatus
+from app.ports.account_requests import FilingContext
 from app.ports.accounts import AccountFacts
+from app.ports.audit import AuditEvent
 
 
 def _is_postgres(session: AsyncSession) -> bool:
@@ -260,6 +271,32 @@ def _request(row: AccountRequestRow) -> AccountRequest:
 
 _REQUESTS = AccountRequestRow.__table__  # type: ignore[attr-defined]
 _PG_BY_TICKET = f"SELECT {select_list(_REQUESTS)} FROM account_requests WHERE ticket_ref = $1"
+_SCHOOLS = SchoolRow.__table__  # type: ignore[attr-defined]
+# Filing a request reads three things and writes two: on PostgreSQL one statement each
+# way (the ticketing tool's hot path), each read list an `ARRAY(SELECT ROW(...))`.
+_PG_FILING_CONTEXT = (
+    f"SELECT ARRAY(SELECT ROW({select_list(_REQUESTS)}) FROM account_requests "
+    "WHERE ticket_ref = $1) AS same_ticket, "
+    f"ARRAY(SELECT ROW({select_list(_SCHOOLS)}) FROM schools WHERE code = $2) AS school, "
+    "ARRAY(SELECT ROW(starts_on, ends_on, label) FROM closures ORDER BY starts_on) "
+    "AS closures"
+)
+_FILED_COLUMNS = (
+    "id", "ticket_ref", "content_sha256", "school_code", "kind", "given_name", "family_name",
+    "email", "received_at", "existing_uid", "replaces_uid", "daip_notified_on",
+    "academic_year", "due_on", "status", "created_at",
+)
+_AUDIT_COLUMNS = (
+    "occurred_at", "actor", "client_id", "action", "resource_type", "resource_id",
+    "request_id", "changes",
+)
+_PG_FILE_WITH_AUDIT = (
+    "WITH filed AS ("
+    + insert_sql("account_requests", _FILED_COLUMNS, ignore_conflicts=True)
+    + " RETURNING id) INSERT INTO audit_events (" + ", ".join(_AUDIT_COLUMNS) + ") SELECT "
+    + ", ".join(f"${len(_FILED_COLUMNS) + n}" for n in range(1, len(_AUDIT_COLUMNS)))
+    + f", ${len(_FILED_COLUMNS) + len(_AUDIT_COLUMNS)}::json FROM filed"
+)
 
 
 class SqlAccountRequestRepository:
@@ -282,10 +319,25 @@ class SqlAccountRequestRepository:
         ).scalar_one_or_none()
         return _request(row) if row else None
 
-    async def add(self, request: AccountRequest) -> bool:
-        """Insert unless the ticket is already there (False: a concurrent twin won)."""
-        from app.adapters.db.repositories import insert_ignoring_conflicts
+    async def filing_context(self, ticket_ref: str, school_code: str) -> FilingContext:
+        if _is_postgres(self.session):
+            statements = await transaction_connection(self.session)
+            found = await statements.fetchrow(_PG_FILING_CONTEXT, ticket_ref, school_code)
+            assert found is not None  # a SELECT without FROM answers one row
+            same = found["same_ticket"]
+            school = found["school"]
+            return FilingContext(
+                same_ticket=_request(as_row(_REQUESTS, same[0])) if same else None,  # type: ignore[arg-type]
+                school=school_from_row(as_row(_SCHOOLS, school[0])) if school else None,  # type: ignore[arg-type]
+                closures=[Closure(*closure) for closure in found["closures"]],
+            )
+        return FilingContext(
+            same_ticket=await self.by_ticket(ticket_ref),
+            school=await SqlSchoolRepository(self.session).get(school_code),
+            closures=[c for _, c in await SqlClosureRepository(self.session).list()],
+        )
 
+    async def add(self, request: AccountRequest, audit: AuditEvent | None = None) -> bool:
         values = {
             "id": request.id,
             "ticket_ref": request.ticket_ref,
@@ -304,17 +356,29 @@ class SqlAccountRequestRepository:
             "status": request.status.value,
             "created_at": request.created_at,
         }
-        if _is_postgres(self.session):  # the ticketing tool's hot path (raw.py)
+        if _is_postgres(self.session):
             statements = await transaction_connection(self.session)
-            tag = await statements.execute(
-                insert_sql("account_requests", list(values), ignore_conflicts=True),
-                *values.values(),
-            )
+            if audit is None:
+                tag = await statements.execute(
+                    insert_sql("account_requests", _FILED_COLUMNS, ignore_conflicts=True),
+                    *(values[column] for column in _FILED_COLUMNS),
+                )
+            else:
+                tag = await statements.execute(
+                    _PG_FILE_WITH_AUDIT, *(values[column] for column in _FILED_COLUMNS),
+                    audit.occurred_at, audit.actor,
+                    audit.client_id, audit.action, audit.resource_type, audit.resource_id,
+                    audit.request_id, json.dumps(audit.changes),
+                )
             return tag == "INSERT 0 1"
         result = await self.session.execute(
             insert_ignoring_conflicts(self.session, AccountRequestRow).values(**values)
         )
-        return result.rowcount == 1  # type: ignore[attr-defined]
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            return False
+        if audit is not None:
+            await SqlAuditRepository(self.session).add(audit)
+        return True
 
     async def update(self, request: AccountRequest) -> None:
         await self.session.execute(
@@ -525,8 +589,6 @@ class SqlCampaignRepository:
         return _campaign(row) if row else None
 
     async def add(self, campaign: Campaign) -> bool:
-        from app.adapters.db.repositories import insert_ignoring_conflicts
-
         result = await self.session.execute(
             insert_ignoring_conflicts(self.session, RenewalCampaignRow).values(
                 academic_year=campaign.academic_year,

@@ -104,7 +104,7 @@ class SqlConventionRepository:
         await self.session.flush()
 
 
-def _school(row: SchoolRow) -> School:
+def school_from_row(row: SchoolRow) -> School:
     return School(
         code=row.code,
         name=row.name,
@@ -125,9 +125,9 @@ class SqlSchoolRepository:
         if _postgres(self.session):  # on the account-request hot path (raw.py)
             statements = await transaction_connection(self.session)
             found = await statements.fetchrow(_PG_SCHOOL, code)
-            return _school(as_row(_SCHOOLS, found)) if found else None  # type: ignore[arg-type]
+            return school_from_row(as_row(_SCHOOLS, found)) if found else None  # type: ignore[arg-type]
         row = await self.session.get(SchoolRow, code)
-        return _school(row) if row else None
+        return school_from_row(row) if row else None
 
     async def list(
         self, *, codes: Sequence[str] | None, after: str | None, limit: int
@@ -138,7 +138,7 @@ class SqlSchoolRepository:
         if after is not None:
             query = query.where(SchoolRow.code > after)
         rows = (await self.session.execute(query)).scalars().all()
-        return [_school(r) for r in rows]
+        return [school_from_row(r) for r in rows]
 
     async def add(self, school: School) -> bool:
         """Insert unless the code is taken (False: a concurrent creation won)."""
