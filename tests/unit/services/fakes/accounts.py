@@ -11,7 +11,9 @@ from app.domain.account_requests import AccountRequest, RequestStatus
 from app.domain.accounts import Account, Lock, RoleKind, StoredRole
 from app.domain.renewals import Campaign, CampaignStatus, Decision
 from app.domain.trainings import Training, TrainingStatus
+from app.ports.account_requests import FilingContext
 from app.ports.accounts import AccountFacts
+from app.ports.audit import AuditEvent
 from tests.unit.services.fakes.store import FakeRepository, page_after, serves
 
 
@@ -133,10 +135,19 @@ class FakeAccountRequestRepository(FakeRepository):
     async def by_ticket(self, ticket_ref: str) -> AccountRequest | None:
         return next((r for r in self.rows.values() if r.ticket_ref == ticket_ref), None)
 
-    async def add(self, request: AccountRequest) -> bool:
+    async def filing_context(self, ticket_ref: str, school_code: str) -> FilingContext:
+        return FilingContext(
+            same_ticket=await self.by_ticket(ticket_ref),
+            school=await self.uow.schools.get(school_code),
+            closures=[closure for _, closure in await self.uow.closures.list()],
+        )
+
+    async def add(self, request: AccountRequest, audit: AuditEvent | None = None) -> bool:
         if await self.by_ticket(request.ticket_ref) is not None:
             return False
         self.rows[request.id] = request
+        if audit is not None:
+            await self.uow.audit.add(audit)
         return True
 
     async def update(self, request: AccountRequest) -> None:
