@@ -63,7 +63,7 @@ from app.ports.personal_data import (
 )
 from app.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from app.services import audit
-from app.services.accounts import AccountView, _view
+from app.services.accounts import AccountView, account_view
 from app.services.convention import load_clock
 from app.services.jobs import Job, JobContext
 from app.services.visibility import visible_or_404
@@ -130,7 +130,7 @@ async def _account_in(uow: UnitOfWork, principal: Principal, uid: str, now: date
     account = await uow.accounts.get(uid)
     if account is None:
         raise NotFound("no such account")
-    view = await _view(uow, account, now)
+    view = await account_view(uow, account, now)
     # Defence in depth (the scope is UT's): a confined caller only knows its schools' people.
     visible_or_404(principal, view, lambda v: [r.school_code for r in v.roles],
                    "no such account")
@@ -358,7 +358,7 @@ async def erase_inactive_accounts(
             account = await uow.accounts.get(uid)
             if account is None or account.erased_at is not None:
                 continue
-            view = await _view(uow, account, now)
+            view = await account_view(uow, account, now)
             without_overlays = evaluate_access(
                 uid=uid, roles=view.roles, at=now, access_end_on=view.access_end_on
             )
