@@ -19,20 +19,31 @@ from typing import Annotated
 import typer
 import uvicorn
 from prometheus_client.multiprocess import mark_process_dead
+from rich.console import Console
+from rich.progress import Progress
 from uvicorn.supervisors import Multiprocess
 
+from app.adapters import csv_import
 from app.adapters.auth import TokenClientAuth
 from app.adapters.clock import SystemClock
 from app.adapters.db import migrations
-from app.adapters.db.engine import create_engine, session_factory
-from app.adapters.db.locks import job_locks
-from app.adapters.db.uow import SqlUnitOfWorkFactory
+from app.adapters.mailbox import read_mailbox
 from app.adapters.operational_metrics import MULTIPROCESS_ENV
+from app.bootstrap import (
+    build_jobs,
+    build_rules,
+    build_support_policy,
+    build_token_service,
+    open_database,
+)
 from app.domain.auth import PROFILES, SYSTEM, Principal
+from app.main import create_app
 from app.ports.audit import Actor
 from app.services import clients as client_service
+from app.services import enrolments as enrolment_service
 from app.services import jobs as job_service
 from app.services import mail as mail_service
+from app.services import support as support_service
 from app.services.seed import seed_reference_data
 from app.settings import Settings, load_settings
 
@@ -56,13 +67,8 @@ def _settings() -> Settings:
 
 
 async def _with_uow(settings: Settings, work):
-    from app.main import build_rules
-
-    engine = create_engine(settings.database_url)
-    try:
-        return await work(SqlUnitOfWorkFactory(session_factory(engine), build_rules(settings)))
-    finally:
-        await engine.dispose()
+    async with open_database(settings) as database:
+        return await work(database.uow_factory)
 
 
 @db_cli.command("upgrade")
@@ -82,8 +88,6 @@ def db_downgrade(revision: str) -> None:
 @db_cli.command("seed")
 def db_seed() -> None:
     """Load the convention's reference data (idempotent)."""
-    from app.main import build_rules
-
     settings = _settings()
     added = asyncio.run(
         _with_uow(
@@ -99,8 +103,6 @@ def openapi(
     output: Annotated[Path, typer.Option("--output", "-o")] = Path("openapi/openapi.json"),
 ) -> None:
     """Write the OpenAPI contract generated from create_app()."""
-    from app.main import create_app
-
     settings = Settings(database_url="sqlite+aiosqlite:///:memory:", environment="development")
     document = create_app(settings).openapi()
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -112,8 +114,6 @@ def openapi(
 
 
 def _auth(settings: Settings) -> TokenClientAuth:
-    from app.main import build_token_service
-
     return TokenClientAuth(build_token_service(settings))
 
 
@@ -216,8 +216,6 @@ def _instant(value: str | None) -> datetime | None:
 @jobs_cli.command("list")
 def jobs_list() -> None:
     """List the periodic jobs: name, schedule, what it does."""
-    from app.main import build_jobs
-
     for job in build_jobs(_settings()):
         typer.echo(f"{job.name}\t{job.schedule.describe()}\t{job.description}")
 
@@ -233,8 +231,6 @@ def jobs_run(
     ] = None,
 ) -> None:
     """Run the jobs due as of --at, or job NAME; exit 1 when a job failed."""
-    from app.main import build_jobs, build_rules
-
     settings = _settings()
     instant = _instant(at)
     registry = build_jobs(settings)
@@ -244,20 +240,12 @@ def jobs_run(
         )
 
     async def work() -> list[job_service.JobOutcome]:
-        engine = create_engine(settings.database_url)
-        try:
-            uow_factory = SqlUnitOfWorkFactory(session_factory(engine), build_rules(settings))
-            locks, clock = job_locks(engine), SystemClock()
+        async with open_database(settings) as database:
+            wiring = {"uow_factory": database.uow_factory, "locks": database.job_locks,
+                      "clock": SystemClock(), "at": instant}
             if name is None:
-                return await job_service.run_due(
-                    registry, uow_factory=uow_factory, locks=locks, clock=clock, at=instant
-                )
-            outcome = await job_service.run_job(
-                registry, name, uow_factory=uow_factory, locks=locks, clock=clock, at=instant
-            )
-            return [outcome]
-        finally:
-            await engine.dispose()
+                return await job_service.run_due(registry, **wiring)
+            return [await job_service.run_job(registry, name, **wiring)]
 
     outcomes = asyncio.run(work())
     for outcome in outcomes:
@@ -356,10 +344,6 @@ def support_import(
 ) -> None:
     """Import DAIP's exported mailbox: one request per Message-ID, DAIP's replies as
     first responses. Safe to run again on the same export."""
-    from app.adapters.mailbox import read_mailbox
-    from app.main import build_support_policy
-    from app.services import support as support_service
-
     settings = _settings()
     mails = list(read_mailbox(file))
     report = asyncio.run(
@@ -387,12 +371,6 @@ def enrolments_import(
     = False,
 ) -> None:
     """Enrol the students of a CSV file in batches of 1,000; exit 1 when a row is rejected."""
-    from rich.console import Console
-    from rich.progress import Progress
-
-    from app.adapters import csv_import
-    from app.services import enrolments as enrolment_service
-
     console = Console(stderr=True)
     try:
         parsed = csv_import.read_enrolments(file)
@@ -438,7 +416,7 @@ def tcp_listener(config: uvicorn.Config) -> socket.socket:
 class MetricsSupervisor(Multiprocess):
     """uvicorn's supervisor, which also clears the metric files' live gauges of a worker
     it replaces (killed, hung, or retired by SIGHUP's restart), as prometheus_client asks
-    of the parent process; a worker that stops cleanly clears its own (app/main.py)."""
+    of the parent process; a worker that stops cleanly clears its own (app/lifespan.py)."""
 
     def __init__(self, config: uvicorn.Config, sockets: list[socket.socket],
                  metrics_dir: str) -> None:

@@ -135,7 +135,7 @@ async def client(app, clock, live_tokens) -> AsyncIterator[httpx.AsyncClient]:
         value = request.headers.get("authorization", "")
         if value.startswith(f"Bearer {LIVE_PREFIX}"):
             params = live_tokens[value.removeprefix(f"Bearer {LIVE_PREFIX}")]
-            token = app.state.tokens.issue(now=clock.now(), **params)
+            token = app.state.container.tokens.issue(now=clock.now(), **params)
             request.headers["authorization"] = f"Bearer {token}"
 
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
@@ -171,7 +171,7 @@ def make_token(app, clock: FakeClock, live_tokens) -> TokenMaker:
             key = str(len(live_tokens))
             live_tokens[key] = params
             return LIVE_PREFIX + key
-        return app.state.tokens.issue(now=clock.now(), **params)
+        return app.state.container.tokens.issue(now=clock.now(), **params)
 
     return make
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import httpx
 
+from app.bootstrap import build_token_service
 from app.domain.auth import SCOPES
-from app.main import build_token_service
 from app.settings import Settings
 from tests.smtp import free_port
 

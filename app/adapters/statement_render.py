@@ -191,5 +191,5 @@ class PdfStatementRenderer:
 
 
 def statement_renderers() -> dict[str, Any]:
-    """media type → renderer, for `app.state.statement_renderers`."""
+    """media type → renderer, for the container's `statement_renderers`."""
     return {r.media_type: r for r in (CsvStatementRenderer(), PdfStatementRenderer())}

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from app.api.container import container_of
 from app.api.problems import ProblemException
 from app.domain.auth import Principal
 from app.domain.errors import Unauthenticated
@@ -43,7 +44,7 @@ async def current_principal(
             headers={"WWW-Authenticate": WWW_AUTH},
         )
     try:
-        principal = request.app.state.verify_token(credentials.credentials)
+        principal = container_of(request.app).verify_token(credentials.credentials)
     except Unauthenticated as exc:
         raise _unauthorized(exc.detail) from None
     request.state.principal = principal
@@ -79,11 +80,11 @@ def scope_doc(*scopes: str) -> str:
 
 
 async def get_uow(request: Request) -> UnitOfWork:
-    return request.app.state.uow_factory()
+    return container_of(request.app).uow_factory()
 
 
 async def get_clock(request: Request) -> Clock:
-    return request.app.state.clock
+    return container_of(request.app).clock
 
 
 async def get_actor(request: Request) -> Actor:

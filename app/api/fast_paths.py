@@ -4,7 +4,7 @@
 login and page of a course). Matching the route among ~75 and solving its dependencies
 cost FastAPI more CPU than the check itself (docs/PERFORMANCE.md). This middleware,
 innermost of ours, answers the plain call itself, with the same steps as the route
-(app/api/routes/accounts.py, `access`): the token verified by `app.state.verify_token`,
+(app/api/routes/accounts.py, `access`): the token verified by the container's `verify_token`,
 one of the route's scopes, `service.access_check` at the app's clock, `access_json`.
 
 Anything else goes on to FastAPI untouched, which then answers exactly as it always
@@ -21,6 +21,7 @@ from types import SimpleNamespace
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from app.api.container import container_of
 from app.api.routes.accounts import ACCESS_PATH, ACCESS_SCOPES, access_json
 from app.services import accounts as service
 
@@ -54,16 +55,16 @@ class AccessFastPath:
         token = _bearer_token(scope["headers"])
         if token is None:
             return None
-        state = scope["app"].state
+        services = container_of(scope["app"])
         try:
-            principal = state.verify_token(token)
+            principal = services.verify_token(token)
         except Exception:  # refused (401) or anything else: the route's dependencies answer
             return None
         if principal.schools is not None or not any(principal.has(s) for s in ACCESS_SCOPES):
             return None
-        moment = state.clock.now()
+        moment = services.clock.now()
         try:
-            decision = await service.access_check(state.uow_factory(), uid, moment)
+            decision = await service.access_check(services.uow_factory(), uid, moment)
         except Exception:  # 404, database errors: FastAPI's route answers them
             return None
         scope.setdefault("state", {})["principal"] = principal

@@ -24,8 +24,8 @@ Without the header, without a token or with an invalid one the request goes on u
 (the route answers, 401 included). Keys expire after `idempotency_ttl_hours`; the store
 purges expired keys lazily when it claims one.
 
-The store, clock, settings and token verifier are read from `app.state` (wired by
-`app.main.create_app`): this module does not import adapters.
+The store, clock, settings and token verifier are read from the app's container
+(`app.api.container`): this module does not import adapters.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.api.container import container_of
 from app.api.problems import problem_response
 from app.domain.auth import Principal
 from app.domain.errors import Unauthenticated
@@ -92,7 +93,7 @@ def _principal(scope: Scope) -> Principal | None:
     if scheme.lower() != "bearer" or not token.strip():
         return None
     try:
-        return scope["app"].state.verify_token(token.strip())
+        return container_of(scope["app"]).verify_token(token.strip())
     except Unauthenticated:
         return None
 
@@ -152,9 +153,9 @@ class IdempotencyMiddleware:
     async def _idempotent(
         self, scope: Scope, receive: Receive, send: Send, owner: str, key: str
     ) -> None:
-        state = scope["app"].state
-        store: IdempotencyStore = state.idempotency_store
-        now = state.clock.now()
+        services = container_of(scope["app"])
+        store: IdempotencyStore = services.idempotency_store
+        now = services.clock.now()
         raw_body = scope.get("state", {}).get("raw_body")
         if raw_body is None:  # pragma: no cover - a wiring mistake
             raise RuntimeError("IdempotencyMiddleware must run inside BodyGuard")
@@ -165,8 +166,8 @@ class IdempotencyMiddleware:
         digest = canonical_sha256(raw_body)
         held = await store.claim(
             client_key=owner, key=key, method=method, path=path, body_sha256=digest,
-            now=now, expires_at=now + timedelta(hours=state.settings.idempotency_ttl_hours),
-            stale_before=now - timedelta(seconds=state.settings.idempotency_lease_seconds),
+            now=now, expires_at=now + timedelta(hours=services.idempotency_ttl_hours),
+            stale_before=now - timedelta(seconds=services.idempotency_lease_seconds),
         )
         if held is not None:
             await self._answer_held(scope, receive, send, held, method, path, digest)

@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
+from app.api.container import container_of
 from app.domain.errors import (
     Conflict,
     DomainError,
@@ -86,7 +87,7 @@ def problem_response(
     base_url: str | None = None,
 ) -> JSONResponse:
     if base_url is None and request is not None:
-        base_url = getattr(request.app.state, "problem_base_url", None)
+        base_url = container_of(request.app).problem_base_url
     base = (base_url or "about:blank").rstrip("/")
     body: dict[str, Any] = {
         "type": f"{base}/{code}" if base != "about:blank" else "about:blank",

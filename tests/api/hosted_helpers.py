@@ -24,7 +24,7 @@ async def file_request(
     clock.set(at)
     n = next(_tickets)
     request, _ = await create_request(
-        app.state.uow_factory(), clock, ACTOR,
+        app.state.container.uow_factory(), clock, ACTOR,
         NewRequest(
             ticket_ref=f"T-{n}", school_code=school, kind=RoleKind(kind),
             given_name="Camille", family_name=family_name or f"Martin{n}",
@@ -41,7 +41,7 @@ async def fulfil(app, clock, request: AccountRequest, *, at: str,
                  uid: str | None = None) -> AccountRequest:
     clock.set(at)
     return await fulfil_request(
-        app.state.uow_factory(), clock, ACTOR, request.id, uid=uid, fulfilled_at=None,
+        app.state.container.uow_factory(), clock, ACTOR, request.id, uid=uid, fulfilled_at=None,
         skew_seconds=300, moodle_url="https://moodle.example",
         activation_url="https://activation.example",
     )

@@ -43,7 +43,7 @@ async def measure(client, clock, token: str, school: str, at: str, bytes_used: i
 
 
 async def stored_count(app) -> int:
-    uow = app.state.uow_factory()
+    uow = app.state.container.uow_factory()
     async with uow:
         return int(await uow.session.scalar(select(func.count()).select_from(StorageSnapshotRow)))
 
@@ -55,7 +55,7 @@ async def add_referent(
     n = next(_uids)
     uid = f"ref{n:04d}a"
     now = datetime(2024, 9, 1, tzinfo=UTC)
-    uow = app.state.uow_factory()
+    uow = app.state.container.uow_factory()
     async with uow:
         await uow.accounts.add(Account(uid=uid, given_name="Camille", family_name=f"Martin{n}",
                                        email=email, created_at=now))
@@ -69,8 +69,9 @@ async def add_referent(
 
 
 async def run(app, clock, name: str, at: str) -> dict[str, int]:
+    services = app.state.container
     outcome = await run_job(
-        app.state.jobs, name, uow_factory=app.state.uow_factory, locks=app.state.job_locks,
+        services.jobs, name, uow_factory=services.uow_factory, locks=services.job_locks,
         clock=clock, at=datetime.fromisoformat(at.replace("Z", "+00:00")),
     )
     assert outcome.outcome == "succeeded", outcome.error
@@ -85,7 +86,7 @@ async def alerts(client, token: str, **params) -> list[dict]:
 
 
 async def queued(app, template: str) -> list:
-    uow = app.state.uow_factory()
+    uow = app.state.container.uow_factory()
     async with uow:
         return [m for m in await uow.outbox.list(status=None, after_id=None, limit=500)
                 if m.template == template]

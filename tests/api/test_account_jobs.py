@@ -6,17 +6,18 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
+from app.bootstrap import build_jobs
 from app.domain.auth import SCOPES
 from app.domain.trainings import TrainingStatus
-from app.main import build_jobs
 from app.services.jobs import run_job
 from tests.api.hosted_helpers import file_request, fulfil, hosted
 from tests.conftest import bearer
 
 
 async def run(app, clock, name: str, at: str):
+    services = app.state.container
     outcome = await run_job(
-        app.state.jobs, name, uow_factory=app.state.uow_factory, locks=app.state.job_locks,
+        services.jobs, name, uow_factory=services.uow_factory, locks=services.job_locks,
         clock=clock, at=datetime.fromisoformat(at),
     )
     assert outcome.outcome == "succeeded", outcome.error
@@ -24,7 +25,7 @@ async def run(app, clock, name: str, at: str):
 
 
 async def mails(app, template: str):
-    uow = app.state.uow_factory()
+    uow = app.state.container.uow_factory()
     async with uow:
         return [m for m in await uow.outbox.list(status=None, after_id=None, limit=500)
                 if m.template == template]
@@ -75,7 +76,7 @@ async def test_the_campaign_closes_by_itself_the_day_after_its_last_deadline(
     assert await run(app, clock, "renewal-campaign-close", "2025-07-01T06:00:00+02:00") == {
         "closed": 1
     }
-    uow = app.state.uow_factory()
+    uow = app.state.container.uow_factory()
     async with uow:
         [role] = await uow.accounts.roles(referent)
         campaign = await uow.campaigns.get(2025)
@@ -96,7 +97,7 @@ async def test_the_digest_lists_requests_due_soon_overdue_requests_and_overdue_t
     await fulfil(app, clock, done, at="2025-02-24T10:00:00+01:00")
     untrained = await hosted(app, clock, at="2025-02-24T10:00:00+01:00", school="ifms-albi")
     trained = await hosted(app, clock, at="2025-02-24T11:00:00+01:00", school="ifms-albi")
-    uow = app.state.uow_factory()
+    uow = app.state.container.uow_factory()
     async with uow:
         [training] = [t for t in await uow.trainings.without_proposal() if t.uid == trained]
         await uow.trainings.update(replace(training, status=TrainingStatus.PROPOSED,

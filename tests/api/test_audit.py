@@ -54,7 +54,7 @@ async def test_a_stale_if_match_leaves_no_event(client, admin_headers):
 
 async def test_personal_values_are_masked_in_the_trail(app, client, admin_headers, clock):
     actor = Actor(Principal("ut-admin", "test-client"), request_id="r-1")
-    async with app.state.uow_factory() as uow:
+    async with app.state.container.uow_factory() as uow:
         await audit.record(
             uow, actor, now=clock.now(), action="contact.updated", resource_type="contact",
             resource_id="c-1", old={"email": "a@example.org", "role": "referent"},

@@ -18,7 +18,7 @@ from tests.conftest import bearer
 @pytest.fixture
 async def registered(app, clock):
     created = await clients.create_client(
-        app.state.uow_factory(), clock, app.state.client_auth, Actor(SYSTEM),
+        app.state.container.uow_factory(), clock, app.state.container.client_auth, Actor(SYSTEM),
         name="Ticketing", scopes=["account-requests:read", "account-requests:write"],
     )
     return created.client.client_id, created.secret
@@ -91,7 +91,7 @@ async def test_a_wrong_secret_or_unknown_client_is_invalid_client(client, regist
 
 async def test_a_revoked_client_gets_no_token(app, client, clock, registered):
     client_id, secret = registered
-    await clients.revoke_client(app.state.uow_factory(), clock, Actor(SYSTEM), client_id)
+    await clients.revoke_client(app.state.container.uow_factory(), clock, Actor(SYSTEM), client_id)
     response = await _token(
         client, grant_type="client_credentials", client_id=client_id, client_secret=secret
     )
@@ -149,7 +149,7 @@ async def test_a_token_within_its_lifetime_works(client, clock, make_token):
 
 async def test_a_token_for_another_audience_is_a_401(app, client, clock, key_file):
     other = TokenService(
-        issuer=app.state.settings.jwt_issuer, audience="another-api",
+        issuer=app.state.container.settings.jwt_issuer, audience="another-api",
         signing_key=load_or_create_dev_key(key_file),
     )
     token = other.issue(subject="x", scopes=["schools:read"], client_id=None, now=clock.now())
@@ -159,7 +159,8 @@ async def test_a_token_for_another_audience_is_a_401(app, client, clock, key_fil
 
 async def test_a_token_signed_by_an_unknown_key_is_a_401(app, client, clock, tmp_path):
     other = TokenService(
-        issuer=app.state.settings.jwt_issuer, audience=app.state.settings.jwt_audience,
+        issuer=app.state.container.settings.jwt_issuer,
+        audience=app.state.container.settings.jwt_audience,
         signing_key=load_or_create_dev_key(tmp_path / "dev-other.pem"),
         lifetime=timedelta(minutes=5),
     )

@@ -318,7 +318,7 @@ async def test_r_conv_2a_from_e_no_renewal_decision_is_taken_and_closing_renews_
     clock.set("2025-07-01T09:00:00+02:00")
     closed = await client.post("/api/v1/renewal-campaigns/2025-2026/closing", headers=admin)
     assert closed.status_code == 200, closed.text
-    uow = app.state.uow_factory()
+    uow = app.state.container.uow_factory()
     async with uow:
         roles = await uow.accounts.roles(renewed)
     assert [r.valid_until.isoformat() for r in roles] == ["2025-08-31"]

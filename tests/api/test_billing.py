@@ -242,7 +242,7 @@ async def test_a_year_has_one_current_statement_and_a_discarded_draft_is_gone(
     not_draft = await client.post(f"{URL}/{fresh['id']}/discard", headers=finance)
     assert not_draft.status_code == 409 and not_draft.json()["code"] == "statement-not-draft"
 
-    uow = app.state.uow_factory()
+    uow = app.state.container.uow_factory()
     async with uow:
         events = await uow.audit.list(resource_type="statement", resource_id=None, actor=None,
                                       since=None, before_id=None, limit=50)
@@ -607,8 +607,9 @@ async def test_the_list_polls_by_update_with_filters_and_a_cursor(
 
 
 async def run(app, clock, name: str, at: str) -> dict:
+    services = app.state.container
     outcome = await run_job(
-        app.state.jobs, name, uow_factory=app.state.uow_factory, locks=app.state.job_locks,
+        services.jobs, name, uow_factory=services.uow_factory, locks=services.job_locks,
         clock=clock, at=datetime.fromisoformat(at),
     )
     assert outcome.outcome == "succeeded", outcome.error
@@ -616,7 +617,7 @@ async def run(app, clock, name: str, at: str) -> dict:
 
 
 async def billing_mails(app) -> list:
-    uow = app.state.uow_factory()
+    uow = app.state.container.uow_factory()
     async with uow:
         return [m for m in await uow.outbox.list(status=None, after_id=None, limit=500)
                 if m.template.startswith("billing-")]

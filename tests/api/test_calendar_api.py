@@ -212,7 +212,7 @@ async def test_every_registered_recomputer_runs_in_the_change_transaction(
     app, client, admin_headers, clock
 ):
     recomputer = RecordingRecomputer()
-    app.state.deadline_recomputers.append(recomputer)
+    app.state.container.deadline_recomputers.append(recomputer)
     created = await client.post("/api/v1/calendar/closures", json=CHRISTMAS, headers=admin_headers)
     assert created.status_code == 201
     calendar, now = recomputer.calls[0]
@@ -231,7 +231,7 @@ async def test_a_failing_recomputer_rolls_the_closure_back_with_its_own_writes(
     app, client, admin_headers, reader
 ):
     recomputer = RecordingRecomputer(fail=True)
-    app.state.deadline_recomputers.append(recomputer)
+    app.state.container.deadline_recomputers.append(recomputer)
     response = await client.post("/api/v1/calendar/closures", json=CHRISTMAS, headers=admin_headers)
     assert response.status_code == 500
     assert len(recomputer.calls) == 1  # it ran, wrote, then failed

@@ -73,7 +73,7 @@ async def test_r_ref_1b_closing_is_not_refused_when_the_cap_is_exceeded_since_sa
     assert closed.status_code == 200, closed.text
     assert closed.json()["renew_decisions"] == 3
     assert "ifms-rodez" not in closed.json()["schools_without_referent"]
-    uow = app.state.uow_factory()
+    uow = app.state.container.uow_factory()
     async with uow:
         untils = {r.valid_until for u in uids for r in await uow.accounts.roles(u)}
     assert untils == {date(2026, 8, 31)}
@@ -113,7 +113,7 @@ async def test_r_ref_1b_nothing_is_renewed_at_a_closing_after_the_effective_date
     closed = await close(client, clock, admin)
     assert closed.status_code == 200, closed.text
     assert closed.json()["schools_without_referent"] == ALL_CODES
-    uow = app.state.uow_factory()
+    uow = app.state.container.uow_factory()
     async with uow:
         [kept] = await uow.accounts.roles(referent)
     assert kept.valid_until == date(2025, 8, 31)

@@ -16,8 +16,9 @@ GIVEN, FAMILY, EMAIL = "Zéphyrine", "Quillebœuf", "zephyrine.q@ifsi.example"
 
 
 async def run_retention(app, clock, at: str) -> int:
-    outcome = await run_job(app.state.jobs, "retention", uow_factory=app.state.uow_factory,
-                            locks=app.state.job_locks, clock=clock,
+    services = app.state.container
+    outcome = await run_job(services.jobs, "retention", uow_factory=services.uow_factory,
+                            locks=services.job_locks, clock=clock,
                             at=datetime.fromisoformat(at))
     assert outcome.outcome == "succeeded", outcome.error
     return outcome.counts["closed_account_requests_erased"]

@@ -31,7 +31,7 @@ def confined(make_token) -> dict[str, str]:
 
 
 async def _count(app, table) -> int:
-    uow = app.state.uow_factory()
+    uow = app.state.container.uow_factory()
     async with uow:
         return int(await uow.session.scalar(select(func.count()).select_from(table)))
 
@@ -172,7 +172,7 @@ async def test_a_client_registered_with_a_school_is_confined_whatever_its_scopes
 ):
     albi = await hosted(app, clock, at="2025-03-03T10:00:00+01:00", school=ALBI)
     created = await clients.create_client(
-        app.state.uow_factory(), clock, app.state.client_auth, Actor(SYSTEM),
+        app.state.container.uow_factory(), clock, app.state.container.client_auth, Actor(SYSTEM),
         name="Rodez tool", scopes=list(SCOPES), schools=[RODEZ],
     )
     issued = await client.post("/api/v1/oauth/token", data={

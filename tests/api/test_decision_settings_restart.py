@@ -38,7 +38,7 @@ async def started(settings, clock, **readings) -> AsyncIterator[tuple[object, ob
 
 def headers(app, clock, *scopes: str, profile: str | None = None) -> dict[str, str]:
     granted = list(scopes) + (list(PROFILES[profile]) if profile else [])
-    token = app.state.tokens.issue(now=clock.now(), subject="ut-admin", scopes=granted,
+    token = app.state.container.tokens.issue(now=clock.now(), subject="ut-admin", scopes=granted,
                                    client_id="test-client", schools=None)
     return {"Authorization": f"Bearer {token}"}
 

@@ -569,7 +569,7 @@ async def test_the_census_counts_what_the_rule_says_and_moves_with_the_windows(
                                      json={"cancelled_on": on}, headers=office)
         assert response.status_code == 200
 
-    counted = await enrolment_service.census(app.state.uow_factory(), 2024)
+    counted = await enrolment_service.census(app.state.container.uow_factory(), 2024)
     assert counted == {"ifms-albi": 3, "ifms-rodez": 1}
 
     via_api = await client.get("/api/v1/enrolment-campaigns/2024-2025/census",
@@ -583,7 +583,7 @@ async def test_the_census_counts_what_the_rule_says_and_moves_with_the_windows(
     moved = await client.put("/api/v1/enrolment-campaigns/2024-2025", json=WINDOWS,
                              headers=admin_headers | {"If-Match": '"0"'})
     assert moved.status_code == 200
-    assert await enrolment_service.census(app.state.uow_factory(), 2024) == {
+    assert await enrolment_service.census(app.state.container.uow_factory(), 2024) == {
         "ifms-albi": 2, "ifms-rodez": 1}
 
 

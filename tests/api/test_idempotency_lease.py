@@ -24,7 +24,7 @@ async def _dead_claim(app, clock, key: str, body: dict) -> None:
     """What a process killed between the claim and the completion leaves: a claim row
     in progress, made now, never completed nor released."""
     now = clock.now()
-    held = await app.state.idempotency_store.claim(
+    held = await app.state.container.idempotency_store.claim(
         client_key=client_key(ADMIN), key=key, method="POST", path=REQUESTS,
         body_sha256=canonical_sha256(json.dumps(body).encode()), now=now,
         expires_at=now + timedelta(hours=24), stale_before=now - timedelta(seconds=30),
@@ -33,7 +33,7 @@ async def _dead_claim(app, clock, key: str, body: dict) -> None:
 
 
 async def _requests_of_ticket(app) -> list:
-    async with app.state.engine.connect() as connection:
+    async with app.state.container.engine.connect() as connection:
         found = await connection.execute(
             text("SELECT id FROM account_requests WHERE ticket_ref = 'T-LEASE'"))
         return list(found)
@@ -81,7 +81,7 @@ async def test_a_retry_after_a_death_past_the_business_commit_writes_nothing_aga
 
 
 async def test_the_late_completion_of_a_claim_taken_over_changes_nothing(app, clock):
-    store = app.state.idempotency_store
+    store = app.state.container.idempotency_store
     owner, body_sha = client_key(ADMIN), canonical_sha256(b"{}")
     old = clock.now()
 

@@ -27,12 +27,13 @@ def settings_overrides(smtp_server):
 
 def runner(app, clock):
     """Keyword arguments of run_due/run_job for the app's wiring."""
-    return {"uow_factory": app.state.uow_factory, "locks": app.state.job_locks, "clock": clock}
+    services = app.state.container
+    return {"uow_factory": services.uow_factory, "locks": services.job_locks, "clock": clock}
 
 
 def outbox_only(app) -> JobRegistry:
     """The app's outbox job alone (other capabilities' jobs stay out of these tests)."""
-    return JobRegistry([app.state.jobs.get(OUTBOX_JOB)])
+    return JobRegistry([app.state.container.jobs.get(OUTBOX_JOB)])
 
 
 async def due(app, clock, registry=None, at=None):
@@ -40,7 +41,7 @@ async def due(app, clock, registry=None, at=None):
 
 
 async def runs(app, job: str):
-    uow = app.state.uow_factory()
+    uow = app.state.container.uow_factory()
     async with uow:
         return await uow.job_runs.list(job=job, before_id=None, limit=100)
 
@@ -66,8 +67,8 @@ def registry_of(*jobs: tuple[str, object]) -> JobRegistry:
 async def test_the_outbox_dispatcher_is_a_registered_job_that_delivers_the_queue(
     app, clock, smtp_server
 ):
-    assert OUTBOX_JOB in app.state.jobs.names()
-    uow = app.state.uow_factory()
+    assert OUTBOX_JOB in app.state.container.jobs.names()
+    uow = app.state.container.uow_factory()
     async with uow:
         await queue_mail(uow, now=clock.now(), template="smtp-test", to=["a@ifsi.example"],
                          context={"requested_at": clock.now()}, dedupe_key="job-test")
@@ -147,7 +148,7 @@ async def test_a_named_run_runs_the_job_even_when_it_is_not_due(app, clock):
 async def test_a_job_whose_lock_another_runner_holds_is_skipped_and_not_recorded(app, clock):
     job = Recorder()
     registry = registry_of(("guarded", job))
-    async with app.state.job_locks.hold("guarded") as held:
+    async with app.state.container.job_locks.hold("guarded") as held:
         assert held
         [outcome] = await due(app, clock, registry)
         assert outcome.outcome == "locked"
@@ -194,7 +195,7 @@ async def test_two_runners_at_once_run_a_job_once(app, clock, settings):
 
 
 async def test_a_run_left_running_by_a_dead_runner_is_closed_as_failed(app, clock):
-    uow = app.state.uow_factory()
+    uow = app.state.container.uow_factory()
     async with uow:
         await uow.job_runs.start("crashy", scheduled_for=clock.now(), now=clock.now())
         await uow.commit()

@@ -93,7 +93,7 @@ async def test_r_ref_1a_a_school_whose_three_referents_leave_on_31_august_gets_n
         ("2026-09-01", "2027-08-31")]
     assert await status(client, admin, done.uid, "2026-08-31T23:59:59+02:00") == "pending"
     assert await status(client, admin, done.uid, "2026-09-01T00:00:00+02:00") == "active"
-    uow = app.state.uow_factory()
+    uow = app.state.container.uow_factory()
     async with uow:
         [training] = [t for t in await uow.trainings.without_proposal() if t.uid == done.uid]
     assert training.due_on == date(2026, 6, 25)

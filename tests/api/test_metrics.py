@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from prometheus_client.parser import text_string_to_metric_families
 from starlette.routing import Match
 
-import app.main as main_module
-from app.main import HTTP_METHODS, Metrics
+import app.bootstrap as bootstrap_module
+from app.adapters.metrics import HTTP_METHODS, Metrics
 from app.services.jobs import run_job
 from app.services.mail import OUTBOX_JOB, queue_mail
 from tests.api.storage_helpers import GB, measure
@@ -44,7 +44,7 @@ def samples(metrics: dict, name: str) -> dict[tuple, float]:
 
 
 async def queue(app, clock, key: str) -> None:
-    uow = app.state.uow_factory()
+    uow = app.state.container.uow_factory()
     async with uow:
         assert await queue_mail(uow, now=clock.now(), template="smtp-test",
                                 to=["secretariat@ifsi.example"],
@@ -53,8 +53,9 @@ async def queue(app, clock, key: str) -> None:
 
 
 async def dispatch(app, clock) -> dict:
-    outcome = await run_job(app.state.jobs, OUTBOX_JOB, uow_factory=app.state.uow_factory,
-                            locks=app.state.job_locks, clock=clock)
+    services = app.state.container
+    outcome = await run_job(services.jobs, OUTBOX_JOB, uow_factory=services.uow_factory,
+                            locks=services.job_locks, clock=clock)
     assert outcome.outcome == "succeeded", outcome.error
     return dict(outcome.counts)
 
@@ -116,7 +117,7 @@ async def test_gauges_follow_snapshots_queued_mails_and_job_runs(
 
 async def test_last_successes_skip_failed_runs_and_unknown_jobs(app, clock):
     clock.set(T0)
-    uow = app.state.uow_factory()
+    uow = app.state.container.uow_factory()
     async with uow:
         ok = await uow.job_runs.start("a", scheduled_for=clock.now(), now=clock.now())
         await uow.job_runs.finish(ok, now=clock.now(), outcome="succeeded", counts={},
@@ -139,7 +140,7 @@ async def test_metrics_still_answer_when_the_database_does_not(client, monkeypat
     async def unreachable(*_args):
         raise ConnectionRefusedError("database down")
 
-    monkeypatch.setattr("app.main.operational_state", unreachable)
+    monkeypatch.setattr("app.bootstrap.operational_state", unreachable)
     await client.get("/healthz")
     metrics = await scrape(client)
     assert metrics[("convention_database_metrics_up", ())] == 0
@@ -152,14 +153,13 @@ async def test_scrapes_read_the_database_at_most_once_a_minute_of_the_clock(
     app, client, clock, monkeypatch
 ):
     reads = []
-    real = app.state.render_metrics
-    original = main_module.operational_state
+    original = bootstrap_module.operational_state
 
     async def counted(*args):
         reads.append(clock.now())
         return await original(*args)
 
-    monkeypatch.setattr("app.main.operational_state", counted)
+    monkeypatch.setattr("app.bootstrap.operational_state", counted)
     await asyncio.gather(*(client.get("/metrics") for _ in range(20)))
     assert len(reads) == 1  # concurrent scrapes share one read
     for _ in range(5):
@@ -172,7 +172,6 @@ async def test_scrapes_read_the_database_at_most_once_a_minute_of_the_clock(
     clock.advance(seconds=-3600)  # a clock set back: the last read is not trusted
     await scrape(client)
     assert len(reads) == 3
-    assert app.state.render_metrics is real
 
 
 async def test_a_failed_read_is_not_retried_within_the_minute(client, clock, monkeypatch):
@@ -182,7 +181,7 @@ async def test_a_failed_read_is_not_retried_within_the_minute(client, clock, mon
         calls.append(1)
         raise ConnectionRefusedError("database down")
 
-    monkeypatch.setattr("app.main.operational_state", unreachable)
+    monkeypatch.setattr("app.bootstrap.operational_state", unreachable)
     for _ in range(10):
         assert (await scrape(client))[("convention_database_metrics_up", ())] == 0
     assert len(calls) == 1

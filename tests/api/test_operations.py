@@ -16,7 +16,7 @@ async def test_readyz_is_ready_when_the_schema_is_at_head(client):
 
 
 async def test_readyz_fails_when_the_schema_is_behind(app, client):
-    async with app.state.engine.begin() as connection:
+    async with app.state.container.engine.begin() as connection:
         from sqlalchemy import text
 
         await connection.execute(text("UPDATE alembic_version SET version_num = 'old'"))

@@ -14,8 +14,8 @@ from sqlalchemy import text
 from app.adapters.db.engine import create_engine, session_factory
 from app.adapters.db.uow import SqlUnitOfWorkFactory
 from app.adapters.smtp import SmtpMailer
+from app.bootstrap import build_mailer
 from app.domain.auth import SYSTEM
-from app.main import build_mailer
 from app.ports.audit import Actor
 from app.services import audit
 from app.services.mail import OutboxPolicy, dispatch_outbox, message_id_for, queue_mail
@@ -33,7 +33,7 @@ def settings_overrides(smtp_server):
 
 
 async def queue(app, clock, key: str, to=(TO,), cc=()) -> bool:
-    uow = app.state.uow_factory()
+    uow = app.state.container.uow_factory()
     async with uow:
         added = await queue_mail(
             uow, now=clock.now(), template="smtp-test", to=list(to), cc=list(cc),
@@ -44,18 +44,18 @@ async def queue(app, clock, key: str, to=(TO,), cc=()) -> bool:
 
 
 async def dispatch(app, clock, mailer=None, policy=POLICY) -> dict[str, int]:
-    mailer = mailer or build_mailer(app.state.settings)
-    return await dispatch_outbox(app.state.uow_factory, clock, mailer, policy)
+    mailer = mailer or build_mailer(app.state.container.settings)
+    return await dispatch_outbox(app.state.container.uow_factory, clock, mailer, policy)
 
 
 async def messages(app, status=None):
-    uow = app.state.uow_factory()
+    uow = app.state.container.uow_factory()
     async with uow:
         return await uow.outbox.list(status=status, after_id=None, limit=500)
 
 
 async def attempts(app, message_id: int) -> list[str]:
-    uow = app.state.uow_factory()
+    uow = app.state.container.uow_factory()
     async with uow:
         return [a.outcome for a in await uow.outbox.attempts(message_id)]
 
@@ -97,7 +97,7 @@ async def test_queueing_the_same_dedupe_key_twice_queues_one_mail(app, clock, sm
 
 
 async def test_a_rolled_back_change_sends_nothing(app, clock, smtp_server):
-    uow = app.state.uow_factory()
+    uow = app.state.container.uow_factory()
     with pytest.raises(RuntimeError):
         async with uow:
             await queue_mail(
@@ -232,7 +232,7 @@ async def test_two_dispatchers_at_once_send_each_message_once(app, clock, smtp_s
 async def test_a_leased_message_waits_for_its_lease_to_expire(app, clock, smtp_server):
     """A dispatcher that claimed and died: its messages go out once the lease expires."""
     await queue(app, clock, "orphan")
-    uow = app.state.uow_factory()
+    uow = app.state.container.uow_factory()
     async with uow:
         claimed = await uow.outbox.claim(
             now=clock.now(), lease_until=clock.now() + POLICY.lease, limit=10
@@ -251,10 +251,10 @@ async def test_a_claim_skips_the_rows_another_dispatcher_holds(app, clock, smtp_
     for n in range(3):
         await queue(app, clock, f"locked:{n}")
     lease = clock.now() + POLICY.lease
-    first = app.state.uow_factory()
+    first = app.state.container.uow_factory()
     async with first:
         held = await first.outbox.claim(now=clock.now(), lease_until=lease, limit=1)
-        second = app.state.uow_factory()
+        second = app.state.container.uow_factory()
         async with second:  # the first transaction is still open: its row stays locked
             other = await asyncio.wait_for(
                 second.outbox.claim(now=clock.now(), lease_until=lease, limit=10), 5
@@ -404,7 +404,7 @@ async def test_a_dead_mail_without_recipient_left_is_not_requeued(
     app, client, clock, smtp_server, make_token
 ):
     dead_id = await _dead(app, clock, smtp_server, "requeue-erased")
-    async with app.state.engine.begin() as connection:  # as an erasure leaves it
+    async with app.state.container.engine.begin() as connection:  # as an erasure leaves it
         await connection.execute(text(
             "UPDATE outbox_messages SET recipients = '[]', cc = '[]' WHERE id = :id"),
             {"id": dead_id})

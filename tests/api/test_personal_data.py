@@ -20,6 +20,7 @@ from app.adapters.db.tables import (
     OutboxMessageRow,
     SupportRequestRow,
 )
+from app.bootstrap import build_mailer
 from app.domain.accounts import RoleKind
 from app.domain.auth import SYSTEM
 from app.domain.errors import Conflict
@@ -29,7 +30,6 @@ from app.domain.personal_data import (
     pseudonym,
     pseudonym_email,
 )
-from app.main import build_mailer
 from app.ports.audit import Actor
 from app.services.accounts import NewRequest, create_request, fulfil_request
 from app.services.jobs import run_job
@@ -62,7 +62,7 @@ async def referent(app, clock, *, at: str, given=GIVEN, family=FAMILY, email=EMA
     """A referent account filed and fulfilled at `at`; its uid."""
     clock.set(at)
     request, _ = await create_request(
-        app.state.uow_factory(), clock, ACTOR,
+        app.state.container.uow_factory(), clock, ACTOR,
         NewRequest(ticket_ref=f"GDPR-{next(_tickets)}", school_code=school,
                    kind=RoleKind.REFERENT, given_name=given, family_name=family, email=email,
                    received_at=datetime.fromisoformat(at), existing_uid=None,
@@ -70,7 +70,7 @@ async def referent(app, clock, *, at: str, given=GIVEN, family=FAMILY, email=EMA
         skew_seconds=300,
     )
     done = await fulfil_request(
-        app.state.uow_factory(), clock, ACTOR, request.id, uid=uid, fulfilled_at=None,
+        app.state.container.uow_factory(), clock, ACTOR, request.id, uid=uid, fulfilled_at=None,
         skew_seconds=300, moodle_url="https://moodle.example",
         activation_url="https://activation.example",
     )
@@ -92,22 +92,24 @@ async def support_request(client, headers, *, received_at: str, from_email: str,
 
 
 async def run(app, clock, job: str, at: str) -> dict[str, int]:
-    outcome = await run_job(app.state.jobs, job, uow_factory=app.state.uow_factory,
-                            locks=app.state.job_locks, clock=clock,
+    services = app.state.container
+    outcome = await run_job(services.jobs, job, uow_factory=services.uow_factory,
+                            locks=services.job_locks, clock=clock,
                             at=datetime.fromisoformat(at))
     assert outcome.outcome == "succeeded", outcome.error
     return dict(outcome.counts)
 
 
 async def dispatch(app, clock) -> None:
-    await dispatch_outbox(app.state.uow_factory, clock, build_mailer(app.state.settings),
+    services = app.state.container
+    await dispatch_outbox(services.uow_factory, clock, build_mailer(services.settings),
                           OutboxPolicy())
 
 
 async def dump(app) -> dict[str, str]:
     """Each table's rows as one lower-cased JSON text (JSON columns decoded)."""
     out: dict[str, str] = {}
-    async with app.state.engine.connect() as conn:
+    async with app.state.container.engine.connect() as conn:
         for row_type in TABLES:
             table = row_type.__table__
             rows = (await conn.execute(select(table).order_by(*table.primary_key))).all()
@@ -224,7 +226,7 @@ async def test_an_erasure_pseudonymises_every_place_in_one_go(
     assert "autre demande" in after["outbox_messages"]
     assert pseudonym_email(uid) in after["outbox_messages"]
 
-    async with app.state.engine.connect() as conn:
+    async with app.state.container.engine.connect() as conn:
         row = (await conn.execute(select(AccountRow.__table__).where(
             AccountRow.__table__.c.uid == uid))).one()
         support = (await conn.execute(select(SupportRequestRow.__table__).where(
@@ -300,7 +302,7 @@ async def test_a_mail_not_sent_yet_loses_the_erased_recipient(app, client, clock
     response = await client.post(f"/api/v1/accounts/{uid}/erasure",
                                  json={"reason": "demande"}, headers=manager)
     assert response.status_code == 200
-    uow = app.state.uow_factory()
+    uow = app.state.container.uow_factory()
     async with uow:
         [mail] = await uow.outbox.list(status=None, after_id=None, limit=10)
     assert (mail.template, mail.status, mail.recipients) == ("account-created", "dead", ())
@@ -408,7 +410,7 @@ async def test_a_support_request_is_erased_twenty_four_months_after_closure(
                       "closed_account_requests_erased": 0}  # R-GDPR-1a's count
     assert EMAIL in (await client.get(f"/api/v1/support-requests/{request_id}",
                                       headers=support)).json()["from_email"]
-    async with app.state.engine.connect() as conn:
+    async with app.state.container.engine.connect() as conn:
         [digest] = (await conn.execute(select(OutboxMessageRow.__table__))).all()
     assert (digest.subject, digest.body_text) == (ERASED_SUBJECT, ERASED_MAIL_BODY)
 

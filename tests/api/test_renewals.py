@@ -110,7 +110,7 @@ async def test_opening_mails_each_schools_referents_the_people_whose_roles_end(
                  kind="trainer", family_name="Garcia")  # no referent there to tell
     await open_2025(client, clock, admin)
 
-    uow = app.state.uow_factory()
+    uow = app.state.container.uow_factory()
     async with uow:
         mails = [m for m in await uow.outbox.list(status=None, after_id=None, limit=500)
                  if m.template == "renewal-campaign"]
@@ -274,7 +274,7 @@ async def test_closing_renews_without_a_gap_and_the_others_expire_on_the_first_o
     again = await client.post(f"{BASE}/2025-2026/closing", headers=admin)
     assert again.status_code == 200 and again.json() == closed.json()
 
-    uow = app.state.uow_factory()
+    uow = app.state.container.uow_factory()
     async with uow:
         roles = await uow.accounts.roles(renewed)
         others = [r.valid_until for u in (dropped, silent) for r in await uow.accounts.roles(u)]

@@ -18,7 +18,7 @@ def settings_overrides(smtp_server):
 async def test_the_embedded_scheduler_delivers_queued_mail_without_a_cron(
     app, clock, smtp_server
 ):
-    uow = app.state.uow_factory()
+    uow = app.state.container.uow_factory()
     async with uow:
         await queue_mail(uow, now=clock.now(), template="smtp-test", to=["a@ifsi.example"],
                          context={"requested_at": clock.now()}, dedupe_key="embedded")
@@ -33,7 +33,7 @@ async def test_the_embedded_scheduler_delivers_queued_mail_without_a_cron(
 async def recorded_success(app):
     """Wait (for the scheduler's task, not for time) until a success is recorded."""
     while True:
-        uow = app.state.uow_factory()
+        uow = app.state.container.uow_factory()
         async with uow:
             recorded = await uow.job_runs.list(job=OUTBOX_JOB, before_id=None, limit=50)
         if any(r.outcome == "succeeded" and r.counts.get("sent") == 1 for r in recorded):

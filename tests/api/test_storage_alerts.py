@@ -312,7 +312,7 @@ async def test_old_snapshots_are_folded_into_daily_figures_that_history_still_re
 
 
 def test_the_storage_jobs_are_registered(app):
-    assert {REMINDERS_JOB, RETRIEVAL_JOB, FOLD_JOB} <= set(app.state.jobs.names())
+    assert {REMINDERS_JOB, RETRIEVAL_JOB, FOLD_JOB} <= set(app.state.container.jobs.names())
 
 
 async def test_the_reminder_job_replays_a_day_from_the_command_line(

@@ -393,7 +393,7 @@ async def test_a_referent_sees_only_its_schools_requests(client, clock, writer, 
 
 async def _account(app, uid: str, email: str, schools: list[str]) -> None:
     now = at("2025-01-06T09:00:00+01:00")
-    async with app.state.engine.begin() as connection:
+    async with app.state.container.engine.begin() as connection:
         await connection.execute(insert(AccountRow).values(
             uid=uid, given_name="Camille", family_name="Martin", email=email, created_at=now,
         ))
@@ -436,15 +436,15 @@ async def test_scopes_are_required(client, make_token):
 
 async def run_digest(app, clock, when: str) -> dict[str, int]:
     outcome = await run_job(
-        app.state.jobs, "support-digest", uow_factory=app.state.uow_factory,
-        locks=app.state.job_locks, clock=clock, at=at(when),
+        app.state.container.jobs, "support-digest", uow_factory=app.state.container.uow_factory,
+        locks=app.state.container.job_locks, clock=clock, at=at(when),
     )
     assert outcome.outcome == "succeeded", outcome.error
     return dict(outcome.counts)
 
 
 async def digests(app) -> list:
-    uow = app.state.uow_factory()
+    uow = app.state.container.uow_factory()
     async with uow:
         return [m for m in await uow.outbox.list(status=None, after_id=None, limit=500)
                 if m.template == "support-digest"]
@@ -457,7 +457,7 @@ async def test_the_digest_lists_at_risk_and_breached_requests_once_an_hour(
     counts = await run_digest(app, clock, "2025-03-05T12:00:00+01:00")
     assert counts == {"at_risk": 3, "breached": 1, "queued": 1}
     [mail] = await digests(app)
-    assert mail.recipients == (app.state.settings.daip_email,)
+    assert mail.recipients == (app.state.container.settings.daip_email,)
     assert "1 en retard, 3 bientôt échues" in mail.subject
     assert "Délai dépassé (1)" in mail.body_text and "Délai bientôt échu (3)" in mail.body_text
     assert "5 mars 2025 à 11 h 00" in mail.body_text  # breached-open, due Wed 11:00 Paris

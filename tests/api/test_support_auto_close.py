@@ -21,8 +21,9 @@ def writer(make_token) -> dict[str, str]:
 
 
 async def auto_close(app, clock, at: str) -> int:
-    outcome = await run_job(app.state.jobs, SUPPORT_AUTO_CLOSE_JOB,
-                            uow_factory=app.state.uow_factory, locks=app.state.job_locks,
+    services = app.state.container
+    outcome = await run_job(services.jobs, SUPPORT_AUTO_CLOSE_JOB,
+                            uow_factory=services.uow_factory, locks=services.job_locks,
                             clock=clock, at=datetime.fromisoformat(at))
     assert outcome.outcome == "succeeded", outcome.error
     return outcome.counts["closed"]

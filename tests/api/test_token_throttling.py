@@ -4,6 +4,8 @@ per source address; the source address is the peer unless the peer is a trusted 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import httpx
 import pytest
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
@@ -23,7 +25,8 @@ async def two_clients(app, clock):
     made = []
     for name in ("Ticketing", "Plugin"):
         created = await clients.create_client(
-            app.state.uow_factory(), clock, app.state.client_auth, Actor(SYSTEM),
+            app.state.container.uow_factory(), clock, app.state.container.client_auth,
+            Actor(SYSTEM),
             name=name, scopes=["account-requests:read"],
         )
         made.append((created.client.client_id, created.secret))
@@ -41,8 +44,11 @@ class Monotonic:
 @pytest.fixture
 def monotonic(app) -> Monotonic:
     time = Monotonic()
-    app.state.token_rate_limiter = TokenFailureLimiter(per_pair=PAIR, per_address=ADDRESS,
-                                                       monotonic=time)
+    app.state.container = replace(
+        app.state.container,
+        token_rate_limiter=TokenFailureLimiter(per_pair=PAIR, per_address=ADDRESS,
+                                               monotonic=time),
+    )
     return time
 
 

@@ -67,7 +67,7 @@ async def burst(calls: Sequence[Call]) -> list[httpx.Response]:
 
 async def rows(app, sql: str, **params: Any) -> list[dict[str, Any]]:
     """What the tables hold, read on a connection of its own (after the burst)."""
-    async with app.state.engine.connect() as connection:
+    async with app.state.container.engine.connect() as connection:
         result = await connection.execute(text(sql), params)
         return [dict(r._mapping) for r in result]
 

@@ -25,7 +25,7 @@ async def uid(client, admin_headers, clock) -> str:
 
 
 async def _insert(app, sql: str, **params) -> None:
-    async with app.state.engine.begin() as connection:
+    async with app.state.container.engine.begin() as connection:
         await connection.execute(text(sql), params)
 
 
@@ -51,7 +51,7 @@ async def test_a_second_role_for_one_fulfilled_request_is_refused_by_the_databas
 
 
 async def _rows(app, sql: str, **params) -> list[dict]:
-    async with app.state.engine.connect() as connection:
+    async with app.state.container.engine.connect() as connection:
         return [dict(r._mapping) for r in await connection.execute(text(sql), params)]
 
 

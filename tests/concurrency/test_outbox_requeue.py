@@ -19,13 +19,13 @@ COVERS = {
 async def test_identical_requeues_at_once_requeue_once_and_answer_the_same(
     app, client, clock, admin
 ):
-    uow = app.state.uow_factory()
+    uow = app.state.container.uow_factory()
     async with uow:
         assert await queue_mail(uow, now=clock.now(), template="smtp-test",
                                 to=["secretariat@ifsi.example"],
                                 context={"requested_at": clock.now()}, dedupe_key="dead-1")
         await uow.commit()
-    async with app.state.engine.begin() as connection:
+    async with app.state.container.engine.begin() as connection:
         await connection.execute(text(
             "UPDATE outbox_messages SET status = 'dead', attempts = 3, "
             "last_error = '550 gone' WHERE dedupe_key = 'dead-1'"))

@@ -71,7 +71,7 @@ def live_server(databases: DatabaseFactory, key_file: Path) -> Iterator[LiveServ
         time.sleep(0.05)
     from datetime import UTC, datetime
 
-    token = app.state.tokens.issue(
+    token = app.state.container.tokens.issue(
         subject="schemathesis", scopes=list(SCOPES), client_id="schemathesis",
         now=datetime.now(UTC),
     )

@@ -84,7 +84,7 @@ def _call(server: LiveServer, method: str, path: str, operation: dict, token: st
 
 
 def _token(server: LiveServer, scopes, schools=None, sub="matrix") -> str:
-    return server.app.state.tokens.issue(  # type: ignore[attr-defined]
+    return server.app.state.container.tokens.issue(  # type: ignore[attr-defined]
         subject=sub, scopes=list(scopes), client_id="matrix", schools=schools,
         now=datetime.now(UTC),
     )
@@ -282,7 +282,7 @@ async def world(databases, key_file) -> AsyncIterator[ConfinedWorld]:
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            tokens = app.state.tokens  # type: ignore[attr-defined]
+            tokens = app.state.container.tokens  # type: ignore[attr-defined]
 
             def headers(schools: list[str] | None, sub: str) -> dict[str, str]:
                 return {"Authorization": "Bearer " + tokens.issue(

@@ -104,7 +104,7 @@ class Service:
     database_url: str
 
     def token(self, *scopes: str) -> str:
-        return self.app.state.tokens.issue(  # type: ignore[attr-defined]
+        return self.app.state.container.tokens.issue(  # type: ignore[attr-defined]
             subject="fault-test", scopes=list(scopes or SCOPES), client_id="fault-test",
             now=datetime.now(UTC),
         )

@@ -135,7 +135,7 @@ async def test_a_dispatcher_killed_between_sending_and_settling_sends_at_most_on
 ):
     smtp = KillingSmtp(moment).start()
     env = dispatcher_env(settings, key_file, smtp.port)
-    uow = app.state.uow_factory()
+    uow = app.state.container.uow_factory()
     async with uow:
         await queue_mail(uow, now=clock.now(), template="smtp-test", to=["ops@ut.example"],
                          context={"requested_at": clock.now()}, dedupe_key="killed-once")
@@ -176,7 +176,7 @@ async def test_a_dispatcher_killed_between_sending_and_settling_sends_at_most_on
     [sent] = await messages(app)
     assert (sent.status, sent.attempts) == ("sent", 1)
     assert await attempts(app, sent.id) == ["sent"]
-    uow = app.state.uow_factory()
+    uow = app.state.container.uow_factory()
     async with uow:
         runs = await uow.job_runs.list(job="outbox-dispatch", before_id=None, limit=10)
     killed, *others = sorted(runs, key=lambda r: r.id)

@@ -399,7 +399,7 @@ import asyncio, json, sys
 from datetime import datetime, timedelta
 from app.adapters.db.engine import create_engine, session_factory
 from app.adapters.db.uow import SqlUnitOfWorkFactory
-from app.main import build_mailer
+from app.bootstrap import build_mailer
 from app.services.jobs import FrozenClock
 from app.services.mail import OutboxPolicy, dispatch_outbox
 from app.settings import Settings

@@ -48,7 +48,7 @@ def test_a_created_client_gets_a_token_with_its_secret(cli_env):
     from app.adapters.clock import SystemClock
     from app.adapters.db.engine import create_engine, session_factory
     from app.adapters.db.uow import SqlUnitOfWorkFactory
-    from app.main import build_token_service
+    from app.bootstrap import build_token_service
     from app.services import clients
 
     settings = Settings(_env_file=None, database_url=cli_env,  # type: ignore[call-arg]
@@ -81,7 +81,7 @@ def test_an_unknown_scope_is_refused_by_the_cli(cli_env):
 def test_minted_tokens_carry_scopes_and_schools(cli_env):
     output = _ok("tokens", "mint", "--sub", "referent-1", "--scope", "schools:read",
                  "--school", "ifms-rodez")
-    from app.main import build_token_service
+    from app.bootstrap import build_token_service
 
     settings = Settings(_env_file=None,  # type: ignore[call-arg]
                         jwt_private_key_file=__import__("os").environ["JWT_PRIVATE_KEY_FILE"])
@@ -98,8 +98,8 @@ def test_openapi_command_writes_the_contract(cli_env, tmp_path):
 
 
 def test_a_token_minted_for_a_profile_carries_the_profiles_scopes(cli_env):
+    from app.bootstrap import build_token_service
     from app.domain.auth import PROFILES
-    from app.main import build_token_service
 
     output = _ok("tokens", "mint", "--sub", "ticketing", "--profile", "ticketing")
     settings = Settings(_env_file=None,  # type: ignore[call-arg]

@@ -25,8 +25,8 @@ import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
+from app.bootstrap import build_token_service
 from app.domain.auth import PROFILES
-from app.main import build_token_service
 from app.settings import Settings
 from tests.processes import REPO, UvicornProcess, bearer_token, cli_command, run_cli, service_env
 from tests.smtp import free_port

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from app.bootstrap import build_rules
 from app.domain.accounts import (
     Role,
     RoleKind,
@@ -24,7 +25,6 @@ from app.domain.reference import convention_size_figures, initial_reference
 from app.domain.rules import GIB, month_day
 from app.domain.storage import Level, LevelState, reevaluate_level
 from app.domain.units import GB, format_size, go_in_bytes
-from app.main import build_rules
 from app.settings import Settings
 
 

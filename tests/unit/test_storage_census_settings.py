@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from app.bootstrap import build_jobs, build_rules, build_storage_policy
 from app.domain.enrolments import (
     Enrolment,
     EnrolmentStatus,
@@ -33,7 +34,6 @@ from app.domain.storage import (
     retrieval_reminder_dates,
     warning_threshold,
 )
-from app.main import build_jobs, build_rules, build_storage_policy
 from app.services.storage import REMINDERS_JOB, RETRIEVAL_JOB
 from app.settings import Settings
 

@@ -48,3 +48,15 @@ async def current_revision(engine: AsyncEngine) -> str | None:
         return await connection.run_sync(
             lambda sync: MigrationContext.configure(sync).get_current_revision()
         )
+
+
+async def schema_readiness(engine: AsyncEngine, timeout_seconds: float = 5) -> tuple[bool, str]:
+    """(ready, reason): the database answers within the timeout and its schema is at
+    the migrations' head."""
+    try:
+        current = await asyncio.wait_for(current_revision(engine), timeout_seconds)
+    except Exception as exc:  # any failure means "not ready"
+        return False, f"database unreachable ({type(exc).__name__})"
+    if current != head_revision():
+        return False, "database schema is not at head"
+    return True, "ok"

@@ -38,17 +38,9 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, Program
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.util import greenlet_spawn
 
-CONNECTION_LOST = (
-    OSError,
-    asyncpg.InterfaceError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.CannotConnectNowError,
-    asyncpg.AdminShutdownError,
-    asyncpg.CrashShutdownError,
-    # The server closed the connection while asyncpg was between two protocol states
-    # (seen when a backend is terminated): the connection is unusable, like a lost one.
-    asyncpg.InternalClientError,
-)
+from app.adapters.db.faults import DRIVER_CONNECTION_LOST, raised_from
+
+CONNECTION_LOST = DRIVER_CONNECTION_LOST
 
 
 def is_postgres(engine: AsyncEngine | None) -> bool:
@@ -108,12 +100,7 @@ class TransactionStatements:
 
 def _is_lost(exc: BaseException) -> bool:
     """Whether `exc`, or what caused it, is a lost connection."""
-    seen: BaseException | None = exc
-    while seen is not None:
-        if isinstance(seen, CONNECTION_LOST):
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
+    return raised_from(exc, CONNECTION_LOST)
 
 
 @contextmanager

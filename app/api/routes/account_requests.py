@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
+from app.api.container import container_of
 from app.api.deps import (
     ClockDep,
     UowDep,
@@ -53,7 +54,7 @@ LINKS = {
 
 
 def request_out(request: Request, item: AccountRequest) -> AccountRequestOut:
-    today = paris_date(request.app.state.clock.now())
+    today = paris_date(container_of(request.app).clock.now())
     return AccountRequestOut(
         id=item.id,
         ticket_ref=item.ticket_ref,
@@ -115,8 +116,8 @@ async def create_account_request(
             existing_uid=body.existing_uid, replaces_uid=body.replaces_uid,
             daip_notified_on=body.daip_notified_on,
         ),
-        skew_seconds=request.app.state.settings.clock_skew_seconds,
-        rules=request.app.state.rules,
+        skew_seconds=container_of(request.app).clock_skew_seconds,
+        rules=container_of(request.app).rules,
     )
     response.status_code = 201 if created else 200
     response.headers["Location"] = f"/api/v1/account-requests/{item.id}"
@@ -205,11 +206,11 @@ async def fulfil_account_request(
     body: FulfilmentIn | None = None,
 ) -> AccountRequestOut:
     body = body or FulfilmentIn()
-    settings = request.app.state.settings
+    services = container_of(request.app)
     item = await service.fulfil_request(
         uow, clock, actor, id, uid=body.uid, fulfilled_at=body.fulfilled_at,
-        skew_seconds=settings.clock_skew_seconds, moodle_url=settings.moodle_url,
-        activation_url=settings.activation_url, rules=request.app.state.rules,
+        skew_seconds=services.clock_skew_seconds, moodle_url=services.moodle_url,
+        activation_url=services.activation_url, rules=services.rules,
     )
     return request_out(request, item)
 

@@ -3,7 +3,7 @@ and PDF (R-BIL-1, R-BIL-2, R-BIL-3, R-MONEY-1).
 
 The statement document is answered exactly as stored (so its `content_sha256` can be
 recomputed from the bytes received); CSV and PDF are rendered from the same document by
-the renderers wired in `app.main` (`app.state.statement_renderers`)."""
+the renderers of the container (`statement_renderers`, wired in `app.bootstrap`)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ import rfc8785
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
+from app.api.container import container_of
 from app.api.deps import (
     ClockDep,
     UowDep,
@@ -176,7 +177,7 @@ async def create_statement(
 ) -> Response:
     year = AcademicYear.parse(body.academic_year).start_year
     statement = await service.create_statement(uow, clock, actor, year,
-                                               request.app.state.rules)
+                                               container_of(request.app).rules)
     return _json(served_document(statement), status_code=201, headers=_location(statement))
 
 
@@ -272,7 +273,7 @@ async def get_statement(
     id: IdPath,
 ) -> Response:
     statement = await service.get_statement(uow, principal, id)
-    renderers = request.app.state.statement_renderers
+    renderers = container_of(request.app).statement_renderers
     media_type = negotiate(request.headers.get("accept"), [JSON, *renderers])
     if media_type is None:
         raise ProblemException(
@@ -288,7 +289,7 @@ def _representation(request: Request, statement: Statement, media_type: str) -> 
     if media_type == JSON:
         etag = _etag(document)
         return _conditional(request, etag) or _json(document)
-    renderer = request.app.state.statement_renderers[media_type]
+    renderer = container_of(request.app).statement_renderers[media_type]
     etag = _etag(document, f"-{renderer.file_extension}")
     if (unchanged := _conditional(request, etag)) is not None:
         return unchanged
@@ -402,7 +403,7 @@ async def revise_statement(
     body: RevisionIn,
 ) -> Response:
     draft, created = await service.revise_statement(uow, clock, actor, id, reason=body.reason,
-                                                    rules=request.app.state.rules)
+                                                    rules=container_of(request.app).rules)
     return _json(served_document(draft), status_code=201 if created else 200,
                  headers=_location(draft))
 

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
+from app.api.container import container_of
 from app.api.deps import ClockDep, UowDep, get_actor, require, scope_doc
 from app.api.responses import body_problems, problems
 from app.domain.auth import Principal
@@ -98,7 +99,7 @@ async def create_closure(
     body: ClosureCreate,
 ) -> ClosureOut:
     change = await service.add_closure(
-        uow, clock, actor, request.app.state.deadline_recomputers,
+        uow, clock, actor, container_of(request.app).deadline_recomputers,
         starts_on=body.starts_on, ends_on=body.ends_on, label=body.label,
     )
     response.headers["Location"] = f"/api/v1/calendar/closures/{change.closure_id}"
@@ -121,7 +122,7 @@ async def delete_closure(
     closure_id: ClosureId,
 ) -> Response:
     await service.remove_closure(
-        uow, clock, actor, request.app.state.deadline_recomputers, closure_id
+        uow, clock, actor, container_of(request.app).deadline_recomputers, closure_id
     )
     return Response(status_code=204)
 

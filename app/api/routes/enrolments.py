@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
+from app.api.container import container_of
 from app.api.deps import (
     ClockDep,
     UowDep,
@@ -111,7 +112,7 @@ async def get_enrolment_campaign(
     academic_year: YearPath,
 ) -> EnrolmentWindowsOut:
     windows = await service.get_windows(uow, clock, service.parse_year(academic_year))
-    return windows_out(windows, response, request.app.state.rules)
+    return windows_out(windows, response, container_of(request.app).rules)
 
 
 @router.put(
@@ -146,9 +147,9 @@ async def put_enrolment_campaign(
         uow, clock, actor, year, expected=if_match,
         main_opens_on=body.main_opens_on, main_closes_on=body.main_closes_on,
         s2_opens_on=body.s2_opens_on, s2_closes_on=body.s2_closes_on,
-        census_on=body.census_on, rules=request.app.state.rules,
+        census_on=body.census_on, rules=container_of(request.app).rules,
     )
-    return windows_out(windows, response, request.app.state.rules)
+    return windows_out(windows, response, container_of(request.app).rules)
 
 
 @router.get(
@@ -172,7 +173,7 @@ async def get_enrolment_census(
     academic_year: YearPath,
 ) -> CensusOut:
     result = await service.census_view(uow, clock, principal, service.parse_year(academic_year),
-                                       request.app.state.rules)
+                                       container_of(request.app).rules)
     return CensusOut(
         academic_year=f"{result.academic_year:04d}-{result.academic_year + 1:04d}",
         census_on=result.census_on, total=result.total,

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from app.api.container import ContainerDep
 from app.api.problems import ProblemException
 
 router = APIRouter(tags=["operations"])
@@ -23,16 +24,15 @@ async def healthz() -> dict[str, str]:
     summary="Readiness: the database answers and its schema is at head",
     responses={503: {"description": "Not ready"}},
 )
-async def readyz(request: Request) -> JSONResponse:
-    ready, detail = await request.app.state.readiness()
+async def readyz(services: ContainerDep) -> JSONResponse:
+    ready, detail = await services.readiness()
     return JSONResponse(
         {"status": "ready" if ready else "not-ready", "detail": detail},
         status_code=200 if ready else 503,
     )
 
 
-def _scraper_allowed(request: Request) -> bool:
-    expected = request.app.state.settings.metrics_token
+def _scraper_allowed(request: Request, expected: str | None) -> bool:
     if not expected:
         return True
     scheme, _, given = request.headers.get("authorization", "").partition(" ")
@@ -56,10 +56,12 @@ def _scraper_allowed(request: Request) -> bool:
         401: {"description": "`METRICS_TOKEN` is set and the bearer token is not it"},
     },
 )
-async def metrics(request: Request) -> Response:
-    if not _scraper_allowed(request):
+async def metrics(
+    request: Request, services: ContainerDep
+) -> Response:
+    if not _scraper_allowed(request, services.metrics_token):
         raise ProblemException(401, "the metrics need the scraper's bearer token",
                                code="unauthorized",
                                headers={"WWW-Authenticate": 'Bearer realm="metrics"'})
-    payload = await request.app.state.render_metrics()
+    payload = await services.render_metrics()
     return Response(payload, media_type=CONTENT_TYPE_LATEST)

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 
+from app.api.container import container_of
 from app.api.deps import (
     UowDep,
     decode_cursor,
@@ -25,7 +26,7 @@ router = APIRouter(prefix="/api/v1", tags=["operations"])
 
 
 def get_registry(request: Request) -> JobRegistry:
-    return request.app.state.jobs
+    return container_of(request.app).jobs
 
 
 RegistryDep = Annotated[JobRegistry, Depends(get_registry)]

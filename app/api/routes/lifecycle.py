@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
+from app.api.container import container_of
 from app.api.deps import (
     ClockDep,
     UowDep,
@@ -72,9 +73,9 @@ def notice_out(request: Request, record: NoticeRecord) -> NoticeOut:
         letter_ref=record.letter_ref,
         received_on=n.received_on,
         effective_on=n.effective_on,
-        access_end_on=n.access_end_on(request.app.state.rules.termination_access_end),
+        access_end_on=n.access_end_on(container_of(request.app).rules.termination_access_end),
         cured_on=n.cured_on,
-        status=service.notice_status(record, request.app.state.clock).value,
+        status=service.notice_status(record, container_of(request.app).clock).value,
     )
 
 
@@ -312,7 +313,7 @@ async def suspend(
         notified_at=body.notified_at, notice_ref=body.notice_ref, details=body.details,
         kinds=frozenset(RoleKind(k) for k in body.kinds) if body.kinds else None,
         account_uids=frozenset(body.account_uids) if body.account_uids else None,
-        skew_seconds=request.app.state.settings.clock_skew_seconds,
+        skew_seconds=container_of(request.app).clock_skew_seconds,
     )
     response.headers["Location"] = f"/api/v1/suspensions/{s.id}"
     return suspension_out(s)
@@ -338,7 +339,7 @@ async def request_restoration(
     s = await service.request_restoration(
         uow, clock, actor, id, requested_at=body.requested_at,
         corrective_actions=body.corrective_actions,
-        skew_seconds=request.app.state.settings.clock_skew_seconds,
+        skew_seconds=container_of(request.app).clock_skew_seconds,
     )
     return suspension_out(s)
 
@@ -366,7 +367,7 @@ async def lift(
 ) -> SuspensionOut:
     s = await service.lift(
         uow, clock, actor, id, notified_at=body.notified_at, notice_ref=body.notice_ref,
-        skew_seconds=request.app.state.settings.clock_skew_seconds,
+        skew_seconds=container_of(request.app).clock_skew_seconds,
     )
     return suspension_out(s)
 
@@ -396,7 +397,7 @@ async def refuse_restoration(
 ) -> SuspensionOut:
     s = await service.refuse_restoration(
         uow, clock, actor, id, notified_at=body.notified_at, notice_ref=body.notice_ref,
-        skew_seconds=request.app.state.settings.clock_skew_seconds,
+        skew_seconds=container_of(request.app).clock_skew_seconds,
     )
     return suspension_out(s)
 

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import base64
 import binascii
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from app.api.container import ContainerDep, container_of
 from app.domain.errors import Forbidden, Unauthenticated
 from app.services import clients
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
+# Included after every other router: the contract lists its path last.
+jwks_router = APIRouter(tags=["auth"])
 
 
 class TokenResponse(BaseModel):
@@ -108,7 +112,8 @@ async def token(request: Request):
     # The peer, or the client a trusted proxy names (uvicorn's proxy headers handling,
     # FORWARDED_ALLOW_IPS): never a header an untrusted peer wrote.
     address = request.client.host if request.client else "unknown"
-    limiter = request.app.state.token_rate_limiter
+    services = container_of(request.app)
+    limiter = services.token_rate_limiter
     retry_after = limiter.retry_after(address, client_id)
     if retry_after is not None:
         return _error(
@@ -124,9 +129,9 @@ async def token(request: Request):
                       {"WWW-Authenticate": 'Basic realm="convention-api"'})
     try:
         issued = await clients.issue_token(
-            request.app.state.uow_factory(),
-            request.app.state.clock,
-            request.app.state.client_auth,
+            services.uow_factory(),
+            services.clock,
+            services.client_auth,
             client_id=client_id,
             client_secret=client_secret,
             requested_scope=scope,
@@ -144,3 +149,8 @@ async def token(request: Request):
         ).model_dump(),
         headers={"Cache-Control": "no-store", "Pragma": "no-cache"},
     )
+
+
+@jwks_router.get("/.well-known/jwks.json", summary="Public signing keys (JWKS)")
+async def jwks(services: ContainerDep) -> dict[str, Any]:
+    return services.jwks()

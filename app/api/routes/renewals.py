@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request, Response
 
+from app.api.container import container_of
 from app.api.deps import ClockDep, UowDep, get_actor, require, required_if_match, scope_doc
 from app.api.responses import body_problems, problems
 from app.domain.accounts import RoleKind
@@ -108,7 +109,7 @@ async def open_campaign(
 ) -> CampaignOut:
     year = service.parse_year(body.academic_year)
     summary, created = await service.open_campaign(
-        uow, clock, actor, year, request.app.state.rules
+        uow, clock, actor, year, container_of(request.app).rules
     )
     response.status_code = 201 if created else 200
     response.headers["Location"] = f"/api/v1/renewal-campaigns/{summary.campaign.label}"

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
+from app.api.container import container_of
 from app.api.deps import (
     ClockDep,
     UowDep,
@@ -29,9 +30,10 @@ router = APIRouter(prefix="/api/v1", tags=["schools"])
 
 
 async def _out(request: Request, school: School) -> SchoolOut:
-    uow = request.app.state.uow_factory()
+    services = container_of(request.app)
+    uow = services.uow_factory()
     async with uow:
-        status = await service.school_status(uow, school.code, request.app.state.clock.now())
+        status = await service.school_status(uow, school.code, services.clock.now())
         period = (await service.beneficiary_periods(uow, [school.code])).get(school.code)
     return SchoolOut(
         code=school.code,

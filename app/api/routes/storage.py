@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import ValidationError
 
+from app.api.container import container_of
 from app.api.deps import (
     ClockDep,
     UowDep,
@@ -153,7 +154,7 @@ async def post_snapshots(
 ) -> Response:
     candidates = parse_batch(await request.body())
     report = await service.ingest_snapshots(
-        uow, clock, request.app.state.storage_policy, candidates, principal
+        uow, clock, container_of(request.app).storage_policy, candidates, principal
     )
     # `SnapshotBatchOut` written directly: 1,000 result models built, validated again by
     # FastAPI and dumped cost more than the batch's INSERT (docs/PERFORMANCE.md).

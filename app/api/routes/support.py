@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
+from app.api.container import container_of
 from app.api.deps import (
     ClockDep,
     UowDep,
@@ -64,7 +65,7 @@ LINKS = {
 
 
 def policy_of(request: Request) -> SupportPolicy:
-    return request.app.state.support_policy
+    return container_of(request.app).support_policy
 
 
 PolicyDep = Annotated[SupportPolicy, Depends(policy_of)]
