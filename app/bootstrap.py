@@ -17,7 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.adapters.auth import TokenClientAuth, token_verifier
 from app.adapters.clock import SystemClock
-from app.adapters.db import faults
 from app.adapters.db.engine import create_engine, session_factory
 from app.adapters.db.idempotency_store import SqlIdempotencyStore
 from app.adapters.db.locks import job_locks
@@ -34,7 +33,6 @@ from app.adapters.tokens import (
     load_public_jwks,
     load_signing_key,
 )
-from app.api.errors import DatabaseFaults
 from app.api.ratelimit import TokenFailureLimiter
 from app.domain.auth import Principal
 from app.domain.convention import TerminationAccessEnd
@@ -242,7 +240,6 @@ class Container:
     # can add its own.
     deadline_recomputers: list[DeadlineRecomputer]
     statement_renderers: Mapping[str, StatementRenderer]
-    database_faults: DatabaseFaults
 
     @property
     def engine(self) -> AsyncEngine:
@@ -324,10 +321,4 @@ def build_container(settings: Settings, clock: Clock | None = None) -> Container
             RequestDeadlines(rules), SupportDeadlines(support_policy), CampaignDeadlines(rules),
         ],
         statement_renderers=statement_renderers(),
-        database_faults=DatabaseFaults(
-            unavailable=faults.UNAVAILABLE, driver_errors=faults.DRIVER_ERRORS,
-            connection_lost=faults.connection_lost,
-            lost_to_concurrent_change=faults.lost_to_concurrent_change,
-            error_type=faults.error_type,
-        ),
     )

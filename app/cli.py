@@ -19,15 +19,11 @@ from typing import Annotated
 import typer
 import uvicorn
 from prometheus_client.multiprocess import mark_process_dead
-from rich.console import Console
-from rich.progress import Progress
 from uvicorn.supervisors import Multiprocess
 
-from app.adapters import csv_import
 from app.adapters.auth import TokenClientAuth
 from app.adapters.clock import SystemClock
 from app.adapters.db import migrations
-from app.adapters.mailbox import read_mailbox
 from app.adapters.operational_metrics import MULTIPROCESS_ENV
 from app.bootstrap import (
     build_jobs,
@@ -37,13 +33,10 @@ from app.bootstrap import (
     open_database,
 )
 from app.domain.auth import PROFILES, SYSTEM, Principal
-from app.main import create_app
 from app.ports.audit import Actor
 from app.services import clients as client_service
-from app.services import enrolments as enrolment_service
 from app.services import jobs as job_service
 from app.services import mail as mail_service
-from app.services import support as support_service
 from app.services.seed import seed_reference_data
 from app.settings import Settings, load_settings
 
@@ -103,6 +96,11 @@ def openapi(
     output: Annotated[Path, typer.Option("--output", "-o")] = Path("openapi/openapi.json"),
 ) -> None:
     """Write the OpenAPI contract generated from create_app()."""
+    # The app (every route and schema) is loaded by this command only: the others, and
+    # the workers `serve` spawns (which import this module before they answer uvicorn's
+    # health pings), start without it.
+    from app.main import create_app
+
     settings = Settings(database_url="sqlite+aiosqlite:///:memory:", environment="development")
     document = create_app(settings).openapi()
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -344,6 +342,9 @@ def support_import(
 ) -> None:
     """Import DAIP's exported mailbox: one request per Message-ID, DAIP's replies as
     first responses. Safe to run again on the same export."""
+    from app.adapters.mailbox import read_mailbox
+    from app.services import support as support_service
+
     settings = _settings()
     mails = list(read_mailbox(file))
     report = asyncio.run(
@@ -371,6 +372,12 @@ def enrolments_import(
     = False,
 ) -> None:
     """Enrol the students of a CSV file in batches of 1,000; exit 1 when a row is rejected."""
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from app.adapters import csv_import
+    from app.services import enrolments as enrolment_service
+
     console = Console(stderr=True)
     try:
         parsed = csv_import.read_enrolments(file)

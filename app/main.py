@@ -8,11 +8,12 @@ from importlib import metadata
 
 from fastapi import Depends, FastAPI
 
+from app.adapters.db import faults
 from app.adapters.logs import configure_logging
 from app.api import problems
 from app.api.deps import forbid_unknown_query
 from app.api.docs import install_docs
-from app.api.errors import install_database_errors
+from app.api.errors import DatabaseFaults, install_database_errors
 from app.api.fast_paths import AccessFastPath
 from app.api.idempotency import IdempotencyMiddleware
 from app.api.middleware import BodyGuard, RequestContext
@@ -56,6 +57,13 @@ paramedical schools of Région Occitanie. Rules: RULES.md ids (R-…) cited per 
   `{{"items": [...], "next_cursor": ...}}`.
 """
 
+# Which database errors mean what: the drivers' classes, known to the adapters only.
+DATABASE_FAULTS = DatabaseFaults(
+    unavailable=faults.UNAVAILABLE, driver_errors=faults.DRIVER_ERRORS,
+    connection_lost=faults.connection_lost,
+    lost_to_concurrent_change=faults.lost_to_concurrent_change, error_type=faults.error_type,
+)
+
 BATCH_PATHS = frozenset({"/api/v1/storage/snapshots", "/api/v1/enrolments"})
 
 # Matching tries the routers in this order: the hot paths (Moodle's access check and
@@ -91,7 +99,7 @@ def app_from(container: Container) -> FastAPI:
     )
     app.state.container = container
     problems.install(app)
-    install_database_errors(app, container.database_faults)
+    install_database_errors(app, DATABASE_FAULTS)
     for router in ROUTERS:
         app.include_router(router)
     install_docs(app)
