@@ -40,7 +40,7 @@ from app.domain.opening_hours import DeadlineReading
 from app.domain.rules import GB, GIB, Rules, month_day
 from app.domain.schedules import Every
 from app.domain.storage import parse_reminder_days
-from app.ports.billing import StatementRenderer
+from app.ports.billing import DateWords, StatementRenderer
 from app.ports.clock import Clock
 from app.ports.jobs import JobLocks
 from app.ports.unit_of_work import DeadlineRecomputer
@@ -48,7 +48,7 @@ from app.services import account_jobs
 from app.services.accounts import RequestDeadlines
 from app.services.billing import billing_jobs
 from app.services.jobs import Job, JobRegistry
-from app.services.mail import OUTBOX_JOB, OutboxPolicy, outbox_job
+from app.services.mail import OUTBOX_JOB, OutboxPolicy, french_date, french_datetime, outbox_job
 from app.services.operations import operational_state
 from app.services.personal_data import RetentionPolicy, retention_job
 from app.services.renewals import CampaignDeadlines
@@ -320,5 +320,7 @@ def build_container(settings: Settings, clock: Clock | None = None) -> Container
         deadline_recomputers=[
             RequestDeadlines(rules), SupportDeadlines(support_policy), CampaignDeadlines(rules),
         ],
-        statement_renderers=statement_renderers(),
+        statement_renderers=statement_renderers(
+            DateWords(day=french_date, instant=french_datetime)
+        ),
     )

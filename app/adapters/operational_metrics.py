@@ -1,5 +1,6 @@
-"""Prometheus view of the operational state (`app/services/operations.py`): gauges built
-from the latest state read, so vanished label sets disappear too.
+"""Prometheus view of the operational state (`app.ports.operations.OperationalState`, read
+by `app/services/operations.py`): gauges built from the latest state read, so vanished
+label sets disappear too.
 
 The state is read at a scrape at most once per `interval` (a minute) of the injected
 clock, whatever the number of scrapers or their rate: the scrapes in between, and the
@@ -17,7 +18,7 @@ from datetime import datetime, timedelta
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import CollectorRegistry
 
-from app.services.operations import OperationalState
+from app.ports.operations import OperationalState
 
 log = logging.getLogger("app.metrics")
 

@@ -12,17 +12,17 @@ from typing import Any
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from app.adapters.statement_render import (
+from app.adapters.statement_text import (
     PAYMENT_STATUS_FR,
     ROLE_FR,
-    _euros,
-    _iban_groups,
-    _next_number,
-    _previous_number,
+    euros,
+    iban_groups,
+    next_number,
     pdf_text,
+    previous_number,
 )
 from app.domain.billing import amount_fr
-from app.services.mail import french_date, french_datetime
+from app.ports.billing import DateWords
 
 _INK = (26, 26, 26)
 _GREY = (95, 95, 95)
@@ -35,9 +35,10 @@ _ALERT = (170, 20, 20)
 class _RecapPdf(FPDF):
     """A4 portrait; the footer carries the number, the fingerprint and the page."""
 
-    def __init__(self, document: Mapping[str, Any]):
+    def __init__(self, document: Mapping[str, Any], words: DateWords):
         super().__init__(orientation="portrait", unit="mm", format="A4")
         self.document = document
+        self.words = words
         self.core_fonts_encoding = "windows-1252"
         self.set_margins(18, 16, 18)
         self.set_auto_page_break(auto=True, margin=24)
@@ -94,12 +95,12 @@ def _status_banner(pdf: _RecapPdf, document: Mapping[str, Any]) -> None:
         color = _ALERT
     else:
         issued_at = datetime.fromisoformat(document["issued_at"].replace("Z", "+00:00"))
-        text = f"Relevé émis le {french_datetime(issued_at)}"
+        text = f"Relevé émis le {pdf.words.instant(issued_at)}"
         if document.get("late"):
-            text += ", après l'échéance du " + french_date(date.fromisoformat(document["due_on"]))
+            text += ", après l'échéance du " + pdf.words.day(date.fromisoformat(document["due_on"]))
         color = _ACCENT
         if status == "superseded":
-            text = f"REMPLACÉ par le relevé {_next_number(document)} - {text[0].lower()}{text[1:]}"
+            text = f"REMPLACÉ par le relevé {next_number(document)} - {text[0].lower()}{text[1:]}"
             color = _ALERT
     pdf.set_draw_color(*color)
     pdf.set_text_color(*color)
@@ -161,15 +162,15 @@ def _payments(pdf: _RecapPdf, document: Mapping[str, Any]) -> None:
         return
     _heading(pdf, "Paiements reçus")
     for p in payments:
-        _pair(pdf, french_date(date.fromisoformat(p["received_on"])),
-              f"{_euros(p['amount_cents'])} - référence {p['reference']} "
+        _pair(pdf, pdf.words.day(date.fromisoformat(p["received_on"])),
+              f"{euros(p['amount_cents'])} - référence {p['reference']} "
               f"(relevé {p['statement_number']})")
     status = PAYMENT_STATUS_FR.get(document["payment_status"], document["payment_status"])
     _pair(pdf, "État du règlement", status, bold=True)
 
 
-def render_pdf(document: Mapping[str, Any]) -> bytes:
-    pdf = _RecapPdf(document)
+def render_pdf(document: Mapping[str, Any], words: DateWords) -> bytes:
+    pdf = _RecapPdf(document, words)
     pdf.set_title(pdf_text(f"Relevé {document['number']}"))
     pdf.set_author("Université de Toulouse")
     pdf.set_subject(pdf_text("Relevé annuel des étudiants inscrits - convention Moodle"))
@@ -203,7 +204,7 @@ def render_pdf(document: Mapping[str, Any]) -> bytes:
     pdf.set_text_color(*_INK)
     pdf.ln(2)
     _status_banner(pdf, document)
-    previous = _previous_number(document)
+    previous = previous_number(document)
     if previous:
         pdf.ln(1)
         _pair(pdf, "Remplace le relevé", previous)
@@ -212,24 +213,24 @@ def render_pdf(document: Mapping[str, Any]) -> bytes:
     _parties(pdf, document.get("parties") or [])
 
     _heading(pdf, "Recensement")
-    census = french_date(date.fromisoformat(document["census_on"]))
+    census = pdf.words.day(date.fromisoformat(document["census_on"]))
     _pair(pdf, "Date du recensement",
           f"{census} (clôture de la campagne principale d'inscription)")
     _pair(pdf, "Étudiants comptés", f"{document['total_students']} - inscrits à cette date, "
           "inscription non annulée à cette date, hors transferts")
     _pair(pdf, "Tarif par étudiant",
-          f"{_euros(document['rate_per_student_cents'])} (en vigueur à la date du recensement)")
+          f"{euros(document['rate_per_student_cents'])} (en vigueur à la date du recensement)")
     pdf.ln(2)
     _table(pdf, document)
 
     if pdf.will_page_break(40):
         pdf.add_page()
     _heading(pdf, "Montant et règlement")
-    _pair(pdf, "Montant total dû", _euros(document["total_amount_cents"]), bold=True)
-    _pair(pdf, "Échéance", french_date(date.fromisoformat(document["due_on"])), bold=True)
+    _pair(pdf, "Montant total dû", euros(document["total_amount_cents"]), bold=True)
+    _pair(pdf, "Échéance", pdf.words.day(date.fromisoformat(document["due_on"])), bold=True)
     payee = document["payee"]
     _pair(pdf, "Par virement à", payee["name"])
-    _pair(pdf, "IBAN", _iban_groups(payee["iban"]))
+    _pair(pdf, "IBAN", iban_groups(payee["iban"]))
     _pair(pdf, "BIC", payee["bic"])
     _pair(pdf, "Référence à rappeler", document["number"])
     _payments(pdf, document)

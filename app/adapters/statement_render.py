@@ -18,23 +18,13 @@ from __future__ import annotations
 import csv
 import io
 import re
-import unicodedata
 from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from app.domain.billing import amount_fr
+from app.adapters.statement_text import PAYMENT_STATUS_FR, STATUS_FR, next_number, previous_number
 from app.domain.calendar import PARIS
-
-STATUS_FR = {"draft": "brouillon", "issued": "émis", "superseded": "remplacé"}
-PAYMENT_STATUS_FR = {
-    "unpaid": "non réglé",
-    "partially_paid": "partiellement réglé",
-    "paid": "réglé",
-    "overpaid": "trop-perçu",
-}
-ROLE_FR = {"region": "Financeur", "ut": "Bénéficiaire du paiement", "gcs": "Partie"}
-
+from app.ports.billing import DateWords
 
 # ------------------------------------------------------------------------ French forms
 
@@ -82,19 +72,8 @@ def _decimal_comma(amount: str) -> Number:
     return Number(amount.replace(".", ","))
 
 
-def _previous_number(document: Mapping[str, Any]) -> str | None:
-    """The number of the version this one revises (the previous version of the year)."""
-    if not document.get("supersedes"):
-        return None
-    return f"{document['academic_year']}-v{int(document['version']) - 1}"
 
 
-def _next_number(document: Mapping[str, Any]) -> str | None:
-    """The number of the version that revised this one: the next version of the year (a
-    revision is always made from the latest version, and a discarded draft is deleted)."""
-    if not document.get("superseded_by"):
-        return None
-    return f"{document['academic_year']}-v{int(document['version']) + 1}"
 
 
 # ------------------------------------------------------------------------ CSV
@@ -113,8 +92,8 @@ def csv_rows(document: Mapping[str, Any]) -> list[list[str]]:
         ["Tarif par étudiant (EUR)", _decimal_comma(document["rate_per_student"])],
         ["Échéance", _day(document["due_on"])],
         ["Émis le", _instant(document.get("issued_at"))],
-        ["Remplace", _previous_number(document) or ""],
-        ["Remplacé par", _next_number(document) or ""],
+        ["Remplace", previous_number(document) or ""],
+        ["Remplacé par", next_number(document) or ""],
         ["Motif de la révision", document.get("revision_reason") or ""],
         ["Bénéficiaire", document["payee"]["name"]],
         ["IBAN", document["payee"]["iban"]],
@@ -151,45 +130,31 @@ class CsvStatementRenderer:
 # ------------------------------------------------------------------------ PDF
 
 
-def pdf_text(value: str) -> str:
-    """`value` writable in the core fonts' Windows-1252: other characters lose their
-    accent (NFKD) or become `?`."""
-    out = []
-    for char in value:
-        try:
-            char.encode("cp1252")
-            out.append(char)
-        except UnicodeEncodeError:
-            plain = unicodedata.normalize("NFKD", char).encode("cp1252", "ignore").decode(
-                "cp1252")
-            out.append(plain or "?")
-    return "".join(out)
 
 
-def _iban_groups(iban: str) -> str:
-    compact = iban.replace(" ", "")
-    return " ".join(compact[i:i + 4] for i in range(0, len(compact), 4))
 
 
-def _euros(cents: int) -> str:
-    return f"{amount_fr(cents)} EUR"
 
 
-def render_pdf(document: Mapping[str, Any]) -> bytes:
+def render_pdf(document: Mapping[str, Any], words: DateWords) -> bytes:
     """The PDF recap (app/adapters/statement_pdf.py, imported at the first PDF)."""
     from app.adapters.statement_pdf import render_pdf as render
 
-    return render(document)
+    return render(document, words)
 
 
 class PdfStatementRenderer:
     media_type = "application/pdf"
     file_extension = "pdf"
 
+    def __init__(self, words: DateWords):
+        self.words = words
+
     def render(self, document: Mapping[str, Any]) -> bytes:
-        return render_pdf(document)
+        return render_pdf(document, self.words)
 
 
-def statement_renderers() -> dict[str, Any]:
-    """media type → renderer, for the container's `statement_renderers`."""
-    return {r.media_type: r for r in (CsvStatementRenderer(), PdfStatementRenderer())}
+def statement_renderers(words: DateWords) -> dict[str, Any]:
+    """media type → renderer, for the container's `statement_renderers`; `words` writes the
+    PDF's dates as the mails do."""
+    return {r.media_type: r for r in (CsvStatementRenderer(), PdfStatementRenderer(words))}

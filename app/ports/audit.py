@@ -1,5 +1,5 @@
 """The audit trail: who changed what, in which request (implemented in
-app/adapters/db/repositories)."""
+app/adapters/db/audit_repo)."""
 
 from __future__ import annotations
 

@@ -6,9 +6,9 @@ by the composition root."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from app.domain.billing import Payment, Statement, StatementStatus
@@ -68,3 +68,13 @@ class StatementRenderer(Protocol):
     file_extension: str
 
     def render(self, document: Mapping[str, Any]) -> bytes: ...
+
+
+@dataclass(frozen=True)
+class DateWords:
+    """How a document a person reads writes a day and an instant (French, Paris time):
+    given to the renderers by the composition root, so that a statement and a mail
+    word dates alike."""
+
+    day: Callable[[date], str]
+    instant: Callable[[datetime], str]

@@ -13,6 +13,11 @@ from app.domain.suspensions import Suspension, SuspensionStatus
 
 
 class LifecycleRepository(Protocol):
+    # Set when this transaction changed what the convention's clock is built from
+    # (amendments, notices, the reference's figures): the clock is read back from the
+    # records, and the process's cache dropped after the commit.
+    clock_changed: bool
+
     async def lock_for_change(self) -> None:
         """Serialize filings of amendments and notices until the end of the transaction."""
         ...

@@ -1,5 +1,5 @@
 """The outbox: mails queued in the business transaction, their delivery attempts and the
-`Mailer` that delivers them (app/adapters/db/repositories, app/adapters/smtp)."""
+`Mailer` that delivers them (app/adapters/db/outbox_repo, app/adapters/smtp)."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ from app.ports.audit import AuditRepository
 from app.ports.billing import BillingRepository
 from app.ports.calendar import ClosureRepository
 from app.ports.clients import ClientRepository
-from app.ports.convention import ConventionRepository
+from app.ports.convention import ConventionClockCache, ConventionRepository
 from app.ports.enrolments import EnrolmentRepository
 from app.ports.jobs import JobRunRepository
 from app.ports.lifecycle import LifecycleRepository
@@ -30,6 +30,8 @@ class UnitOfWork(Protocol):
     `rules` are the readings of RULES.md's Decisions in force (built from the settings)."""
 
     rules: Rules
+    # The process's cache of the convention's clock (None: every load reads the records).
+    convention_cache: ConventionClockCache | None
     convention: ConventionRepository
     schools: SchoolRepository
     clients: ClientRepository

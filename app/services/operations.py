@@ -5,10 +5,8 @@ read from the database at scrape time with a few cheap queries."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
 
-from app.domain.storage import Level
+from app.ports.operations import OperationalState
 from app.ports.storage import POOL_KEY, school_key
 from app.ports.unit_of_work import UnitOfWork
 
@@ -17,18 +15,6 @@ DEAD_STATUS = "dead"
 _SCHOOL_PREFIX = school_key("")
 
 
-@dataclass(frozen=True)
-class OperationalState:
-    outbox_backlog: int
-    """Messages still to deliver: pending or retrying."""
-    outbox_dead: int
-    """Messages given up (5xx or attempts exhausted)."""
-    job_last_success: dict[str, datetime]
-    """Job name → when its latest successful run finished (absent: never succeeded)."""
-    school_levels: dict[str, Level]
-    """School code → current storage alert level (schools never measured are absent)."""
-    pool_level: Level | None
-    """The shared pool's level (R-STO-1), None before the first measurement."""
 
 
 async def operational_state(uow: UnitOfWork, jobs: Sequence[str]) -> OperationalState:

@@ -47,8 +47,8 @@ async def beneficiary_of(
 async def school_status(uow: UnitOfWork, code: str, now: datetime) -> SchoolStatus:
     """`suspended` while a platform suspension of the whole school is active (the
     suspensions capability stores them); `active` otherwise."""
-    suspended = getattr(uow, "suspended_school_codes", None)
-    if suspended is not None and code in await suspended(now):
+    found = await uow.lifecycle.suspensions(school_codes=[code])
+    if any(s.whole_school_platform and s.active_at(now) for s in found):
         return SchoolStatus.SUSPENDED
     return SchoolStatus.ACTIVE
 

@@ -13,7 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
 from app.adapters.db import engine as engine_module
-from app.adapters.db.account_facts import _one_by_one, load_account_facts
+from app.adapters.db.account_facts import load_account_facts
 from app.adapters.db.raw import raw_connection, transaction_connection
 from app.adapters.db.uow import SqlUnitOfWorkFactory
 from app.domain.accounts import Account, RoleKind, StoredRole, SuspensionScope
@@ -74,7 +74,7 @@ async def test_the_one_statement_facts_equal_the_repositories_one_by_one(uow_fac
     await _people(uow_factory)
     uow = uow_factory()
     async with uow:
-        expected = await _one_by_one(uow.session, UIDS)
+        expected = await uow.accounts.facts_one_by_one(UIDS)
     assert set(expected) == {"abc1234a", "abd1234b", "abe1234c"}
     assert expected["abc1234a"].student_roles and expected["abc1234a"].locks
     assert [s.suspension_id for s in expected["abc1234a"].suspensions] == ["s-0", "s-1"]

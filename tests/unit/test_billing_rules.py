@@ -19,11 +19,11 @@ from hypothesis import strategies as st
 from app.adapters.statement_render import (
     CsvStatementRenderer,
     Number,
+    PdfStatementRenderer,
     csv_rows,
-    pdf_text,
-    render_pdf,
     spreadsheet_cell,
 )
+from app.adapters.statement_text import pdf_text
 from app.domain.billing import (
     FLOATING_FIELDS,
     BeneficiarySchool,
@@ -47,7 +47,9 @@ from app.domain.billing import (
 )
 from app.domain.errors import Conflict
 from app.domain.reference import CONVENTION_REFERENCE, PARTIES, PAYEE
+from app.ports.billing import DateWords
 from app.services.billing import fingerprint
+from app.services.mail import french_date, french_datetime
 
 CENSUS = date(2024, 10, 31)
 GENERATED = datetime(2024, 11, 4, 9, 30, tzinfo=UTC)
@@ -227,10 +229,11 @@ def test_pdf_text_keeps_windows_1252_and_degrades_the_rest():
 
 def test_the_pdf_is_a_french_recap_of_one_or_two_pages():
     doc = served_document(statement(content({"ifms-albi": 12})))
-    pdf = render_pdf(doc)
+    renderer = PdfStatementRenderer(DateWords(day=french_date, instant=french_datetime))
+    pdf = renderer.render(doc)
     assert pdf.startswith(b"%PDF-")
     assert 1 <= len(re.findall(rb"/Type\s*/Page(?![a-z])", pdf)) <= 2
-    assert render_pdf(doc) == pdf  # the same document renders the same bytes
+    assert renderer.render(doc) == pdf  # the same document renders the same bytes
 
 
 FORMULA_TEXTS = ["=1+1", "+33 5 61", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd",

@@ -5,7 +5,7 @@ invalidation is never kept."""
 from __future__ import annotations
 
 from app.domain.convention import ConventionClock
-from app.services.convention import ConventionClockCache
+from app.ports.convention import ConventionClockCache
 
 
 class Ticking:

@@ -7,9 +7,9 @@ On PostgreSQL this is ONE statement (one round trip): each list is an
 transaction (the access check, reads) the statement runs on the pool's raw asyncpg
 connection (app/adapters/db/raw.py: no BEGIN/ROLLBACK around a single, self-consistent
 SELECT, no ORM overhead); inside one (a lock just added, an erasure being made) it runs
-on the transaction's connection and sees its changes. Elsewhere
-(SQLite) the repositories' queries are used one by one. Rows are mapped by the same
-functions as the repositories', so both paths build the same objects."""
+on the transaction's connection and sees its changes. On SQLite
+`SqlAccountRepository.facts_one_by_one` uses the repositories' queries instead. Rows are
+mapped by the same functions as the repositories', so both paths build the same objects."""
 
 from __future__ import annotations
 
@@ -18,18 +18,17 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.adapters.db.accounts_repo import SqlAccountRepository, _account, _role
-from app.adapters.db.enrolments_repo import SqlEnrolmentRepository, student_roles_of
-from app.adapters.db.lifecycle_repo import SqlLifecycleRepository, _suspension
+from app.adapters.db.account_rows import account_from_row, role_from_row
+from app.adapters.db.enrolments_repo import student_roles_of
+from app.adapters.db.lifecycle_repo import suspension_from_row
 from app.adapters.db.raw import (
     as_row,
-    is_postgres,
     raw_connection,
     select_list,
     transaction_connection,
 )
 from app.adapters.db.tables import AccountLockRow, AccountRow, EnrolmentRow, RoleRow, SuspensionRow
-from app.domain.accounts import Account, Lock
+from app.domain.accounts import Lock
 from app.ports.accounts import AccountFacts
 
 _A = AccountRow.__table__  # type: ignore[attr-defined]
@@ -74,21 +73,19 @@ def _facts(row: Sequence[Any]) -> AccountFacts:
     n = len(_A.c)
     roles, enrolments, locks, suspensions = row[n], row[n + 1], row[n + 2], row[n + 3]
     return AccountFacts(
-        account=_account(as_row(_A, row[:n])),
-        stored_roles=[_role(as_row(_R, r)) for r in roles],
+        account=account_from_row(as_row(_A, row[:n])),
+        stored_roles=[role_from_row(as_row(_R, r)) for r in roles],
         student_roles=student_roles_of([_enrolment_row(e) for e in enrolments]),
         locks=[(lock.id, lock.reason, Lock(lock.locked_at, lock.unlocked_at))
                for lock in (as_row(_L, x) for x in locks)],
-        suspensions=[_suspension(as_row(_S, s)).cover() for s in suspensions],
+        suspensions=[suspension_from_row(as_row(_S, s)).cover() for s in suspensions],
     )
 
 
 async def load_account_facts(session: AsyncSession, uids: Sequence[str]) -> dict[str, AccountFacts]:
-    """The facts of the accounts of `uids` that exist, by uid."""
+    """The facts of the accounts of `uids` that exist, by uid (PostgreSQL)."""
     if not uids:
         return {}
-    if not is_postgres(session.bind):  # type: ignore[arg-type]
-        return await _one_by_one(session, uids)
     keys = list(dict.fromkeys(uids))
     where, argument = (_OF_ONE, keys[0]) if len(keys) == 1 else (_OF_MANY, keys)
     if session.in_transaction():  # on the transaction's connection: sees its changes
@@ -99,22 +96,3 @@ async def load_account_facts(session: AsyncSession, uids: Sequence[str]) -> dict
             rows = await raw.fetch(_SELECT_FACTS + where, argument)
     facts = [_facts(row) for row in rows]
     return {f.account.uid: f for f in facts}
-
-
-async def _one_by_one(session: AsyncSession, uids: Sequence[str]) -> dict[str, AccountFacts]:
-    accounts = SqlAccountRepository(session)
-    enrolments = SqlEnrolmentRepository(session)
-    lifecycle = SqlLifecycleRepository(session)
-    out: dict[str, AccountFacts] = {}
-    for uid in dict.fromkeys(uids):
-        account: Account | None = await accounts.get(uid)
-        if account is None:
-            continue
-        stored = await accounts.roles(uid)
-        students = await enrolments.student_roles(uid)
-        schools = {r.school_code for r in stored} | {r.school_code for r in students}
-        covers = [s.cover() for s in await lifecycle.suspensions(school_codes=sorted(schools))] \
-            if schools else []
-        out[uid] = AccountFacts(account=account, stored_roles=stored, student_roles=students,
-                                locks=await accounts.locks(uid), suspensions=covers)
-    return out

@@ -10,9 +10,10 @@ from collections.abc import Collection, Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, insert, or_, select, text, update
+from sqlalchemy import and_, delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.adapters.db.dialect import advisory_xact_lock
 from app.adapters.db.tables import PaymentRow, StatementRow
 from app.domain.billing import Payment, Statement, StatementStatus
 from app.ports.billing import StatementPage
@@ -53,17 +54,10 @@ class SqlBillingRepository:
     def __init__(self, session: AsyncSession):
         self.session = session
 
-    def _is_postgres(self) -> bool:
-        return self.session.bind is not None and self.session.bind.dialect.name == "postgresql"
-
     async def lock_year(self, academic_year: int) -> None:
         """PostgreSQL: a transaction-scoped advisory lock per year; SQLite: BEGIN
         IMMEDIATE already holds the database's write lock for the whole transaction."""
-        if self._is_postgres():
-            await self.session.execute(
-                text("SELECT pg_advisory_xact_lock(:key, :year)"),
-                {"key": _YEAR_LOCK_KEY, "year": academic_year},
-            )
+        await advisory_xact_lock(self.session, _YEAR_LOCK_KEY, academic_year)
 
     async def _payments_of_years(self, years: Collection[int]) -> list[tuple[int, int, Payment]]:
         """(academic_year, version of the statement, payment) for these years."""

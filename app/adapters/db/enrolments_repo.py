@@ -9,11 +9,10 @@ from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import String, bindparam, func, insert, or_, select, text, update
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.adapters.db.repositories import insert_ignoring_conflicts
+from app.adapters.db.dialect import advisory_xact_lock, insert_ignoring_conflicts, keyed, lock_rows
 from app.adapters.db.tables import AccountRow, EnrolmentCampaignRow, EnrolmentRow
 from app.domain.accounts import Role, student_roles
 from app.domain.enrolments import (
@@ -33,7 +32,7 @@ _C = EnrolmentCampaignRow.__table__.c  # type: ignore[attr-defined]
 _A = AccountRow.__table__.c  # type: ignore[attr-defined]
 
 
-def _enrolment(row: Any) -> Enrolment:
+def enrolment_from_row(row: Any) -> Enrolment:
     return Enrolment(
         id=row.id,
         uid=row.uid,
@@ -65,23 +64,6 @@ def _windows(row: Any) -> EnrolmentWindows:
 class SqlEnrolmentRepository:
     def __init__(self, session: AsyncSession):
         self.session = session
-
-    def _is_postgres(self) -> bool:
-        return self.session.bind is not None and self.session.bind.dialect.name == "postgresql"
-
-    def _keyed(self, query: Any, column: Any, values: Collection[str]) -> Any:
-        """`query` restricted to `column IN values` (a batch's 1,000 keys).
-
-        On PostgreSQL a join with `unnest($1)`, one array parameter: a prepared statement
-        with 1,000 parameters gets a generic plan that compares every stored row with
-        the whole list (measured ~1 s per batch), and so does `= ANY($1)` while the
-        statistics of a table growing under the import are stale; a join stays linear."""
-        if self._is_postgres():
-            keys = func.unnest(
-                bindparam(None, list(values), type_=ARRAY(String()))
-            ).table_valued("key").render_derived()
-            return query.join(keys, column == keys.c.key)
-        return query.where(column.in_(list(values)))
 
     # --------------------------------------------------------------- windows
 
@@ -126,10 +108,7 @@ class SqlEnrolmentRepository:
     async def lock_for_batch(self) -> None:
         """PostgreSQL: a transaction-scoped advisory lock; SQLite: BEGIN IMMEDIATE already
         holds the database's write lock for the whole transaction."""
-        if self._is_postgres():
-            await self.session.execute(
-                text("SELECT pg_advisory_xact_lock(:key)"), {"key": _BATCH_LOCK_KEY}
-            )
+        await advisory_xact_lock(self.session, _BATCH_LOCK_KEY)
 
     async def accounts_matching(
         self, student_numbers: Collection[str], uids: Collection[str]
@@ -138,7 +117,8 @@ class SqlEnrolmentRepository:
         for column, values in ((_A.student_number, student_numbers), (_A.uid, uids)):
             if not values:
                 continue
-            query = self._keyed(select(_A.uid, _A.student_number, _A.erased_at), column, values)
+            query = select(_A.uid, _A.student_number, _A.erased_at)
+            query = keyed(self.session, query, column, values)
             for r in await self.session.execute(query):
                 found[r.uid] = StudentAccount(r.uid, r.student_number, r.erased_at is not None)
         return list(found.values())
@@ -151,8 +131,9 @@ class SqlEnrolmentRepository:
         query = select(EnrolmentRow.__table__).where(  # type: ignore[arg-type]
             _E.academic_year.in_(sorted(years))
         )
-        rows = await self.session.execute(self._keyed(query, _E.student_number, student_numbers))
-        return [_enrolment(r) for r in rows]
+        query = keyed(self.session, query, _E.student_number, student_numbers)
+        rows = await self.session.execute(query)
+        return [enrolment_from_row(r) for r in rows]
 
     async def add_accounts(self, accounts: Sequence[NewStudentAccount], *, now: datetime) -> None:
         if not accounts:
@@ -212,10 +193,10 @@ class SqlEnrolmentRepository:
 
     async def get(self, enrolment_id: str, *, for_update: bool = False) -> Enrolment | None:
         query = select(EnrolmentRow.__table__).where(_E.id == enrolment_id)  # type: ignore[arg-type]
-        if for_update and self._is_postgres():
-            query = query.with_for_update()
+        if for_update:
+            query = lock_rows(self.session, query)
         row = (await self.session.execute(query)).first()
-        return _enrolment(row) if row is not None else None
+        return enrolment_from_row(row) if row is not None else None
 
     async def cancel(self, enrolment_id: str, cancelled_on: date) -> None:
         await self.session.execute(
@@ -242,7 +223,7 @@ class SqlEnrolmentRepository:
             query = query.where(_E.status == status.value)
         if after_id is not None:
             query = query.where(_E.id > after_id)
-        return [_enrolment(r) for r in await self.session.execute(query)]
+        return [enrolment_from_row(r) for r in await self.session.execute(query)]
 
     # --------------------------------------------------------------- census, roles
 
@@ -307,5 +288,5 @@ def student_roles_of(rows: Sequence[Any]) -> list[Role]:
         if r.n_version is not None
     }
     return student_roles(
-        [_enrolment(r).as_student_enrolment() for r in rows], grace_end_for(stored)
+        [enrolment_from_row(r).as_student_enrolment() for r in rows], grace_end_for(stored)
     )

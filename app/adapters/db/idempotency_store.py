@@ -29,8 +29,8 @@ from types import SimpleNamespace
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.adapters.db.raw import is_postgres, raw_connection
-from app.adapters.db.repositories import insert_ignoring_conflicts
+from app.adapters.db.dialect import insert_ignoring_conflicts, is_postgres
+from app.adapters.db.raw import raw_connection
 from app.adapters.db.tables import IdempotencyKeyRow
 from app.ports.idempotency import IdempotencyRecord
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.adapters.db.dialect import advisory_xact_lock
 from app.adapters.db.row_locks import get_row
 from app.adapters.db.tables import AmendmentRow, SuspensionRow, TerminationNoticeRow
 from app.domain.accounts import RoleKind, SuspensionScope
@@ -55,7 +56,7 @@ def _notice(row: TerminationNoticeRow) -> NoticeRecord:
     )
 
 
-def _suspension(row: SuspensionRow) -> Suspension:
+def suspension_from_row(row: SuspensionRow) -> Suspension:
     return Suspension(
         id=row.id,
         school_code=row.school_code,
@@ -90,11 +91,7 @@ class SqlLifecycleRepository:
         transaction: a letter filed while another is being filed is checked against it
         (the governing notice of R-CONV-3a). PostgreSQL: a transaction-scoped advisory lock; SQLite:
         BEGIN IMMEDIATE already holds the database's write lock."""
-        bind = self.session.bind
-        if bind is not None and bind.dialect.name == "postgresql":
-            await self.session.execute(
-                text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LIFECYCLE_LOCK_KEY}
-            )
+        await advisory_xact_lock(self.session, _LIFECYCLE_LOCK_KEY)
 
     # amendments
     async def amendments(self) -> list[AmendmentRecord]:
@@ -173,7 +170,7 @@ class SqlLifecycleRepository:
         self, suspension_id: str, *, for_update: bool = False
     ) -> Suspension | None:
         row = await get_row(self.session, SuspensionRow, suspension_id, for_update=for_update)
-        return _suspension(row) if row else None
+        return suspension_from_row(row) if row else None
 
     async def add_suspension(self, s: Suspension) -> None:
         await self.session.execute(
@@ -225,4 +222,4 @@ class SqlLifecycleRepository:
             query = query.where(SuspensionRow.id > after_id)
         if limit is not None:
             query = query.limit(limit)
-        return [_suspension(r) for r in (await self.session.execute(query)).scalars()]
+        return [suspension_from_row(r) for r in (await self.session.execute(query)).scalars()]

@@ -11,10 +11,11 @@ from typing import Any
 from sqlalchemy import Text, and_, bindparam, cast, delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.adapters.db.accounts_repo import _request, _training
-from app.adapters.db.enrolments_repo import _enrolment
-from app.adapters.db.repositories import _audit, outbox_message
-from app.adapters.db.support_repo import _request as _support_request
+from app.adapters.db.account_requests_repo import request_from_row
+from app.adapters.db.audit_repo import audit_event_from_row
+from app.adapters.db.enrolments_repo import enrolment_from_row
+from app.adapters.db.outbox_repo import outbox_message
+from app.adapters.db.support_repo import support_request_from_row
 from app.adapters.db.tables import (
     AccountLockRow,
     AccountRequestRow,
@@ -29,6 +30,7 @@ from app.adapters.db.tables import (
     SupportRequestRow,
     TrainingRow,
 )
+from app.adapters.db.trainings_repo import training_from_row
 from app.domain.account_requests import AccountRequest, RequestStatus
 from app.domain.enrolments import Enrolment
 from app.domain.personal_data import PSEUDONYM_DOMAIN, PSEUDONYM_PREFIX
@@ -73,7 +75,7 @@ class SqlPersonalDataRepository:
         if emails:
             condition = or_(condition, func.lower(R.email).in_(sorted(emails)))
         rows = (await self.session.execute(select(R).where(condition).order_by(R.id))).scalars()
-        return [_request(r) for r in rows]
+        return [request_from_row(r) for r in rows]
 
     async def support_requests_from(self, emails: Collection[str]) -> list[SupportRequest]:
         if not emails:
@@ -84,7 +86,7 @@ class SqlPersonalDataRepository:
                 select(S).where(func.lower(S.from_email).in_(sorted(emails))).order_by(S.id)
             )
         ).scalars()
-        return [_support_request(r) for r in rows]
+        return [support_request_from_row(r) for r in rows]
 
     async def enrolments_of(self, uid: str) -> list[Enrolment]:
         E = EnrolmentRow.__table__.c  # type: ignore[attr-defined]
@@ -93,7 +95,7 @@ class SqlPersonalDataRepository:
             .where(E.uid == uid)
             .order_by(E.academic_year, E.id)
         )
-        return [_enrolment(r) for r in rows]
+        return [enrolment_from_row(r) for r in rows]
 
     async def trainings_of(self, uid: str) -> list[Training]:
         rows = (
@@ -101,7 +103,7 @@ class SqlPersonalDataRepository:
                 select(TrainingRow).where(TrainingRow.uid == uid).order_by(TrainingRow.id)
             )
         ).scalars()
-        return [_training(r) for r in rows]
+        return [training_from_row(r) for r in rows]
 
     async def renewal_decisions_of(self, uid: str) -> list[RenewalDecisionRecord]:
         D = RenewalDecisionRow
@@ -132,7 +134,7 @@ class SqlPersonalDataRepository:
         rows = (
             await self.session.execute(select(A).where(or_(*conditions)).order_by(A.id))
         ).scalars()
-        return [_audit(r) for r in rows]
+        return [audit_event_from_row(r) for r in rows]
 
     async def mails(self, needles: Collection[str]) -> list[OutboxMessage]:
         if not needles:
@@ -283,7 +285,7 @@ class SqlPersonalDataRepository:
                 .order_by(R.id)
             )
         ).scalars()
-        return [_request(r) for r in rows]
+        return [request_from_row(r) for r in rows]
 
     async def support_requests_closed_before(self, before: datetime) -> list[SupportRequest]:
         S = SupportRequestRow
@@ -300,7 +302,7 @@ class SqlPersonalDataRepository:
                 .order_by(S.id)
             )
         ).scalars()
-        return [_support_request(r) for r in rows]
+        return [support_request_from_row(r) for r in rows]
 
     async def erase_old_mails(
         self, *, template: str, before: datetime, subject: str, body: str

@@ -43,10 +43,6 @@ from app.adapters.db.faults import DRIVER_CONNECTION_LOST, raised_from
 CONNECTION_LOST = DRIVER_CONNECTION_LOST
 
 
-def is_postgres(engine: AsyncEngine | None) -> bool:
-    return engine is not None and engine.dialect.name == "postgresql"
-
-
 def _unavailable(exc: BaseException) -> OperationalError:
     return OperationalError("(raw asyncpg statement)", None, exc, connection_invalidated=True)
 

@@ -11,11 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from sqlalchemy import (
-    DateTime,
-    String,
     and_,
     bindparam,
     delete,
@@ -23,143 +20,36 @@ from sqlalchemy import (
     insert,
     or_,
     select,
-    text,
     update,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.adapters.db.raw import as_row, select_list, transaction_connection
-from app.adapters.db.tables import (
-    StorageAlertRow,
-    StorageDailyRow,
-    StorageLevelRow,
-    StorageSnapshotRow,
+from app.adapters.db.dialect import dialect_insert, is_postgres
+from app.adapters.db.raw import as_row, transaction_connection
+from app.adapters.db.storage_statements import (
+    ALERTS,
+    DAILY,
+    LEVELS,
+    PG_DAILY,
+    PG_INSERT_SNAPSHOTS,
+    PG_LOCK_LEVELS,
+    PG_SELECT_SNAPSHOTS,
+    SNAPSHOTS,
+    alert_from_row,
+    level_from_row,
+    merged_daily_figure,
+    snapshot_from_row,
 )
 from app.domain.storage import (
-    AlertEvent,
-    AlertKind,
     Fold,
     Level,
-    LevelState,
     Point,
     Snapshot,
     bucket_start,
     fold,
-    paris_day_bounds,
     points_of,
 )
 from app.ports.storage import POOL_KEY, DailyFigure, StorageAlert, StoredLevel
-
-SNAPSHOTS = StorageSnapshotRow.__table__  # type: ignore[attr-defined]
-DAILY = StorageDailyRow.__table__  # type: ignore[attr-defined]
-LEVELS = StorageLevelRow.__table__  # type: ignore[attr-defined]
-ALERTS = StorageAlertRow.__table__  # type: ignore[attr-defined]
-
-# A batch in one statement: one array parameter per column joined with unnest; a
-# duplicate snapshot_id is left to the unique index (ON CONFLICT), the ids returned are
-# the ones stored now.
-_PG_RAW_INSERT_SNAPSHOTS = (
-    "INSERT INTO storage_snapshots (snapshot_id, school_code, measured_at, bytes_used, "
-    "files_count, bytes_backup, received_at) "
-    "SELECT s.snapshot_id, s.school_code, s.measured_at, s.bytes_used, s.files_count, "
-    "s.bytes_backup, $7::timestamptz "
-    "FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::bigint[], $5::bigint[], "
-    "$6::bigint[]) AS s(snapshot_id, school_code, measured_at, bytes_used, files_count, "
-    "bytes_backup) "
-    "ORDER BY s.snapshot_id ON CONFLICT (snapshot_id) DO NOTHING RETURNING snapshot_id"
-)
-# Missing level rows created (ok), existing ones "updated" to themselves: locked in key
-# order until the end of the transaction.
-_PG_RAW_LOCK_LEVELS = (
-    "INSERT INTO storage_levels (scope_key, level, bytes_used, threshold_bytes) "
-    "SELECT k, $2, 0, 0 FROM unnest($1::text[]) AS k ORDER BY k "
-    "ON CONFLICT (scope_key) DO UPDATE SET level = storage_levels.level "
-    f"RETURNING {select_list(LEVELS)}"
-)
-
-_PG_SELECT_SNAPSHOTS = text(
-    """
-    SELECT s.snapshot_id, s.school_code, s.measured_at, s.bytes_used, s.files_count,
-           s.bytes_backup
-    FROM unnest(CAST(:ids AS text[])) AS wanted(snapshot_id)
-    JOIN storage_snapshots AS s ON s.snapshot_id = wanted.snapshot_id
-    """
-).bindparams(bindparam("ids", type_=ARRAY(String))).columns(
-    SNAPSHOTS.c.snapshot_id, SNAPSHOTS.c.school_code, SNAPSHOTS.c.measured_at,
-    SNAPSHOTS.c.bytes_used, SNAPSHOTS.c.files_count, SNAPSHOTS.c.bytes_backup,
-)
-
-# SQL twin of the domain's `fold` on Paris days (tests/integration/test_storage_repo.py
-# compares it with `aggregate` on the same samples).
-_PG_DAILY = text(
-    """
-    SELECT (measured_at AT TIME ZONE 'Europe/Paris')::date AS day,
-           max(bytes_used) AS bytes_max,
-           (array_agg(bytes_used ORDER BY measured_at DESC, id DESC))[1] AS bytes_last,
-           max(measured_at) AS last_at, count(*) AS samples
-    FROM storage_snapshots
-    WHERE school_code = :school AND measured_at >= :start AND measured_at < :end
-    GROUP BY 1
-    ORDER BY 1
-    """
-).bindparams(
-    bindparam("start", type_=DateTime(timezone=True)),
-    bindparam("end", type_=DateTime(timezone=True)),
-)
-
-
-def _dialect(session: AsyncSession) -> str:
-    return session.bind.dialect.name if session.bind is not None else "postgresql"
-
-
-def _snapshot(row: Any) -> Snapshot:
-    return Snapshot(
-        snapshot_id=row.snapshot_id,
-        school_code=row.school_code,
-        measured_at=row.measured_at,
-        bytes_used=row.bytes_used,
-        files_count=row.files_count,
-        bytes_backup=row.bytes_backup,
-    )
-
-
-def _level(row: Any) -> StoredLevel:
-    return StoredLevel(
-        scope_key=row.scope_key,
-        state=LevelState(
-            level=Level(row.level),
-            raised_at=row.raised_at,
-            last_reminder_at=row.last_reminder_at,
-            measured_at=row.measured_at,
-        ),
-        bytes_used=row.bytes_used,
-        threshold_bytes=row.threshold_bytes,
-    )
-
-
-def _alert(row: Any) -> StorageAlert:
-    return StorageAlert(
-        id=row.id,
-        scope=row.scope,
-        school_code=row.school_code,
-        recipients_count=row.recipients_count,
-        event=AlertEvent(
-            kind=AlertKind(row.kind),
-            level_from=Level(row.level_from),
-            level_to=Level(row.level_to),
-            bytes_used=row.bytes_used,
-            threshold_bytes=row.threshold_bytes,
-            occurred_at=row.occurred_at,
-        ),
-    )
-
-
-def _day_point(day: date, bytes_max: int, bytes_last: int) -> Point:
-    start, end = paris_day_bounds(day)
-    return Point(start, end, bytes_max, bytes_last)
 
 
 class SqlStorageRepository:
@@ -174,13 +64,13 @@ class SqlStorageRepository:
         if not snapshots:
             return set()
         ordered = sorted(snapshots, key=lambda s: s.snapshot_id)
-        if _dialect(self.session) == "postgresql":
+        if is_postgres(self.session):
             # On the transaction's raw asyncpg connection (raw.py): asyncpg encodes the
             # six 1,000-element arrays itself, SQLAlchemy's array processing did it in
             # Python element by element.
             statements = await transaction_connection(self.session)
             rows = await statements.fetch(
-                _PG_RAW_INSERT_SNAPSHOTS,
+                PG_INSERT_SNAPSHOTS,
                 [s.snapshot_id for s in ordered],
                 [s.school_code for s in ordered],
                 [s.measured_at for s in ordered],
@@ -191,7 +81,7 @@ class SqlStorageRepository:
             )
             return {row[0] for row in rows}
         statement = (
-            sqlite_insert(SNAPSHOTS)
+            dialect_insert(self.session, SNAPSHOTS)
             .on_conflict_do_nothing(index_elements=["snapshot_id"])
             .returning(SNAPSHOTS.c.snapshot_id)
         )
@@ -215,18 +105,18 @@ class SqlStorageRepository:
     async def snapshots(self, snapshot_ids: Sequence[str]) -> dict[str, Snapshot]:
         if not snapshot_ids:
             return {}
-        if _dialect(self.session) == "postgresql":
+        if is_postgres(self.session):
             # One array parameter joined with unnest: the plan is the unique index's
             # whatever the number of ids (a 1,000-parameter IN list may get a generic
             # plan that scans the table).
             rows = await self.session.execute(
-                _PG_SELECT_SNAPSHOTS, {"ids": list(snapshot_ids)}
+                PG_SELECT_SNAPSHOTS, {"ids": list(snapshot_ids)}
             )
         else:
             rows = await self.session.execute(
                 select(SNAPSHOTS).where(SNAPSHOTS.c.snapshot_id.in_(list(snapshot_ids)))
             )
-        return {row.snapshot_id: _snapshot(row) for row in rows}
+        return {row.snapshot_id: snapshot_from_row(row) for row in rows}
 
     # ---------------------------------------------------------------- levels
 
@@ -237,13 +127,12 @@ class SqlStorageRepository:
         # One statement: missing rows are created (ok), existing ones "updated" to
         # themselves, which locks them in key order until the end of the transaction
         # (SQLite holds the database write lock since BEGIN IMMEDIATE anyway).
-        if _dialect(self.session) == "postgresql":  # one array, a compiled-once statement
+        if is_postgres(self.session):  # one array, a compiled-once statement
             statements = await transaction_connection(self.session)
-            found = await statements.fetch(_PG_RAW_LOCK_LEVELS, keys, Level.OK.value)
-            return {row["scope_key"]: _level(as_row(LEVELS, row))
+            found = await statements.fetch(PG_LOCK_LEVELS, keys, Level.OK.value)
+            return {row["scope_key"]: level_from_row(as_row(LEVELS, row))
                     for row in sorted(found, key=lambda r: r["scope_key"])}
-        builder = pg_insert if _dialect(self.session) == "postgresql" else sqlite_insert
-        statement = builder(LEVELS).values(
+        statement = dialect_insert(self.session, LEVELS).values(
             [{"scope_key": k, "level": Level.OK.value, "bytes_used": 0, "threshold_bytes": 0}
              for k in keys]
         )
@@ -251,13 +140,14 @@ class SqlStorageRepository:
             index_elements=["scope_key"], set_={"level": LEVELS.c.level}
         ).returning(*LEVELS.c)
         rows = await self.session.execute(statement)
-        return {row.scope_key: _level(row) for row in sorted(rows, key=lambda r: r.scope_key)}
+        ordered = sorted(rows, key=lambda r: r.scope_key)
+        return {row.scope_key: level_from_row(row) for row in ordered}
 
     async def levels(self, scope_keys: Sequence[str] | None = None) -> dict[str, StoredLevel]:
         query = select(LEVELS)
         if scope_keys is not None:
             query = query.where(LEVELS.c.scope_key.in_(list(scope_keys)))
-        return {row.scope_key: _level(row) for row in await self.session.execute(query)}
+        return {row.scope_key: level_from_row(row) for row in await self.session.execute(query)}
 
     async def critical_keys(self) -> list[str]:
         rows = await self.session.execute(
@@ -350,7 +240,7 @@ class SqlStorageRepository:
             query = query.where(ALERTS.c.occurred_at >= since)
         if after_id is not None:
             query = query.where(ALERTS.c.id > after_id)
-        return [_alert(row) for row in await self.session.execute(query)]
+        return [alert_from_row(row) for row in await self.session.execute(query)]
 
     # ---------------------------------------------------------------- history
 
@@ -374,9 +264,9 @@ class SqlStorageRepository:
         ):
             acc[r.day] = fold(acc.get(r.day),
                               Fold(r.bytes_max, r.bytes_last, r.last_measured_at, r.samples))
-        if _dialect(self.session) == "postgresql":
+        if is_postgres(self.session):
             for r in await self.session.execute(
-                _PG_DAILY, {"school": school_code, "start": start, "end": end}
+                PG_DAILY, {"school": school_code, "start": start, "end": end}
             ):
                 acc[r.day] = fold(acc.get(r.day),
                                   Fold(r.bytes_max, r.bytes_last, r.last_at, r.samples))
@@ -412,7 +302,7 @@ class SqlStorageRepository:
         figures: dict[tuple[str, date], DailyFigure] = {}
         for row in rows:
             key = (row.school_code, bucket_start(row.measured_at, "day"))
-            figures[key] = _merge(
+            figures[key] = merged_daily_figure(
                 figures.get(key),
                 DailyFigure(row.school_code, key[1], row.bytes_used, row.bytes_used,
                             row.measured_at, 1),
@@ -426,20 +316,19 @@ class SqlStorageRepository:
         for row in existing:
             key = (row.school_code, row.day)
             if key in figures:
-                figures[key] = _merge(
+                figures[key] = merged_daily_figure(
                     DailyFigure(row.school_code, row.day, row.bytes_max, row.bytes_last,
                                 row.last_measured_at, row.samples),
                     figures[key],
                 )
-        builder = pg_insert if _dialect(self.session) == "postgresql" else sqlite_insert
-        upsert = builder(DAILY)
-        upsert = upsert.on_conflict_do_update(
+        daily = dialect_insert(self.session, DAILY)
+        daily = daily.on_conflict_do_update(
             index_elements=["school_code", "day"],
-            set_={c: upsert.excluded[c]
+            set_={c: daily.excluded[c]
                   for c in ("bytes_max", "bytes_last", "last_measured_at", "samples")},
         )
         await self.session.execute(
-            upsert,
+            daily,
             [
                 {"school_code": f.school_code, "day": f.day, "bytes_max": f.bytes_max,
                  "bytes_last": f.bytes_last, "last_measured_at": f.last_measured_at,
@@ -451,15 +340,3 @@ class SqlStorageRepository:
             delete(SNAPSHOTS).where(SNAPSHOTS.c.id.in_([r.id for r in rows]))
         )
         return len(rows)
-
-
-def _merge(old: DailyFigure | None, new: DailyFigure) -> DailyFigure:
-    """Two daily figures of the same school and day as one, by the domain's `fold`."""
-    if old is None:
-        return new
-    merged = fold(
-        Fold(old.bytes_max, old.bytes_last, old.last_measured_at, old.samples),
-        Fold(new.bytes_max, new.bytes_last, new.last_measured_at, new.samples),
-    )
-    return DailyFigure(new.school_code, new.day, merged.bytes_max, merged.bytes_last,
-                       merged.last_at, merged.samples)

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.adapters.db.repositories import insert_ignoring_conflicts
+from app.adapters.db.dialect import insert_ignoring_conflicts
 from app.adapters.db.tables import AccountRow, RoleRow, SupportRequestRow
 from app.domain.support import SupportClosure, SupportRequest, SupportStatus
 from app.ports.support import SlaFilter
@@ -17,7 +17,7 @@ from app.ports.support import SlaFilter
 T = SupportRequestRow
 
 
-def _request(row: SupportRequestRow) -> SupportRequest:
+def support_request_from_row(row: SupportRequestRow) -> SupportRequest:
     return SupportRequest(
         id=row.id,
         message_id=row.message_id,
@@ -72,13 +72,13 @@ class SqlSupportRequestRepository:
 
     async def get(self, request_id: str) -> SupportRequest | None:
         row = await self.session.get(T, request_id)
-        return _request(row) if row else None
+        return support_request_from_row(row) if row else None
 
     async def by_message_id(self, message_id: str) -> SupportRequest | None:
         row = (
             await self.session.execute(select(T).where(T.message_id == message_id))
         ).scalar_one_or_none()
-        return _request(row) if row else None
+        return support_request_from_row(row) if row else None
 
     async def add(self, request: SupportRequest) -> bool:
         result = await self.session.execute(
@@ -125,7 +125,7 @@ class SqlSupportRequestRepository:
                 .order_by(T.id)
             )
         ).scalars()
-        return [_request(r) for r in rows]
+        return [support_request_from_row(r) for r in rows]
 
     async def record_message(self, request_id: str, at: datetime) -> None:
         await self.session.execute(
@@ -139,7 +139,7 @@ class SqlSupportRequestRepository:
                 select(T).where(T.status == SupportStatus.open.value).order_by(T.id)
             )
         ).scalars()
-        return [_request(r) for r in rows]
+        return [support_request_from_row(r) for r in rows]
 
     async def set_response_due_at(self, request_id: str, due: datetime) -> None:
         await self.session.execute(update(T).where(T.id == request_id).values(response_due_at=due))
@@ -159,7 +159,7 @@ class SqlSupportRequestRepository:
         if after_id is not None:
             query = query.where(T.id > after_id)
         rows = (await self.session.execute(query.order_by(T.id).limit(limit))).scalars()
-        return [_request(r) for r in rows]
+        return [support_request_from_row(r) for r in rows]
 
     async def received_between(
         self, start: datetime | None, end: datetime | None, *,
@@ -174,7 +174,7 @@ class SqlSupportRequestRepository:
         if schools is not None:
             query = query.where(schools)
         rows = (await self.session.execute(query.order_by(T.received_at, T.id))).scalars()
-        return [_request(r) for r in rows]
+        return [support_request_from_row(r) for r in rows]
 
     async def sender_schools(self, email: str) -> set[str]:
         rows = await self.session.execute(

@@ -2,33 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.adapters.db.accounts_repo import (
-    SqlAccountRepository,
-    SqlAccountRequestRepository,
-    SqlCampaignRepository,
-    SqlTrainingRepository,
-)
+from app.adapters.db.account_requests_repo import SqlAccountRequestRepository
+from app.adapters.db.accounts_repo import SqlAccountRepository
+from app.adapters.db.audit_repo import SqlAuditRepository
 from app.adapters.db.billing_repo import SqlBillingRepository
+from app.adapters.db.clients_repo import SqlClientRepository
+from app.adapters.db.closures_repo import SqlClosureRepository
+from app.adapters.db.convention_repo import SqlConventionRepository
 from app.adapters.db.enrolments_repo import SqlEnrolmentRepository
+from app.adapters.db.job_runs_repo import SqlJobRunRepository
 from app.adapters.db.lifecycle_repo import SqlLifecycleRepository
+from app.adapters.db.outbox_repo import SqlOutboxRepository
 from app.adapters.db.personal_data_repo import SqlPersonalDataRepository
-from app.adapters.db.repositories import (
-    SqlAuditRepository,
-    SqlClientRepository,
-    SqlClosureRepository,
-    SqlConventionRepository,
-    SqlJobRunRepository,
-    SqlOutboxRepository,
-    SqlSchoolRepository,
-)
+from app.adapters.db.renewals_repo import SqlCampaignRepository
+from app.adapters.db.schools_repo import SqlSchoolRepository
 from app.adapters.db.storage_repo import SqlStorageRepository
 from app.adapters.db.support_repo import SqlSupportRequestRepository
+from app.adapters.db.trainings_repo import SqlTrainingRepository
 from app.domain.rules import DEFAULT_RULES, Rules
-from app.services.convention import ConventionClockCache
+from app.ports.convention import ConventionClockCache
 
 
 class _LazySession:
@@ -65,7 +59,7 @@ class SqlUnitOfWork:
         # The readings of RULES.md's Decisions in force in this process (the settings).
         self.rules = rules
         self.session: _LazySession | None = None
-        # The process's convention clock (app/services/convention.py, load_clock).
+        # The process's cache of the convention's clock, read by `load_clock`.
         self.convention_cache = convention_cache
 
     async def __aenter__(self) -> SqlUnitOfWork:
@@ -100,11 +94,6 @@ class SqlUnitOfWork:
         finally:
             await self.session.close()
             self.session = None
-
-    async def suspended_school_codes(self, at: datetime) -> set[str]:
-        """Schools with a whole-school platform suspension active at `at`."""
-        found = await self.lifecycle.suspensions()
-        return {s.school_code for s in found if s.whole_school_platform and s.active_at(at)}
 
     async def commit(self) -> None:
         assert self.session is not None

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from datetime import datetime
 from typing import Any
 
 from app.domain.rules import DEFAULT_RULES, Rules
@@ -86,11 +85,6 @@ class FakeUnitOfWork:
         assert self._committed is not None, "rollback outside a transaction"
         for attribute, state in self._committed.items():
             self.repositories[attribute].restore(state)
-
-    async def suspended_school_codes(self, at: datetime) -> set[str]:
-        """As the SQL unit of work: schools under an active whole-school suspension."""
-        found = await self.repositories["lifecycle"].suspensions()
-        return {s.school_code for s in found if s.whole_school_platform and s.active_at(at)}
 
 
 __all__ = [
