@@ -22,17 +22,17 @@ from app.adapters.db.idempotency_store import SqlIdempotencyStore
 from app.adapters.db.locks import job_locks
 from app.adapters.db.migrations import schema_readiness
 from app.adapters.db.uow import SqlUnitOfWorkFactory
+from app.adapters.jwks import HttpJwks
 from app.adapters.metrics import Metrics
-from app.adapters.smtp import SmtpMailer
-from app.adapters.statement_render import statement_renderers
-from app.adapters.tokens import (
-    HttpJwks,
-    TokenService,
+from app.adapters.signing_keys import (
     is_dev_key,
     load_or_create_dev_key,
     load_public_jwks,
     load_signing_key,
 )
+from app.adapters.smtp import SmtpMailer
+from app.adapters.statement_render import statement_renderers
+from app.adapters.tokens import TokenService
 from app.api.ratelimit import TokenFailureLimiter
 from app.domain.auth import Principal
 from app.domain.convention import TerminationAccessEnd

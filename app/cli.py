@@ -5,26 +5,18 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import os
-import shutil
-import signal
-import socket
 import sys
-import tempfile
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 import uvicorn
-from prometheus_client.multiprocess import mark_process_dead
-from uvicorn.supervisors import Multiprocess
 
 from app.adapters.auth import TokenClientAuth
 from app.adapters.clock import SystemClock
 from app.adapters.db import migrations
-from app.adapters.operational_metrics import MULTIPROCESS_ENV
+from app.adapters.uvicorn_workers import serve_workers
 from app.bootstrap import (
     build_jobs,
     build_rules,
@@ -124,6 +116,14 @@ def _profile_scopes(profile: str | None) -> list[str]:
     return list(PROFILES[profile])
 
 
+def _requested_scopes(profile: str | None, scope: list[str] | None) -> list[str]:
+    """The profile's scopes and the `--scope` ones (each may list several)."""
+    scopes = _profile_scopes(profile) + [s for item in scope or [] for s in item.split()]
+    if not scopes:
+        raise typer.BadParameter("give --profile or --scope", param_hint="--scope")
+    return scopes
+
+
 PROFILE_HELP = "the scopes of a profile of README's table (" + ", ".join(PROFILES) + ")"
 
 
@@ -138,9 +138,7 @@ def clients_create(
 ) -> None:
     """Register a client; prints its id and secret (the secret is shown once)."""
     settings = _settings()
-    scopes = _profile_scopes(profile) + [s for item in scope or [] for s in item.split()]
-    if not scopes:
-        raise typer.BadParameter("give --profile or --scope", param_hint="--scope")
+    scopes = _requested_scopes(profile, scope)
     created = asyncio.run(
         _with_uow(
             settings,
@@ -186,10 +184,7 @@ def tokens_mint(
 ) -> None:
     """Print a signed token (development and tests)."""
     settings = _settings()
-    scopes = client_service.check_scopes(
-        _profile_scopes(profile) + [s for item in scope or [] for s in item.split()])
-    if not scopes:
-        raise typer.BadParameter("give --profile or --scope", param_hint="--scope")
+    scopes = client_service.check_scopes(_requested_scopes(profile, scope))
     token = _auth(settings).issue(
         subject=sub, scopes=scopes, client_id=client_id, schools=school or None,
         now=datetime.now(UTC),
@@ -294,27 +289,17 @@ def mail_catch(
 ) -> None:
     """Development: an SMTP server on SMTP_HOST:SMTP_PORT's defaults that prints and stores
     every mail the outbox sends (in var/mail/), delivering nothing. Ctrl-C stops it."""
-    try:
-        from aiosmtpd.controller import Controller
-    except ImportError:  # a runtime-only install (the image): a development tool
+    try:  # aiosmtpd: a development tool, missing from a runtime-only install (the image)
+        from app.adapters.mail_catcher import catch_until_stopped
+    except ImportError:
         typer.echo("aiosmtpd is missing: pip install -r requirements-dev.lock", err=True)
         raise typer.Exit(1) from None
-    from app.adapters.mail_catcher import MailCatcher
 
     def echo(text: str) -> None:
         typer.echo(text)
         sys.stdout.flush()
 
-    stop = {signal.SIGINT, signal.SIGTERM}
-    signal.pthread_sigmask(signal.SIG_BLOCK, stop)  # waited for below, in this thread
-    controller = Controller(MailCatcher(directory, echo), hostname=host, port=port)
-    controller.start()
-    typer.echo(f"catching mail on {host}:{port}, stored in {directory}/ (Ctrl-C stops)")
-    sys.stdout.flush()
-    try:
-        signal.sigwait(stop)
-    finally:
-        controller.stop()
+    catch_until_stopped(directory, host=host, port=port, echo=echo)
 
 
 @mail_cli.command("test")
@@ -407,43 +392,6 @@ def enrolments_import(
         raise typer.Exit(1)
 
 
-def tcp_listener(config: uvicorn.Config) -> socket.socket:
-    """The listening socket of `config`, made as uvicorn's supervisor makes it, but known
-    to Python as TCP (`proto` IPPROTO_TCP). uvicorn 0.54 leaves `proto` at 0 and asyncio
-    turns TCP_NODELAY on for accepted connections only when it is IPPROTO_TCP: under
-    `uvicorn --workers N` every response then waits ~40 ms for the client's delayed ACK
-    (Nagle), uvicorn issue #3149. The workers inherit the socket with its `proto`
-    (multiprocessing rebuilds it with family, type and proto)."""
-    bound = config.bind_socket()
-    if bound.family not in (socket.AF_INET, socket.AF_INET6):
-        return bound  # a Unix socket: no Nagle
-    return socket.socket(bound.family, bound.type, socket.IPPROTO_TCP, fileno=bound.detach())
-
-
-class MetricsSupervisor(Multiprocess):
-    """uvicorn's supervisor, which also clears the metric files' live gauges of a worker
-    it replaces (killed, hung, or retired by SIGHUP's restart), as prometheus_client asks
-    of the parent process; a worker that stops cleanly clears its own (app/lifespan.py)."""
-
-    def __init__(self, config: uvicorn.Config, sockets: list[socket.socket],
-                 metrics_dir: str) -> None:
-        super().__init__(config, sockets)
-        self.metrics_dir = metrics_dir
-
-    def _replacing(self, step: Callable[[], None]) -> None:
-        before = {process.pid for process in self.processes}
-        step()
-        for pid in before - {process.pid for process in self.processes}:
-            if pid is not None:
-                mark_process_dead(pid, self.metrics_dir)
-
-    def keep_subprocess_alive(self) -> None:
-        self._replacing(super().keep_subprocess_alive)
-
-    def restart_all(self) -> None:
-        self._replacing(super().restart_all)
-
-
 @cli.command("serve")
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
@@ -459,11 +407,9 @@ def serve(
         help="Seconds an idle keep-alive connection is kept")] = 5,
 ) -> None:
     """Serve the API with uvicorn (`uvicorn --factory app.main:create_app`), and with
-    several workers keep TCP_NODELAY on their connections (see `tcp_listener`) and put
-    Prometheus in multiprocess mode, so that a scrape answered by any worker counts the
-    requests of all of them: a fresh, empty directory for the workers' metric files at
-    each start (made in PROMETHEUS_MULTIPROC_DIR when that is set, else in the temporary
-    directory), removed when the server stops."""
+    several workers keep TCP_NODELAY on their connections and put Prometheus in
+    multiprocess mode, so that a scrape answered by any worker counts the requests of all
+    of them (app/adapters/uvicorn_workers.py)."""
     config = uvicorn.Config(
         app, factory=True, host=host, port=port, workers=workers, access_log=access_log,
         log_level=log_level, timeout_graceful_shutdown=graceful_seconds,
@@ -472,15 +418,8 @@ def serve(
     )
     if workers == 1:
         uvicorn.Server(config).run()  # asyncio makes a TCP listener itself
-        return
-    # Files of a previous run would add its counts to this one's: always a new directory.
-    metrics_dir = tempfile.mkdtemp(prefix="convention-metrics-",
-                                   dir=os.environ.get(MULTIPROCESS_ENV) or None)
-    os.environ[MULTIPROCESS_ENV] = metrics_dir  # inherited by the workers it spawns
-    try:
-        MetricsSupervisor(config, [tcp_listener(config)], metrics_dir).run()
-    finally:
-        shutil.rmtree(metrics_dir, ignore_errors=True)
+    else:
+        serve_workers(config)
 
 
 def main() -> None:

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from app.adapters.logs import JsonFormatter
-from app.adapters.tokens import load_or_create_dev_key
+from app.adapters.signing_keys import load_or_create_dev_key
 from app.domain.auth import PROFILES, SCOPES
 from app.main import create_app
 from app.settings import Settings

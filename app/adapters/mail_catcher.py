@@ -6,12 +6,15 @@ default SMTP settings (127.0.0.1:1025) point at it. Never for production."""
 from __future__ import annotations
 
 import itertools
+import signal
 from collections.abc import Callable
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
+
+from aiosmtpd.controller import Controller
 
 
 class MailCatcher:
@@ -37,3 +40,17 @@ class MailCatcher:
             f"{text.rstrip()}\n"
         )
         return "250 2.0.0 caught (development mail catcher)"
+
+
+def catch_until_stopped(directory: Path, *, host: str, port: int,
+                        echo: Callable[[str], None]) -> None:
+    """Catch mail on host:port until SIGINT or SIGTERM."""
+    stop = {signal.SIGINT, signal.SIGTERM}
+    signal.pthread_sigmask(signal.SIG_BLOCK, stop)  # waited for below, in this thread
+    controller = Controller(MailCatcher(directory, echo), hostname=host, port=port)
+    controller.start()
+    echo(f"catching mail on {host}:{port}, stored in {directory}/ (Ctrl-C stops)")
+    try:
+        signal.sigwait(stop)
+    finally:
+        controller.stop()

@@ -85,8 +85,9 @@ class Server:
         self.ready_path = ready_path
         self.log_file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by stop()
         self.process = subprocess.Popen(
-            # `convention-api serve`: uvicorn, with TCP_NODELAY kept under several
-            # workers (app/cli.py, tcp_listener); the baseline is served the same way.
+            # `convention-api serve`: uvicorn, with TCP_NODELAY kept under several workers
+            # (app/adapters/uvicorn_workers.py, tcp_listener); the baseline is served the
+            # same way.
             [str(BIN / "convention-api"), "serve", "--app", factory, "--host", "127.0.0.1",
              "--port", str(self.port), "--workers", str(workers), "--no-access-log",
              "--log-level", "warning"],

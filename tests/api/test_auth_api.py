@@ -8,7 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from app.adapters.tokens import TokenService, load_or_create_dev_key
+from app.adapters.signing_keys import load_or_create_dev_key
+from app.adapters.tokens import TokenService
 from app.domain.auth import SYSTEM
 from app.ports.audit import Actor
 from app.services import clients

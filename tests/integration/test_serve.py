@@ -13,7 +13,7 @@ from multiprocessing.reduction import ForkingPickler
 import httpx
 import uvicorn
 
-from app.cli import MetricsSupervisor, tcp_listener
+from app.adapters.uvicorn_workers import MetricsSupervisor, tcp_listener
 from tests.processes import UvicornProcess, service_env
 
 

@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jose import jwt
 
+from app.adapters.jwks import HttpJwks, StaticJwks
 from app.adapters.secrets import (
     hash_secret,
     new_client_id,
@@ -22,13 +23,9 @@ from app.adapters.secrets import (
     verify_against_nothing,
     verify_secret,
 )
-from app.adapters.tokens import (
+from app.adapters.signing_keys import (
     DEV_KEY_MARKER,
-    HttpJwks,
     SigningKey,
-    StaticJwks,
-    TokenError,
-    TokenService,
     is_dev_key,
     jwk_thumbprint,
     load_or_create_dev_key,
@@ -36,6 +33,7 @@ from app.adapters.tokens import (
     load_signing_key,
     public_jwk,
 )
+from app.adapters.tokens import TokenError, TokenService
 from app.domain.auth import Principal
 
 ISSUER = "https://convention.test"
