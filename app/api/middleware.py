@@ -160,72 +160,17 @@ class BodyGuard:
         path: str = scope["path"]
         limit = self.batch_max_bytes if path in self.batch_paths else self.max_bytes
         headers = {k.lower(): v for k, v in scope["headers"]}
-        declared = headers.get(b"content-length")
-        if declared is not None:
-            try:
-                declared_len = int(declared)
-            except ValueError:
-                await send_problem(send, 400, "bad-request", "invalid Content-Length", path,
-                                   self.base)
+        try:
+            _check_declared_length(headers, limit)
+            body = await _read_body(receive, limit)
+            if body is None:  # the client went away
                 return
-            if declared_len > limit:
-                await send_problem(
-                    send, 413, "payload-too-large",
-                    f"the body exceeds {limit} bytes", path, self.base,
-                )
-                return
-        chunks: list[bytes] = []
-        size = 0
-        more = True
-        while more:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > limit:
-                await send_problem(
-                    send, 413, "payload-too-large", f"the body exceeds {limit} bytes",
-                    path, self.base,
-                )
-                return
-            chunks.append(chunk)
-            more = message.get("more_body", False)
-        body = b"".join(chunks)
-        if body and path not in FORM_PATHS and path.startswith("/api/"):
-            content_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
-            if not (content_type == b"application/json" or content_type.endswith(b"+json")):
-                await send_problem(
-                    send, 415, "unsupported-media-type",
-                    "the body must be application/json", path, self.base,
-                )
-                return
-            try:
-                parsed = parse_strict_json(body)
-            except JsonTooDeep:
-                await send_problem(
-                    send, 422, "json-too-deep",
-                    f"the body nests arrays and objects more than {MAX_JSON_DEPTH} deep",
-                    path, self.base,
-                )
-                return
-            except (ValueError, UnicodeDecodeError):
-                await send_problem(
-                    send, 422, "invalid-json", "the body is not strict JSON", path, self.base,
-                )
-                return
-            # In UTF-8 JSON a NUL can only be the escape \u0000 (a raw NUL is invalid):
-            # bodies with neither (nearly all) skip the walk of the values. A UTF-16/32
-            # body (json.loads accepts them) has zero bytes, so it is walked.
-            if (b"\\u0000" in body or b"\x00" in body) and _has_nul(parsed):
-                await send_problem(
-                    send, 422, "validation-error", "NUL characters are not allowed", path,
-                    self.base,
-                )
-                return
-            # Not kept while the route runs: a 1,000-item batch parsed is megabytes.
-            del parsed
-        del chunks
+            if body and path not in FORM_PATHS and path.startswith("/api/"):
+                _check_json(body, headers)
+        except _Refused as refused:
+            await send_problem(send, refused.status, refused.code, refused.detail, path,
+                               self.base)
+            return
         scope.setdefault("state", {})["raw_body"] = body
         replayed = False
 
@@ -237,6 +182,70 @@ class BodyGuard:
             return await receive()
 
         await self.app(scope, replay, send)
+
+
+class _Refused(Exception):
+    """The body guard's answer to a request it refuses."""
+
+    def __init__(self, status: int, code: str, detail: str):
+        super().__init__(detail)
+        self.status, self.code, self.detail = status, code, detail
+
+
+def _too_large(limit: int) -> _Refused:
+    return _Refused(413, "payload-too-large", f"the body exceeds {limit} bytes")
+
+
+def _check_declared_length(headers: dict[bytes, bytes], limit: int) -> None:
+    declared = headers.get(b"content-length")
+    if declared is None:
+        return
+    try:
+        declared_len = int(declared)
+    except ValueError:
+        raise _Refused(400, "bad-request", "invalid Content-Length") from None
+    if declared_len > limit:
+        raise _too_large(limit)
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes | None:
+    """The whole body, refused as soon as it exceeds `limit`; None on a disconnect."""
+    chunks: list[bytes] = []
+    size = 0
+    more = True
+    while more:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(limit)
+        chunks.append(chunk)
+        more = message.get("more_body", False)
+    return b"".join(chunks)
+
+
+def _check_json(body: bytes, headers: dict[bytes, bytes]) -> None:
+    """A JSON body: strict, not nested too deep, without NUL characters. The parsed
+    value is not kept while the route runs: a 1,000-item batch parsed is megabytes."""
+    content_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+    if not (content_type == b"application/json" or content_type.endswith(b"+json")):
+        raise _Refused(415, "unsupported-media-type", "the body must be application/json")
+    try:
+        parsed = parse_strict_json(body)
+    except JsonTooDeep:
+        raise _Refused(
+            422, "json-too-deep",
+            f"the body nests arrays and objects more than {MAX_JSON_DEPTH} deep",
+        ) from None
+    except (ValueError, UnicodeDecodeError):
+        raise _Refused(422, "invalid-json", "the body is not strict JSON") from None
+    # In UTF-8 JSON a NUL can only be the escape \u0000 (a raw NUL is invalid): bodies
+    # with neither (nearly all) skip the walk of the values. A UTF-16/32 body (json.loads
+    # accepts them) has zero bytes, so it is walked.
+    if (b"\\u0000" in body or b"\x00" in body) and _has_nul(parsed):
+        raise _Refused(422, "validation-error", "NUL characters are not allowed")
 
 
 class RequestContext:
