@@ -14,6 +14,7 @@ from app.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, Preco
 from app.domain.preconditions import Precondition
 from app.domain.rules import DEFAULT_RULES
 from app.services import enrolments
+from app.services.enrolments import batches as enrolment_batches
 from tests.fakes import FakeClock
 from tests.unit.services.accounts_builders import store_account
 from tests.unit.services.fakes import FakeUnitOfWork, actor_of, referent, staff
@@ -112,7 +113,7 @@ async def test_a_dry_run_stores_nothing(seeded: FakeUnitOfWork):
 async def test_an_import_runs_batches_and_indexes_over_the_whole_list(
     seeded: FakeUnitOfWork, monkeypatch
 ):
-    monkeypatch.setattr(enrolments, "MAX_BATCH_ITEMS", 2)
+    monkeypatch.setattr(enrolment_batches, "MAX_BATCH_ITEMS", 2)
     sizes: list[int] = []
     total = await enrolments.import_enrolments(
         lambda: seeded, FakeClock(CALL), actor_of(),

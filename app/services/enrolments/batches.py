@@ -1,9 +1,5 @@
-"""Students: enrolment windows, bulk enrolment, cancellation, listing and the census
-(R-ACC-6, R-ACC-7, R-BIL-1, R-CONV-4, R-CONV-5).
-
-A batch is one transaction: the rules are checked item by item against what is stored
-(loaded with a few set-based queries) and what the batch itself adds; one bad item never
-drops the others. The same batch again answers `duplicate` for what it stored."""
+"""Batches of enrolments and the CSV import (R-ACC-2, R-ACC-6, R-ACC-6a,
+R-CONV-2a, R-CONV-4, R-CONV-5)."""
 
 from __future__ import annotations
 
@@ -24,22 +20,14 @@ from app.domain.enrolments import (
     EnrolmentStatus,
     EnrolmentWindows,
     ItemError,
-    census_date,
-    census_rule,
-    ensure_cancellable,
-    ensure_census_read_only,
     ensure_convention_accepts,
     ensure_in_window,
     ensure_not_dated_after_the_call,
-    ensure_year_in_convention,
-    validate_windows,
     windows_in_force,
 )
-from app.domain.errors import Conflict, DomainError, PreconditionFailed
+from app.domain.errors import Conflict, DomainError
 from app.domain.ids import new_id
-from app.domain.preconditions import Precondition
-from app.domain.rules import DEFAULT_RULES, Rules
-from app.domain.schools import BeneficiaryPeriod, counted_at_census, ensure_beneficiary
+from app.domain.schools import BeneficiaryPeriod, ensure_beneficiary
 from app.ports.audit import Actor
 from app.ports.clock import Clock
 from app.ports.enrolments import NewStudentAccount, StudentAccount
@@ -47,94 +35,9 @@ from app.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from app.services import audit
 from app.services.convention import load_clock
 from app.services.schools import beneficiary_periods
-from app.services.visibility import ensure_unconfined, school_filter, sees, visible_or_404
+from app.services.visibility import sees
 
-# Uids are identifiers, not secrets: a Mersenne Twister seeded from the OS is enough and
-# generates the thousands an autumn batch needs quickly.
 _rng = random.Random()
-
-
-def parse_year(label: str) -> int:
-    """A malformed academic year → 422 `invalid-academic-year`."""
-    return AcademicYear.parse(label).start_year
-
-
-# ---------------------------------------------------------------- windows
-
-
-async def _windows_in(uow: UnitOfWork, year: int) -> EnrolmentWindows:
-    return windows_in_force(year, await uow.enrolments.stored_windows([year]))
-
-
-async def get_windows(uow: UnitOfWork, clock: Clock, year: int) -> EnrolmentWindows:
-    """The windows in force for N/N+1; 409 `convention-not-active` outside the
-    convention (as known today)."""
-    async with uow:
-        ensure_year_in_convention(await load_clock(uow), year, paris_date(clock.now()))
-        return await _windows_in(uow, year)
-
-
-async def change_windows(
-    uow: UnitOfWork,
-    clock: Clock,
-    actor: Actor,
-    year: int,
-    *,
-    expected: Precondition,
-    main_opens_on: date,
-    main_closes_on: date,
-    s2_opens_on: date,
-    s2_closes_on: date,
-    census_on: date | None,
-    rules: Rules = DEFAULT_RULES,
-) -> EnrolmentWindows:
-    """Change the windows of N/N+1 (R-ACC-6). `expected` names the versions the caller
-    read (`If-Match`); another current version → 412. The same windows again answer as
-    they are; the census moves with `main_closes_on` (R-BIL-1) unless
-    `rules.census_on_main_close` is false (then it stays on 31 Oct N)."""
-    ensure_unconfined(actor.principal, "the enrolment windows")
-    wanted = validate_windows(
-        year, main_opens_on=main_opens_on, main_closes_on=main_closes_on,
-        s2_opens_on=s2_opens_on, s2_closes_on=s2_closes_on,
-    )
-    ensure_census_read_only(wanted, census_on, on_main_close=rules.census_on_main_close)
-    now = clock.now()
-    async with uow:
-        ensure_year_in_convention(await load_clock(uow), year, paris_date(now))
-        current = await _windows_in(uow, year)
-        if not expected.accepts(str(current.version)):
-            if wanted.same_dates(current):
-                return current  # a retry of a change already made
-            raise PreconditionFailed(
-                "the windows changed since they were read", code="precondition-failed"
-            )
-        if wanted.same_dates(current):
-            return current
-        changed = replace(wanted, version=current.version + 1, updated_at=now)
-        if not await uow.enrolments.save_windows(changed, expected_version=current.version):
-            raise PreconditionFailed(
-                "the windows changed since they were read", code="precondition-failed"
-            )
-        await audit.record(
-            uow, actor, now=now, action="enrolment-campaign.changed",
-            resource_type="enrolment_campaign", resource_id=AcademicYear(year).label,
-            old=_window_fields(current, rules), new=_window_fields(changed, rules),
-        )
-        await uow.commit()
-    return changed
-
-
-def _window_fields(w: EnrolmentWindows, rules: Rules) -> dict[str, object]:
-    return {
-        "main_opens_on": w.main_opens_on,
-        "main_closes_on": w.main_closes_on,
-        "s2_opens_on": w.s2_opens_on,
-        "s2_closes_on": w.s2_closes_on,
-        "census_on": census_date(w, on_main_close=rules.census_on_main_close),
-    }
-
-
-# ---------------------------------------------------------------- batches
 
 
 class ItemStatus(StrEnum):
@@ -174,7 +77,6 @@ class BatchOutcome:
 
 
 BatchItem = EnrolmentRequest | Sequence[ItemError]
-"""A well-formed item, or the errors that made it malformed (rejected as it is)."""
 
 
 class _Batch:
@@ -338,28 +240,34 @@ async def enrol_batch(
                 )
 
         if batch.new_enrolments:
-            await uow.enrolments.add_accounts(batch.new_accounts, now=now)
-            await uow.enrolments.attach_student_numbers(batch.attached)
-            await uow.enrolments.add_many(batch.new_enrolments)
-            outcome.accounts_created = len(batch.new_accounts)
-            await audit.record(
-                uow, actor, now=now, action="enrolments.received",
-                resource_type="enrolment_batch", resource_id=new_id(now),
-                new={
-                    "created": outcome.created,
-                    "duplicates": outcome.duplicates,
-                    "rejected": outcome.rejected,
-                    "accounts_created": outcome.accounts_created,
-                    "accounts_attached": len(batch.attached),
-                    "academic_years": sorted(
-                        AcademicYear(y).label for y in {e.academic_year
-                                                        for e in batch.new_enrolments}
-                    ),
-                },
-            )
+            await _store(uow, actor, batch, outcome, now)
             if not dry_run:
                 await uow.commit()
     return outcome
+
+
+async def _store(
+    uow: UnitOfWork, actor: Actor, batch: _Batch, outcome: BatchOutcome, now: datetime
+) -> None:
+    """Write what the batch adds (accounts, student numbers, enrolments) and its one
+    audit event with the counts."""
+    await uow.enrolments.add_accounts(batch.new_accounts, now=now)
+    await uow.enrolments.attach_student_numbers(batch.attached)
+    await uow.enrolments.add_many(batch.new_enrolments)
+    outcome.accounts_created = len(batch.new_accounts)
+    years = {e.academic_year for e in batch.new_enrolments}
+    await audit.record(
+        uow, actor, now=now, action="enrolments.received",
+        resource_type="enrolment_batch", resource_id=new_id(now),
+        new={
+            "created": outcome.created,
+            "duplicates": outcome.duplicates,
+            "rejected": outcome.rejected,
+            "accounts_created": outcome.accounts_created,
+            "accounts_attached": len(batch.attached),
+            "academic_years": sorted(AcademicYear(y).label for y in years),
+        },
+    )
 
 
 def _enrol_one(
@@ -421,119 +329,3 @@ async def import_enrolments(
         if on_batch is not None:
             on_batch(outcome, len(chunk))
     return total
-
-
-# ---------------------------------------------------------------- one enrolment
-
-
-def _visible(principal: Principal, enrolment: Enrolment | None) -> Enrolment:
-    return visible_or_404(principal, enrolment, lambda e: e.school_code, "no such enrolment")
-
-
-async def get_enrolment(uow: UnitOfWork, principal: Principal, enrolment_id: str) -> Enrolment:
-    async with uow:
-        return _visible(principal, await uow.enrolments.get(enrolment_id))
-
-
-async def cancel_enrolment(
-    uow: UnitOfWork, clock: Clock, actor: Actor, enrolment_id: str, *, cancelled_on: date
-) -> Enrolment:
-    """Cancel an enrolment from `cancelled_on` (R-ACC-7: no role from that day, no
-    grace). The same cancellation again answers the stored one; another date → 409; a
-    date after today (Paris) → 422 `enrolment-in-future` (R-ACC-6a)."""
-    now = clock.now()
-    ensure_not_dated_after_the_call(cancelled_on, paris_date(now), "cancelled_on")
-    async with uow:
-        enrolment = _visible(
-            actor.principal, await uow.enrolments.get(enrolment_id, for_update=True)
-        )
-        if not ensure_cancellable(enrolment, cancelled_on):
-            return enrolment
-        await uow.enrolments.cancel(enrolment.id, cancelled_on)
-        done = replace(enrolment, status=EnrolmentStatus.CANCELLED, cancelled_on=cancelled_on)
-        await audit.record(
-            uow, actor, now=now, action="enrolment.cancelled", resource_type="enrolment",
-            resource_id=enrolment.id,
-            old={"status": enrolment.status, "cancelled_on": None},
-            new={"status": done.status, "cancelled_on": cancelled_on},
-        )
-        await uow.commit()
-    return done
-
-
-async def list_enrolments(
-    uow: UnitOfWork,
-    clock: Clock,
-    principal: Principal,
-    *,
-    academic_year: int | None,
-    school_code: str | None,
-    status: EnrolmentStatus | None,
-    after_id: str | None,
-    limit: int,
-) -> list[Enrolment]:
-    """A page ordered by id (creation order); a token confined to schools sees only
-    theirs. A year outside the convention → 409 `convention-not-active`."""
-    codes = school_filter(principal, school_code)
-    async with uow:
-        if academic_year is not None:
-            ensure_year_in_convention(
-                await load_clock(uow), academic_year, paris_date(clock.now())
-            )
-        if codes == []:
-            return []
-        return await uow.enrolments.list(
-            academic_year=academic_year, school_codes=codes, status=status,
-            after_id=after_id, limit=limit,
-        )
-
-
-# ---------------------------------------------------------------- census (R-BIL-1)
-
-
-@dataclass(frozen=True)
-class Census:
-    academic_year: int
-    census_on: date
-    counts: dict[str, int]
-
-    @property
-    def total(self) -> int:
-        return sum(self.counts.values())
-
-
-async def count_census(
-    uow: UnitOfWork, academic_year: int, rules: Rules = DEFAULT_RULES
-) -> Census:
-    """The census of N/N+1 inside the caller's open unit of work (billing's transaction):
-    students counted per school on `census_on` = the close of the main campaign in force,
-    or 31 Oct N when `rules.census_on_main_close` is false (R-BIL-1, `census_date`);
-    schools without a counted student are absent."""
-    rule = census_rule(await _windows_in(uow, academic_year),
-                       on_main_close=rules.census_on_main_close)
-    counts = await uow.enrolments.census(rule)
-    periods = await beneficiary_periods(uow, counts)
-    counted = {code: n for code, n in counts.items()
-               if counted_at_census(periods.get(code, BeneficiaryPeriod()), rule.census_on)}
-    return Census(academic_year, rule.census_on, counted)
-
-
-async def census(
-    uow: UnitOfWork, academic_year: int, rules: Rules = DEFAULT_RULES
-) -> dict[str, int]:
-    """school_code → students counted at the census of N/N+1 (R-BIL-1), in its own
-    transaction. Billing inside its own transaction calls `count_census`."""
-    async with uow:
-        return (await count_census(uow, academic_year, rules)).counts
-
-
-async def census_view(
-    uow: UnitOfWork, clock: Clock, principal: Principal, academic_year: int,
-    rules: Rules = DEFAULT_RULES,
-) -> Census:
-    """The census as a caller sees it: a confined caller counts its schools only."""
-    async with uow:
-        ensure_year_in_convention(await load_clock(uow), academic_year, paris_date(clock.now()))
-        counted = await count_census(uow, academic_year, rules)
-    return replace(counted, counts={code: n for code, n in counted.counts.items()
-                                    if sees(principal, code)})
