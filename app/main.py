@@ -30,6 +30,7 @@ from app.api.routes import (
     jobs,
     lifecycle,
     oauth,
+    obligations,
     outbox,
     personal_data,
     renewals,
@@ -73,7 +74,8 @@ ROUTERS = (
     health.router, accounts.router, storage.router, account_requests.router, oauth.router,
     convention.router, schools.router, audit.router, calendar.router, outbox.router,
     jobs.router, trainings.router, renewals.router, lifecycle.router, support.router,
-    enrolments.router, billing.router, personal_data.router, oauth.jwks_router,
+    enrolments.router, billing.router, personal_data.router, obligations.router,
+    oauth.jwks_router,
 )
 
 

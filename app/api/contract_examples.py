@@ -111,7 +111,29 @@ FIELD_EXAMPLES.update({
 })
 # Fields whose realistic value depends on the schema (`status` of a request is not that
 # of a school).
+_OBLIGATION_EVIDENCE = {"occurred": "2026-06-30", "document_ref": "CR-2026-06",
+                        "note": "Revue du stockage ; présents : ifms-rodez, ifms-albi"}
 SCHEMA_EXAMPLES: dict[str, dict[str, Any]] = {
+    "ObligationOut": {
+        "id": "R-OBL-13:2025", "rule": "R-OBL-13", "article": "3.1.2", "party": "ut",
+        "school_code": None, "title": "Faire le point annuel sur le stockage 2025-2026",
+        "due": "2026-08-31", "opened": None, "state": "met", "met_at": "2026-06-30",
+        "waiver": None,
+    },
+    "Subject": {"kind": "academic-year", "id": "2025-2026", "link": None},
+    "EvidenceOut": {"link": None, **_OBLIGATION_EVIDENCE,
+                    "recorded_at": "2026-07-01T09:15:00Z"},
+    "EvidenceIn": {"occurred_on": "2026-06-30", "occurred_at": None,
+                   "document_ref": "CR-2026-06", "note": _OBLIGATION_EVIDENCE["note"]},
+    "WaiverIn": {"reason": "Besoins exprimés en comité de pilotage, sans écrit du GCS"},
+    "WaiverOut": {"reason": "Besoins exprimés en comité de pilotage, sans écrit du GCS"},
+    "ObligationSummary": {
+        "total": 131,
+        "parties": {"ut": {"met": 118, "overdue": 2, "upcoming": 5},
+                    "school:ifms-rodez": {"due_soon": 1, "upcoming": 5}},
+        "rules": {"R-OBL-1": {"met": 118, "overdue": 2},
+                  "R-OBL-14": {"due_soon": 1, "upcoming": 10}},
+    },
     "AccessOut": {"status": "active", "allowed": True},
     "AccessReason": {"code": "role-valid"},
     "AccountRequestOut": {"status": "received", "due_on": "2026-12-15", "uid": None,
@@ -174,6 +196,7 @@ PARAMETER_EXAMPLES: dict[str, Any] = {
     "name": "outbox-delivery",
     "closure_id": 3,
     "training_id": ID_EXAMPLE,
+    "obligation_id": "R-OBL-13:2025",
     "from": "2026-11-30T16:45:00+01:00",
     "to": "2026-12-01T00:00:00+01:00",
     "received_at": "2026-11-30T16:45:00+01:00",

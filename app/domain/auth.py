@@ -28,6 +28,8 @@ SCOPES: dict[str, str] = {
     "audit:read": "Read the audit trail, outbox and job runs",
     "outbox:write": "Requeue e-mails the outbox gave up (dead)",
     "personal-data:manage": "Export and erase a person's data",
+    "obligations:read": "Read the caller's obligations register (its party's, its schools')",
+    "obligations:write": "Record evidence and waivers in the obligations register (UT)",
 }
 
 PROFILES: dict[str, tuple[str, ...]] = {
@@ -37,7 +39,9 @@ PROFILES: dict[str, tuple[str, ...]] = {
     # when the client is registered with `--school`).
     "moodle-plugin": ("storage:write", "access:read", "storage:read"),
     # Reads issued statements (`updated_since`) and the convention.
-    "region": ("billing:read", "convention:read"),
+    "region": ("billing:read", "convention:read", "obligations:read"),
+    # The GCS reads its obligations (the yearly needs) and the convention.
+    "gcs": ("obligations:read", "convention:read"),
     "schooling-office": ("enrolments:read", "enrolments:write"),
     "school-referent": (
         "schools:read",
@@ -46,6 +50,7 @@ PROFILES: dict[str, tuple[str, ...]] = {
         "support:read",
         "renewals:write",
         "suspensions:restore",
+        "obligations:read",
     ),
     # UT's day-to-day operations: fulfils requests, proposes trainings, records support,
     # issues statements and records payments; no amendment, suspension, school change or
@@ -64,6 +69,8 @@ PROFILES: dict[str, tuple[str, ...]] = {
         "billing:read",
         "billing:write",
         "audit:read",
+        "obligations:read",
+        "obligations:write",
     ),
     "ut-admin": tuple(SCOPES),
 }

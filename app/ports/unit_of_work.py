@@ -16,6 +16,7 @@ from app.ports.convention import ConventionClockCache, ConventionRepository
 from app.ports.enrolments import EnrolmentRepository
 from app.ports.jobs import JobRunRepository
 from app.ports.lifecycle import LifecycleRepository
+from app.ports.obligations import ObligationRepository
 from app.ports.outbox import OutboxRepository
 from app.ports.personal_data import PersonalDataRepository
 from app.ports.renewals import CampaignRepository
@@ -49,6 +50,7 @@ class UnitOfWork(Protocol):
     storage: StorageRepository
     billing: BillingRepository
     personal_data: PersonalDataRepository
+    obligations: ObligationRepository
 
     async def __aenter__(self) -> UnitOfWork: ...
     async def __aexit__(self, *exc: object) -> None: ...

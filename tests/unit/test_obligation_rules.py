@@ -84,10 +84,11 @@ def test_worked_example_due_date_is_due_soon_a_week_ahead_and_a_fact_at_paris_mi
 
 def test_r_obl_1_account_created_within_its_due_then_void_when_another_is_cancelled():
     received = paris(2026, 2, 27, 9)
-    fulfilled = AccountRequestFacts("r1", "ifms-albi", "referent", received, date(2026, 3, 16),
-                                    "fulfilled", paris(2026, 3, 16, 23, 59), None)
-    cancelled = AccountRequestFacts("r2", "ifms-albi", "trainer", received, date(2026, 3, 16),
-                                    "cancelled", None, paris(2026, 3, 20, 9))
+    fulfilled = AccountRequestFacts("r1", "ifms-albi", "referent", 2025, received,
+                                    date(2026, 3, 16), "fulfilled",
+                                    paris(2026, 3, 16, 23, 59), None)
+    cancelled = AccountRequestFacts("r2", "ifms-albi", "trainer", 2025, received,
+                                    date(2026, 3, 16), "cancelled", None, paris(2026, 3, 20, 9))
     created = account_creation_obligation(fulfilled)
     withdrawn = account_creation_obligation(cancelled)
 

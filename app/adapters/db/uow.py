@@ -14,6 +14,7 @@ from app.adapters.db.convention_repo import SqlConventionRepository
 from app.adapters.db.enrolments_repo import SqlEnrolmentRepository
 from app.adapters.db.job_runs_repo import SqlJobRunRepository
 from app.adapters.db.lifecycle_repo import SqlLifecycleRepository
+from app.adapters.db.obligations_repo import SqlObligationRepository
 from app.adapters.db.outbox_repo import SqlOutboxRepository
 from app.adapters.db.personal_data_repo import SqlPersonalDataRepository
 from app.adapters.db.renewals_repo import SqlCampaignRepository
@@ -82,6 +83,7 @@ class SqlUnitOfWork:
         self.storage = SqlStorageRepository(session)
         self.billing = SqlBillingRepository(session)
         self.personal_data = SqlPersonalDataRepository(session)
+        self.obligations = SqlObligationRepository(session)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -20,6 +20,7 @@ class AccountRequestFacts:
     id: str
     school_code: str
     kind: str
+    academic_year: int
     received_at: datetime
     due_on: date
     status: str

@@ -3,6 +3,7 @@ the access end (RULES.md, Obligations register)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -80,3 +81,35 @@ def retrieval_obligation(school_code: str, access_end_on: date) -> Obligation:
         due=access_end_on, met_by=MetBy.evidence, key=school_code,
         listed_from=fixed_due_listed_from(access_end_on),
     )
+
+
+@dataclass(frozen=True)
+class LevelEvent:
+    """A recorded change of a school's storage level (a rise, a reminder, a clearing)."""
+
+    alert_id: str
+    school_code: str
+    kind: str
+    level_from: str
+    level_to: str
+    occurred_at: datetime
+
+
+def critical_spells(events: Iterable[LevelEvent]) -> list[CriticalSpellFacts]:
+    """Each school's spells at `critical`: from a rise to it until the first later
+    event that leaves it."""
+    spells: list[CriticalSpellFacts] = []
+    opened: dict[str, LevelEvent] = {}
+    for event in sorted(events, key=lambda e: (e.occurred_at, e.alert_id)):
+        rise = opened.get(event.school_code)
+        if event.level_to == "critical" and event.kind == "raised" and rise is None:
+            opened[event.school_code] = event
+        elif rise is not None and event.level_from == "critical" and event.level_to != "critical":
+            spells.append(_spell(rise, event.occurred_at))
+            del opened[event.school_code]
+    spells.extend(_spell(rise, None) for rise in opened.values())
+    return spells
+
+
+def _spell(rise: LevelEvent, cleared_at: datetime | None) -> CriticalSpellFacts:
+    return CriticalSpellFacts(rise.alert_id, rise.school_code, rise.occurred_at, cleared_at)

@@ -14,6 +14,7 @@ from app.adapters.db.tables.accounts import (
 )
 from app.adapters.db.tables.billing import PaymentRow, StatementRow
 from app.adapters.db.tables.lifecycle import AmendmentRow, SuspensionRow, TerminationNoticeRow
+from app.adapters.db.tables.obligations import ObligationEvidenceRow, ObligationWaiverRow
 from app.adapters.db.tables.platform import (
     AuditEventRow,
     ClosureRow,
@@ -45,6 +46,8 @@ __all__ = [
     "EnrolmentRow",
     "IdempotencyKeyRow",
     "JobRunRow",
+    "ObligationEvidenceRow",
+    "ObligationWaiverRow",
     "OutboxAttemptRow",
     "OutboxMessageRow",
     "PaymentRow",
