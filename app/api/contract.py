@@ -36,6 +36,12 @@ def _op(id: str, *rules: str, **codes: tuple[str, ...]) -> Operation:
     return Operation(id, rules, {int(k[1:]): v for k, v in codes.items()})
 
 
+OBLIGATION_RULES = (
+    "R-OBL-1", "R-OBL-2", "R-OBL-3", "R-OBL-4", "R-OBL-5", "R-OBL-6", "R-OBL-7", "R-OBL-8",
+    "R-OBL-9", "R-OBL-10", "R-OBL-11", "R-OBL-12", "R-OBL-13", "R-OBL-14", "R-OBL-15",
+    "R-OBL-16", "R-OBL-17",
+)
+
 OPERATIONS: dict[tuple[str, str], Operation] = {
     ("get", "/healthz"): _op("getLiveness"),
     ("get", "/readyz"): _op("getReadiness"),
@@ -45,13 +51,16 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("get", "/api/v1/convention"): _op(
         "getConvention", "R-CONV-1", "R-CONV-2", "R-CONV-5", "R-GDPR-1"),
     ("get", "/api/v1/schools"): _op("listSchools", "R-SCH-1"),
-    ("get", "/api/v1/obligations"): _op("listObligations", "R-OBL-1", "R-OBL-2", "R-OBL-3", "R-OBL-4", "R-OBL-5", "R-OBL-6", "R-OBL-7", "R-OBL-8", "R-OBL-9", "R-OBL-10", "R-OBL-11", "R-OBL-12", "R-OBL-13", "R-OBL-14", "R-OBL-15", "R-OBL-16", "R-OBL-17", "R-TIME-5"),
-    ("get", "/api/v1/obligations/summary"): _op("getObligationsSummary", "R-OBL-1", "R-OBL-2", "R-OBL-3", "R-OBL-4", "R-OBL-5", "R-OBL-6", "R-OBL-7", "R-OBL-8", "R-OBL-9", "R-OBL-10", "R-OBL-11", "R-OBL-12", "R-OBL-13", "R-OBL-14", "R-OBL-15", "R-OBL-16", "R-OBL-17", "R-TIME-5"),
-    ("get", "/api/v1/obligations/{obligation_id}"): _op("getObligation", "R-OBL-1", "R-OBL-2", "R-OBL-3", "R-OBL-4", "R-OBL-5", "R-OBL-6", "R-OBL-7", "R-OBL-8", "R-OBL-9", "R-OBL-10", "R-OBL-11", "R-OBL-12", "R-OBL-13", "R-OBL-14", "R-OBL-15", "R-OBL-16", "R-OBL-17", "R-TIME-5"),
+    ("get", "/api/v1/obligations"): _op("listObligations", *OBLIGATION_RULES, "R-TIME-5"),
+    ("get", "/api/v1/obligations/summary"): _op(
+        "getObligationsSummary", *OBLIGATION_RULES, "R-TIME-5"),
+    ("get", "/api/v1/obligations/{obligation_id}"): _op(
+        "getObligation", *OBLIGATION_RULES, "R-TIME-5"),
     ("post", "/api/v1/obligations/{obligation_id}/evidence"): _op(
         "recordObligationEvidence", "R-OBL-4", "R-OBL-9", "R-OBL-12", "R-OBL-13", "R-OBL-14",
         "R-OBL-16", "R-DATE-1", "R-TIME-5"),
-    ("post", "/api/v1/obligations/{obligation_id}/waiver"): _op("waiveObligation", "R-OBL-1", "R-OBL-2", "R-OBL-3", "R-OBL-4", "R-OBL-5", "R-OBL-6", "R-OBL-7", "R-OBL-8", "R-OBL-9", "R-OBL-10", "R-OBL-11", "R-OBL-12", "R-OBL-13", "R-OBL-14", "R-OBL-15", "R-OBL-16", "R-OBL-17"),
+    ("post", "/api/v1/obligations/{obligation_id}/waiver"): _op(
+        "waiveObligation", *OBLIGATION_RULES),
     ("post", "/api/v1/schools"): _op(
         "createSchool", "R-SCH-1", "R-CONV-2",
         s409=("school-exists",), s422=("unknown-amendment", "invalid-school-code")),

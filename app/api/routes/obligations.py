@@ -3,7 +3,7 @@ their dues and states, as of an instant."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -22,7 +22,7 @@ from app.api.responses import body_problems, problems
 from app.domain.auth import Principal
 from app.domain.obligations import ObligationState
 from app.ports.audit import Actor
-from app.schemas.common import SchoolCode
+from app.schemas.common import IsoDate, SchoolCode
 from app.schemas.obligations import (
     EvidenceIn,
     EvidenceOut,
@@ -121,8 +121,8 @@ async def list_obligations(
     school_code: SchoolCode | None = None,
     rule: RuleText | None = None,
     state: Annotated[list[ObligationStateName] | None, Query()] = None,
-    due_before: date | None = None,
-    due_after: date | None = None,
+    due_before: IsoDate | None = None,
+    due_after: IsoDate | None = None,
     at: QueryInstant | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: Annotated[str | None, Query(max_length=400)] = None,
@@ -180,7 +180,8 @@ async def get_obligation(
     obligation_id: IdPath,
     at: QueryInstant | None = None,
 ) -> ObligationOut:
-    view = await service.get_obligation(uow, principal, obligation_id, _at(clock, at), _support(request))
+    view = await service.get_obligation(
+        uow, principal, obligation_id, _at(clock, at), _support(request))
     return _out(view)
 
 
