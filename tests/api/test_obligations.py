@@ -155,7 +155,7 @@ async def test_evidence_meets_an_evidence_rule_once(app, client, admin, clock):
     assert (first.json()["state"], first.json()["met_at"]) == ("met", "2026-03-02")
     assert first.json()["evidence"]["document_ref"] == "CR-2026-03"
     assert (other.status_code, other.json()["code"]) == (409, "evidence-recorded")
-    uow = app.state.uow_factory()
+    uow = app.state.container.uow_factory()
     async with uow:
         stored = (await uow.session.execute(select(ObligationEvidenceRow))).all()
         audited = (await uow.session.execute(select(AuditEventRow).where(
