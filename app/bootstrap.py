@@ -39,7 +39,7 @@ from app.domain.convention import TerminationAccessEnd
 from app.domain.opening_hours import DeadlineReading
 from app.domain.rules import GB, GIB, Rules, month_day
 from app.domain.schedules import Every
-from app.domain.storage import parse_reminder_days
+from app.domain.storage_reminders import parse_reminder_days
 from app.ports.billing import DateWords, StatementRenderer
 from app.ports.clock import Clock
 from app.ports.jobs import JobLocks

@@ -101,6 +101,20 @@ def _value(name: str, raw: str) -> Any:
     return value
 
 
+def _columns(header: list[str]) -> tuple[list[str | None], list[str]]:
+    """The known column of each header cell (None: ignored) and the ignored cells' names
+    (unknown, or a known column repeated)."""
+    columns: list[str | None] = []
+    ignored: list[str] = []
+    for name in header:
+        known = _ALIASES.get(normalise_header(name))
+        if known is None or known in columns:
+            ignored.append(name.strip())
+            known = None
+        columns.append(known)
+    return columns, ignored
+
+
 def read_enrolments(path: Path) -> CsvEnrolments:
     """Every data row of the file as a batch item (or its errors), in file order."""
     try:
@@ -117,14 +131,7 @@ def read_enrolments(path: Path) -> CsvEnrolments:
         header = next(reader)
     except csv.Error:
         raise CsvFormatError("the header line cannot be read as CSV") from None
-    columns: list[str | None] = []
-    ignored: list[str] = []
-    for name in header:
-        known = _ALIASES.get(normalise_header(name))
-        if known is None or known in columns:
-            ignored.append(name.strip())
-            known = None
-        columns.append(known)
+    columns, ignored = _columns(header)
     missing = [name for name in REQUIRED if name not in columns]
     if missing:
         raise CsvFormatError(

@@ -169,16 +169,7 @@ def _payments(pdf: _RecapPdf, document: Mapping[str, Any]) -> None:
     _pair(pdf, "État du règlement", status, bold=True)
 
 
-def render_pdf(document: Mapping[str, Any], words: DateWords) -> bytes:
-    pdf = _RecapPdf(document, words)
-    pdf.set_title(pdf_text(f"Relevé {document['number']}"))
-    pdf.set_author("Université de Toulouse")
-    pdf.set_subject(pdf_text("Relevé annuel des étudiants inscrits - convention Moodle"))
-    pdf.set_lang("fr")
-    stamp = document.get("issued_at") or document["generated_at"]
-    pdf.set_creation_date(datetime.fromisoformat(stamp.replace("Z", "+00:00")))
-    pdf.add_page()
-
+def _title(pdf: _RecapPdf, document: Mapping[str, Any]) -> None:
     pdf.set_font("Helvetica", "B", 8.5)
     pdf.set_text_color(*_GREY)
     pdf.write_text(0, 4, "UNIVERSITÉ DE TOULOUSE - RÉGION OCCITANIE - GCS DES IFSI",
@@ -203,6 +194,18 @@ def render_pdf(document: Mapping[str, Any], words: DateWords) -> bytes:
                    new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_text_color(*_INK)
     pdf.ln(2)
+
+
+def render_pdf(document: Mapping[str, Any], words: DateWords) -> bytes:
+    pdf = _RecapPdf(document, words)
+    pdf.set_title(pdf_text(f"Relevé {document['number']}"))
+    pdf.set_author("Université de Toulouse")
+    pdf.set_subject(pdf_text("Relevé annuel des étudiants inscrits - convention Moodle"))
+    pdf.set_lang("fr")
+    stamp = document.get("issued_at") or document["generated_at"]
+    pdf.set_creation_date(datetime.fromisoformat(stamp.replace("Z", "+00:00")))
+    pdf.add_page()
+    _title(pdf, document)
     _status_banner(pdf, document)
     previous = previous_number(document)
     if previous:

@@ -28,6 +28,13 @@ from app.domain.errors import InvalidInput
 
 PARIS = ZoneInfo("Europe/Paris")
 
+
+def utc_instant(instant: datetime, name: str) -> datetime:
+    """`instant` in UTC; InvalidInput naming `name` when it carries no offset."""
+    if instant.tzinfo is None or instant.utcoffset() is None:
+        raise InvalidInput(f"{name} must carry a UTC offset", field=name)
+    return instant.astimezone(UTC)
+
 _ACADEMIC_YEAR_RE = re.compile(r"[0-9]{4}-[0-9]{4}")
 _ONE_DAY = timedelta(days=1)
 

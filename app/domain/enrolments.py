@@ -1,7 +1,7 @@
 """Students: enrolment windows, enrolments and the census (R-ACC-6, R-ACC-7, R-BIL-1).
 
 Pure Python: dates are Paris calendar days, inclusive; time is an argument. The student
-roles an account gets from its enrolments are computed by `app.domain.accounts.
+roles an account gets from its enrolments are computed by `app.domain.student_roles.
 student_roles`, which takes the grace end (`main_closes_on` of the next year) from the
 windows in force (`windows_in_force`).
 """
@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
-from app.domain.accounts import StudentEnrolment, default_main_closes_on
 from app.domain.calendar import AcademicYear
 from app.domain.convention import ConventionClock, ensure_accepts_new
 from app.domain.errors import Conflict, InvalidInput
+from app.domain.student_roles import StudentEnrolment, default_main_closes_on
 
 MAX_BATCH_ITEMS = 1000  # POST /api/v1/enrolments and each CSV import batch
 

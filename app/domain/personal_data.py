@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from app.domain.accounts import AccountStatus, Role
+from app.domain.access import AccountStatus
+from app.domain.accounts import Role
 from app.domain.calendar import add_months_clamped
 
 PSEUDONYM_PREFIX = "erased-"

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from app.domain.accounts import RoleKind, SuspensionCover, SuspensionScope
+from app.domain.access import SuspensionCover, SuspensionScope
+from app.domain.accounts import RoleKind
 from app.domain.errors import Conflict, InvalidInput
 
 

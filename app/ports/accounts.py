@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
-from app.domain.accounts import Account, Lock, Role, RoleKind, StoredRole, SuspensionCover
+from app.domain.access import Lock, SuspensionCover
+from app.domain.accounts import Account, Role, RoleKind, StoredRole
 
 
 @dataclass(frozen=True)

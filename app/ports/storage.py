@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
-from app.domain.storage import AlertEvent, LevelState, Point, Snapshot
+from app.domain.storage import AlertEvent, LevelState, Snapshot
+from app.domain.storage_history import Point
 
 POOL_KEY = "pool"
 

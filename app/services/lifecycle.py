@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, datetime
 
-from app.domain.accounts import RoleKind, SuspensionScope
+from app.domain.access import SuspensionScope
+from app.domain.accounts import RoleKind
 from app.domain.auth import Principal
 from app.domain.calendar import ensure_event_date_in_range, ensure_not_ahead, paris_date
 from app.domain.convention import Amendment, TermChanges, TerminationNotice

@@ -27,7 +27,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from app.domain.auth import Principal
-from app.domain.calendar import is_ahead_of_clock, paris_date
+from app.domain.calendar import is_ahead_of_clock, paris_date, paris_day_bounds
 from app.domain.convention import ConventionClock
 from app.domain.errors import InvalidInput
 from app.domain.reference import convention_size_figures
@@ -35,29 +35,32 @@ from app.domain.schedules import DailyAt, Every
 from app.domain.schools import BeneficiaryPeriod, is_beneficiary_for
 from app.domain.storage import (
     HYSTERESIS_BYTES,
-    REMINDER_DAYS,
-    RETRIEVAL_REMINDER_DAYS,
     WARNING_PERCENT,
     AlertEvent,
     AlertKind,
-    Forecast,
     Level,
-    Point,
     Snapshot,
-    Window,
-    aggregate_points,
     apply_snapshot,
-    bucket_start,
-    forecast,
     is_late_snapshot,
-    paris_day_bounds,
-    paris_week_bounds,
     pool_level_after,
     pool_threshold,
-    record_reminders,
     reevaluate_level,
-    retrieval_reminder_dates,
     warning_threshold,
+)
+from app.domain.storage_history import (
+    Forecast,
+    Point,
+    Window,
+    aggregate_points,
+    bucket_start,
+    forecast,
+    paris_week_bounds,
+)
+from app.domain.storage_reminders import (
+    REMINDER_DAYS,
+    RETRIEVAL_REMINDER_DAYS,
+    record_reminders,
+    retrieval_reminder_dates,
 )
 from app.domain.units import GB, format_size
 from app.ports.audit import Actor

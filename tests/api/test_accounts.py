@@ -6,7 +6,8 @@ from datetime import date, datetime
 
 import pytest
 
-from app.domain.accounts import Role, RoleKind, evaluate_access
+from app.domain.access import evaluate_access
+from app.domain.accounts import Role, RoleKind
 from app.domain.convention import Amendment, ConventionClock, TermChanges
 from tests.api.accounts_helpers import hosted_account
 from tests.conftest import bearer

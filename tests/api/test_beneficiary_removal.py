@@ -9,7 +9,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from app.domain.accounts import AccountStatus, Role, RoleKind, evaluate_access
+from app.domain.access import AccountStatus, evaluate_access
+from app.domain.accounts import Role, RoleKind
 from app.domain.auth import SCOPES
 from app.domain.calendar import PARIS
 from app.domain.convention import Amendment, TermChanges

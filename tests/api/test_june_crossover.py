@@ -9,12 +9,9 @@ from datetime import date
 
 import pytest
 
-from app.domain.accounts import (
-    ensure_referent_count_allowed,
-    referent_fulfilment_validity,
-)
 from app.domain.auth import SCOPES
 from app.domain.errors import Conflict
+from app.domain.referents import ensure_referent_count_allowed, referent_fulfilment_validity
 from tests.api.hosted_helpers import file_request, fulfil, hosted
 from tests.api.storage_helpers import add_referent
 from tests.conftest import bearer

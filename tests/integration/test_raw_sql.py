@@ -16,7 +16,8 @@ from app.adapters.db import engine as engine_module
 from app.adapters.db.account_facts import load_account_facts
 from app.adapters.db.raw import raw_connection, transaction_connection
 from app.adapters.db.uow import SqlUnitOfWorkFactory
-from app.domain.accounts import Account, RoleKind, StoredRole, SuspensionScope
+from app.domain.access import SuspensionScope
+from app.domain.accounts import Account, RoleKind, StoredRole
 from app.domain.enrolments import Enrolment, EnrolmentStatus, EnrolmentWindows
 from app.domain.suspensions import Ground, Suspension, SuspensionStatus
 from tests.dbutil import ON_POSTGRES

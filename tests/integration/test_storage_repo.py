@@ -14,7 +14,8 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from app.adapters.db.tables import StorageDailyRow, StorageSnapshotRow
-from app.domain.storage import AlertEvent, AlertKind, Level, LevelState, Point, Snapshot, aggregate
+from app.domain.storage import AlertEvent, AlertKind, Level, LevelState, Snapshot
+from app.domain.storage_history import Point, aggregate
 from app.ports.storage import POOL_KEY, StorageAlert, StoredLevel, school_key
 from tests.dbutil import ON_POSTGRES
 

@@ -6,19 +6,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from app.domain.accounts import (
-    AccountStatus,
-    Lock,
-    Role,
-    RoleKind,
-    StudentEnrolment,
-    SuspensionCover,
-    SuspensionScope,
-    capped_valid_until,
-    evaluate_access,
-    hosted_valid_until,
-    student_roles,
-)
+from app.domain.access import AccountStatus, Lock, SuspensionCover, SuspensionScope, evaluate_access
+from app.domain.accounts import Role, RoleKind, capped_valid_until, hosted_valid_until
+from app.domain.student_roles import StudentEnrolment, student_roles
 
 UID = "abc1234d"
 OTHER_UID = "xyz9876q"

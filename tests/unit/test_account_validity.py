@@ -10,22 +10,23 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.domain.accounts import (
-    REFERENT_CAP,
     UID_PATTERN,
-    HeldRole,
     Role,
     RoleKind,
-    StudentEnrolment,
-    count_referents_for_year,
     generate_uid,
     hosted_valid_until,
-    referent_year_for,
     renew_valid_until,
-    student_roles,
     validate_uid,
-    years_covered,
 )
 from app.domain.errors import InvalidInput
+from app.domain.referents import (
+    REFERENT_CAP,
+    HeldRole,
+    count_referents_for_year,
+    referent_year_for,
+    years_covered,
+)
+from app.domain.student_roles import StudentEnrolment, student_roles
 
 # --- R-ACC-1 ------------------------------------------------------------------------
 

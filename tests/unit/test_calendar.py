@@ -376,8 +376,10 @@ def test_r_time_2_every_rule_takes_the_academic_year_bounds_from_academic_year(d
     year end (R-ACC-7), the renewal campaign's dates (R-ACC-5) and the R-REF-1 count's
     year all read their 1 Sept / 31 Aug from it, on month ends, 29 Feb, DST weekends
     and public holidays alike."""
-    from app.domain.accounts import StudentEnrolment, hosted_valid_until, years_covered
+    from app.domain.accounts import hosted_valid_until
+    from app.domain.referents import years_covered
     from app.domain.renewals import ending_on, renewed_until
+    from app.domain.student_roles import StudentEnrolment
 
     year = AcademicYear.containing(day)
     in_season = day.month in (6, 7, 8)

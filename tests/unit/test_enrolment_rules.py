@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from app.domain.accounts import AccountStatus, evaluate_access, student_roles
+from app.domain.access import AccountStatus, evaluate_access
 from app.domain.convention import ConventionClock, TerminationNotice
 from app.domain.enrolments import (
     CensusRule,
@@ -27,6 +27,7 @@ from app.domain.enrolments import (
     year_in_convention,
 )
 from app.domain.errors import Conflict, InvalidInput
+from app.domain.student_roles import student_roles
 
 PARIS = ZoneInfo("Europe/Paris")
 ACCESS_END = date(2029, 8, 31)

@@ -7,7 +7,8 @@ from datetime import date
 
 import pytest
 
-from app.domain.accounts import AccountStatus, Role, RoleKind
+from app.domain.access import AccountStatus
+from app.domain.accounts import Role, RoleKind
 from app.domain.personal_data import (
     ERASED_SUBJECT,
     Person,

@@ -7,13 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from app.bootstrap import build_rules
-from app.domain.accounts import (
-    Role,
-    RoleKind,
-    hosted_valid_until,
-    referent_year_for,
-    roles_under_student_grace,
-)
+from app.domain.accounts import Role, RoleKind, hosted_valid_until
 from app.domain.convention import (
     ConventionClock,
     TerminationAccessEnd,
@@ -22,8 +16,10 @@ from app.domain.convention import (
 )
 from app.domain.errors import InvalidInput
 from app.domain.reference import convention_size_figures, initial_reference
+from app.domain.referents import referent_year_for
 from app.domain.rules import GIB, month_day
 from app.domain.storage import Level, LevelState, reevaluate_level
+from app.domain.student_roles import roles_under_student_grace
 from app.domain.units import GB, format_size, go_in_bytes
 from app.settings import Settings
 

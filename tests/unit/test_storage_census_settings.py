@@ -20,20 +20,22 @@ from app.domain.enrolments import (
 )
 from app.domain.errors import InvalidInput
 from app.domain.storage import (
-    GB,
     AlertKind,
     Level,
     LevelState,
     apply_snapshot,
-    due_reminders,
     level_threshold,
     next_level,
-    parse_reminder_days,
     raw_level,
-    record_reminders,
-    retrieval_reminder_dates,
     warning_threshold,
 )
+from app.domain.storage_reminders import (
+    due_reminders,
+    parse_reminder_days,
+    record_reminders,
+    retrieval_reminder_dates,
+)
+from app.domain.units import GB
 from app.services.storage import REMINDERS_JOB, RETRIEVAL_JOB
 from app.settings import Settings
 

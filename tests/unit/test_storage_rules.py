@@ -6,33 +6,33 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from app.domain.calendar import paris_day_bounds
 from app.domain.errors import InvalidInput
 from app.domain.storage import (
-    GB,
     AlertEvent,
     AlertKind,
-    Forecast,
     Level,
     LevelState,
-    Point,
-    aggregate,
-    aggregate_points,
     apply_snapshot,
-    bucket_start,
-    due_reminders,
-    forecast,
     is_late_snapshot,
     level_rank,
     next_level,
-    paris_day_bounds,
-    paris_week_bounds,
     pool_level_after,
     pool_threshold,
     raw_level,
-    record_reminders,
-    retrieval_reminder_dates,
     warning_threshold,
 )
+from app.domain.storage_history import (
+    Forecast,
+    Point,
+    aggregate,
+    aggregate_points,
+    bucket_start,
+    forecast,
+    paris_week_bounds,
+)
+from app.domain.storage_reminders import due_reminders, record_reminders, retrieval_reminder_dates
+from app.domain.units import GB
 
 T41 = 41 * GB
 OK, WARNING, CRITICAL = Level.OK, Level.WARNING, Level.CRITICAL

@@ -52,7 +52,7 @@ def test_r_sus_2a_a_mass_mailing_suspension_may_start_before_the_school_is_infor
 
 
 def _suspension(status, **kw):
-    from app.domain.accounts import SuspensionScope
+    from app.domain.access import SuspensionScope
     from app.domain.suspensions import Suspension
 
     return Suspension(

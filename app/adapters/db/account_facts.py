@@ -28,7 +28,7 @@ from app.adapters.db.raw import (
     transaction_connection,
 )
 from app.adapters.db.tables import AccountLockRow, AccountRow, EnrolmentRow, RoleRow, SuspensionRow
-from app.domain.accounts import Lock
+from app.domain.access import Lock
 from app.ports.accounts import AccountFacts
 
 _A = AccountRow.__table__  # type: ignore[attr-defined]

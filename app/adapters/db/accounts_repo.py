@@ -21,7 +21,8 @@ from app.adapters.db.tables import (
     RoleRow,
     SchoolRow,
 )
-from app.domain.accounts import Account, Lock, RoleKind, StoredRole
+from app.domain.access import Lock
+from app.domain.accounts import Account, RoleKind, StoredRole
 from app.ports.accounts import AccountFacts
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.adapters.db.dialect import advisory_xact_lock, insert_ignoring_conflicts, keyed, lock_rows
 from app.adapters.db.tables import AccountRow, EnrolmentCampaignRow, EnrolmentRow
-from app.domain.accounts import Role, student_roles
+from app.domain.accounts import Role
 from app.domain.enrolments import (
     CensusRule,
     Enrolment,
@@ -22,6 +22,7 @@ from app.domain.enrolments import (
     EnrolmentWindows,
     grace_end_for,
 )
+from app.domain.student_roles import student_roles
 from app.ports.enrolments import NewStudentAccount, StudentAccount
 
 # pg_advisory_xact_lock key of enrolment batches ("enrl" in ASCII).

@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.adapters.db.dialect import advisory_xact_lock
 from app.adapters.db.row_locks import get_row
 from app.adapters.db.tables import AmendmentRow, SuspensionRow, TerminationNoticeRow
-from app.domain.accounts import RoleKind, SuspensionScope
+from app.domain.access import SuspensionScope
+from app.domain.accounts import RoleKind
 from app.domain.convention import Amendment, Party, TermChanges, TerminationNotice
 from app.domain.lifecycle import AmendmentRecord, NoticeRecord
 from app.domain.suspensions import Ground, Suspension, SuspensionStatus

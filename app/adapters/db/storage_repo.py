@@ -40,15 +40,8 @@ from app.adapters.db.storage_statements import (
     merged_daily_figure,
     snapshot_from_row,
 )
-from app.domain.storage import (
-    Fold,
-    Level,
-    Point,
-    Snapshot,
-    bucket_start,
-    fold,
-    points_of,
-)
+from app.domain.storage import Level, Snapshot
+from app.domain.storage_history import Fold, Point, bucket_start, fold, points_of
 from app.ports.storage import POOL_KEY, DailyFigure, StorageAlert, StoredLevel
 
 

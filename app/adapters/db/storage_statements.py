@@ -21,17 +21,9 @@ from app.adapters.db.tables import (
     StorageLevelRow,
     StorageSnapshotRow,
 )
-from app.domain.storage import (
-    AlertEvent,
-    AlertKind,
-    Fold,
-    Level,
-    LevelState,
-    Point,
-    Snapshot,
-    fold,
-    paris_day_bounds,
-)
+from app.domain.calendar import paris_day_bounds
+from app.domain.storage import AlertEvent, AlertKind, Level, LevelState, Snapshot
+from app.domain.storage_history import Fold, Point, fold
 from app.ports.storage import DailyFigure, StorageAlert, StoredLevel
 
 SNAPSHOTS = StorageSnapshotRow.__table__  # type: ignore[attr-defined]

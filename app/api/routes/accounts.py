@@ -18,7 +18,8 @@ from app.api.deps import (
     scope_doc,
 )
 from app.api.responses import body_problems, problems
-from app.domain.accounts import AccessDecision, RoleKind, capped_valid_until
+from app.domain.access import AccessDecision
+from app.domain.accounts import RoleKind, capped_valid_until
 from app.domain.auth import Principal
 from app.ports.audit import Actor
 from app.schemas.accounts import (

@@ -18,7 +18,8 @@ from app.api.deps import (
     scope_doc,
 )
 from app.api.responses import body_problems, problems
-from app.domain.accounts import RoleKind, SuspensionScope
+from app.domain.access import SuspensionScope
+from app.domain.accounts import RoleKind
 from app.domain.auth import Principal
 from app.domain.convention import TermChanges
 from app.domain.lifecycle import AmendmentRecord, NoticeRecord

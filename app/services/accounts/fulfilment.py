@@ -21,9 +21,7 @@ from app.domain.accounts import (
     creation_mail_validity,
     generate_uid,
     hosted_valid_until,
-    referent_fulfilment_validity,
     validate_uid,
-    years_covered,
 )
 from app.domain.calendar import (
     ensure_not_ahead,
@@ -32,6 +30,7 @@ from app.domain.calendar import (
 from app.domain.convention import ensure_accepts_new
 from app.domain.errors import Conflict, InvalidInput
 from app.domain.ids import new_id
+from app.domain.referents import referent_fulfilment_validity, years_covered
 from app.domain.rules import DEFAULT_RULES, Rules
 from app.domain.schools import ensure_beneficiary
 from app.domain.trainings import Training, TrainingStatus, training_due_on

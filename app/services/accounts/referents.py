@@ -5,13 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from app.domain.accounts import (
-    HeldRole,
-    Role,
-    RoleKind,
-    StoredRole,
-    count_referents_for_year,
-)
+from app.domain.accounts import Role, RoleKind, StoredRole
+from app.domain.referents import HeldRole, count_referents_for_year
 from app.domain.renewals import Decision
 from app.ports.unit_of_work import UnitOfWork
 

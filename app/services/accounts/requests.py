@@ -13,12 +13,7 @@ from app.domain.account_requests import (
     ensure_transition,
     request_fingerprint,
 )
-from app.domain.accounts import (
-    RoleKind,
-    ensure_referent_count_allowed,
-    referent_year_for,
-    validate_uid,
-)
+from app.domain.accounts import RoleKind, validate_uid
 from app.domain.auth import Principal
 from app.domain.calendar import (
     ensure_not_ahead,
@@ -27,6 +22,7 @@ from app.domain.calendar import (
 from app.domain.convention import ensure_accepts_new
 from app.domain.errors import Conflict, InvalidInput
 from app.domain.ids import new_id
+from app.domain.referents import ensure_referent_count_allowed, referent_year_for
 from app.domain.rules import DEFAULT_RULES, Rules
 from app.domain.schools import beneficiary_period, ensure_beneficiary
 from app.ports.audit import Actor

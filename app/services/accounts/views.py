@@ -7,14 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from app.domain.accounts import (
-    AccessDecision,
-    Account,
-    Role,
-    RoleKind,
-    evaluate_access,
-    roles_under_student_grace,
-)
+from app.domain.access import AccessDecision, evaluate_access
+from app.domain.accounts import Account, Role, RoleKind
 from app.domain.auth import Principal
 from app.domain.calendar import (
     paris_date,
@@ -23,6 +17,7 @@ from app.domain.convention import ConventionClock
 from app.domain.errors import NotFound
 from app.domain.rules import Rules
 from app.domain.schools import roles_within_beneficiary
+from app.domain.student_roles import roles_under_student_grace
 from app.ports.accounts import AccountFacts
 from app.ports.clock import Clock
 from app.ports.unit_of_work import UnitOfWork

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from app.domain.access import Lock
 from app.domain.account_requests import AccountRequest
-from app.domain.accounts import Account, Lock, StoredRole
+from app.domain.accounts import Account, StoredRole
 from app.domain.auth import Principal
 from app.domain.enrolments import Enrolment
 from app.domain.personal_data import (

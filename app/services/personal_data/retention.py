@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import time, timedelta
 
-from app.domain.accounts import evaluate_access
+from app.domain.access import evaluate_access
 from app.domain.calendar import add_months_clamped, paris_date, paris_day_start
 from app.domain.personal_data import (
     ERASED_MAIL_BODY,

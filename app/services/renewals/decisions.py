@@ -5,13 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from app.domain.accounts import (
-    RoleKind,
-    ensure_referent_count_allowed,
-)
+from app.domain.accounts import RoleKind
 from app.domain.calendar import paris_date
 from app.domain.errors import PreconditionFailed
 from app.domain.preconditions import Precondition
+from app.domain.referents import ensure_referent_count_allowed
 from app.domain.renewals import (
     Campaign,
     Decision,

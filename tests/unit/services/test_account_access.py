@@ -6,7 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from app.domain.accounts import AccountStatus, RoleKind
+from app.domain.access import AccountStatus
+from app.domain.accounts import RoleKind
 from app.domain.enrolments import Enrolment, EnrolmentStatus
 from app.domain.errors import Conflict, InvalidInput, NotFound
 from app.services import accounts

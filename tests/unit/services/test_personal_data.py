@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from app.domain.access import AccountStatus
 from app.domain.account_requests import RequestStatus
-from app.domain.accounts import AccountStatus
 from app.domain.errors import NotFound
 from app.domain.personal_data import PSEUDONYM_DOMAIN
 from app.ports.outbox import OutgoingMail

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from app.domain.accounts import SuspensionScope
+from app.domain.access import SuspensionScope
 from app.domain.convention import Amendment, TermChanges
 from app.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionFailed
 from app.domain.preconditions import Precondition

@@ -7,8 +7,9 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, datetime
 
+from app.domain.access import Lock
 from app.domain.account_requests import AccountRequest, RequestStatus
-from app.domain.accounts import Account, Lock, RoleKind, StoredRole
+from app.domain.accounts import Account, RoleKind, StoredRole
 from app.domain.renewals import Campaign, CampaignStatus, Decision
 from app.domain.trainings import Training, TrainingStatus
 from app.ports.account_requests import FilingContext

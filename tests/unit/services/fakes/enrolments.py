@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 
-from app.domain.accounts import Account, Role, student_roles
+from app.domain.accounts import Account, Role
 from app.domain.enrolments import (
     CensusRule,
     Enrolment,
@@ -14,6 +14,7 @@ from app.domain.enrolments import (
     EnrolmentWindows,
     grace_end_for,
 )
+from app.domain.student_roles import student_roles
 from app.ports.enrolments import NewStudentAccount, StudentAccount
 from tests.unit.services.fakes.store import FakeRepository, page_after, serves
 
