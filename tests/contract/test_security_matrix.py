@@ -162,6 +162,7 @@ RESOURCES: list[tuple[str, str, str]] = [
     ("/api/v1/suspensions/{id}", "id", "school"),
     ("/api/v1/support-requests/{id}", "id", "school"),
     ("/api/v1/enrolments/{id}", "id", "school"),
+    ("/api/v1/obligations/{obligation_id}", "obligation_id", "school"),
     ("/api/v1/billing/statements/{id}", "id", "private"),
     ("/api/v1/jobs/{name}", "name", "private"),
     ("/api/v1/outbox-messages/{id}", "id", "private"),
@@ -230,6 +231,9 @@ BODIES: dict[str, object] = {
     "POST /api/v1/billing/statements/{id}/payments": {"received_on": TODAY,
                                                       "amount_cents": 100, "reference": "P-1"},
     "POST /api/v1/accounts/{uid}/erasure": {"reason": "demande de la personne"},
+    "POST /api/v1/obligations/{obligation_id}/evidence": {"occurred_on": TODAY,
+                                                          "document_ref": "PV-1"},
+    "POST /api/v1/obligations/{obligation_id}/waiver": {"reason": "sans objet"},
 }
 # Lists that, unconfined, do carry school B's data in this world: the confined caller's
 # copy must not (so the check below can fail).
@@ -371,6 +375,7 @@ async def _seed(client: httpx.AsyncClient, clock: FakeClock, admin_now) -> dict[
         "/api/v1/suspensions/{id}": suspension["id"],
         "/api/v1/support-requests/{id}": support["id"],
         "/api/v1/enrolments/{id}": enrolment["enrolment_id"],
+        "/api/v1/obligations/{obligation_id}": f"R-OBL-1:account-request:{pending['id']}",
         "/api/v1/billing/statements/{id}": statement["id"],
         "/api/v1/calendar/closures/{closure_id}": closure["id"],
         "/api/v1/convention/termination-notices/{id}": notice["id"],
@@ -389,7 +394,9 @@ def _value(world: ConfinedWorld, path: str, parameter: str, *, missing: bool) ->
     if missing:
         if path.startswith("/api/v1/outbox-messages/"):
             return "999999999"  # outbox messages have integer ids
-        return {"uid": MISSING_UID, "name": "no-such-job"}.get(parameter, MISSING_ID)
+        return {"uid": MISSING_UID, "name": "no-such-job",
+                "obligation_id": f"R-OBL-1:account-request:{MISSING_ID}"}.get(parameter,
+                                                                             MISSING_ID)
     prefix = next(p for p, name, _ in RESOURCES if name == parameter and path.startswith(p))
     return world.ids.get(path, world.ids[prefix])
 
