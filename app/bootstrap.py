@@ -36,6 +36,7 @@ from app.adapters.tokens import TokenService
 from app.api.ratelimit import TokenFailureLimiter
 from app.domain.auth import Principal
 from app.domain.convention import TerminationAccessEnd
+from app.domain.formatting import french_date, french_datetime
 from app.domain.opening_hours import DeadlineReading
 from app.domain.rules import GB, GIB, Rules, month_day
 from app.domain.schedules import Every
@@ -48,7 +49,7 @@ from app.services import account_jobs
 from app.services.accounts import RequestDeadlines
 from app.services.billing import billing_jobs
 from app.services.jobs import Job, JobRegistry
-from app.services.mail import OUTBOX_JOB, OutboxPolicy, french_date, french_datetime, outbox_job
+from app.services.mail import OUTBOX_JOB, OutboxPolicy, outbox_job
 from app.services.operations import operational_state
 from app.services.personal_data import RetentionPolicy, retention_job
 from app.services.renewals import CampaignDeadlines

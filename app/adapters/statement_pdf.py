@@ -21,7 +21,7 @@ from app.adapters.statement_text import (
     pdf_text,
     previous_number,
 )
-from app.domain.billing import amount_fr
+from app.domain.formatting import french_amount
 from app.ports.billing import DateWords
 
 _INK = (26, 26, 26)
@@ -143,13 +143,13 @@ def _table(pdf: _RecapPdf, document: Mapping[str, Any]) -> None:
             pdf.add_page()
             header()
         values = (line["school_code"], line["school_name"], str(line["students"]),
-                  amount_fr(line["amount_cents"]))
+                  french_amount(line["amount_cents"]))
         for (_, width, align), value in zip(_COLUMNS, values, strict=True):
             pdf.write_text(width, row_height, value, border="B", align=align)
         pdf.ln()
     pdf.set_font("Helvetica", "B", 9.5)
     total = ("Total", "", str(document["total_students"]),
-             amount_fr(document["total_amount_cents"]))
+             french_amount(document["total_amount_cents"]))
     for (_, width, align), value in zip(_COLUMNS, total, strict=True):
         pdf.write_text(width, row_height + 1, value, align=align, fill=True)
     pdf.ln()

@@ -8,7 +8,7 @@ import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
-from app.domain.billing import amount_fr
+from app.domain.formatting import french_amount
 
 STATUS_FR = {"draft": "brouillon", "issued": "émis", "superseded": "remplacé"}
 
@@ -60,4 +60,4 @@ def iban_groups(iban: str) -> str:
 
 
 def euros(cents: int) -> str:
-    return f"{amount_fr(cents)} EUR"
+    return f"{french_amount(cents)} EUR"

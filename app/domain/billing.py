@@ -27,7 +27,6 @@ from app.domain.errors import Conflict
 
 CURRENCY = "EUR"
 DUE_MONTH, DUE_DAY = 7, 15  # R-BIL-2: by 15 July N+1
-NBSP = "\u00a0"
 
 # Fields of the served document that change after issuing (supersession, payments) or
 # are the fingerprint itself: everything else is frozen and fingerprinted.
@@ -66,19 +65,6 @@ def amount_text(cents: int) -> str:
     """R-MONEY-1: the decimal string of integer cents, two decimals (`82874.00`)."""
     sign = "-" if cents < 0 else ""
     return f"{sign}{abs(cents) // 100}.{abs(cents) % 100:02d}"
-
-
-def amount_fr(cents: int) -> str:
-    """French writing of an amount for people (PDF, mails): `82 874,00` (a no-break space
-    between thousands, a decimal comma)."""
-    whole, fraction = amount_text(cents).split(".")
-    sign = "-" if whole.startswith("-") else ""
-    digits = whole.lstrip("-")
-    groups = []
-    while digits:
-        groups.insert(0, digits[-3:])
-        digits = digits[:-3]
-    return f"{sign}{NBSP.join(groups)},{fraction}"
 
 
 def ensure_census_reached(census_on: date, today: date) -> None:

@@ -12,16 +12,11 @@ GB = 1_000_000_000
 GIB = 1 << 30
 """R-UNIT-1: one binary gigabyte (GiB), the other reading of "Go"."""
 
-_LABELS = {GB: "Go", GIB: "Gio"}
+UNIT_LABELS = {GB: "Go", GIB: "Gio"}
+"""R-UNIT-1: how each reading of "Go" is written for people."""
 
 
 def go_in_bytes(go: int, size_unit: int = GB) -> int:
     """R-UNIT-1: `go` "Go" of the convention's text in bytes under the reading
     `size_unit` (41 → 41,000,000,000 in SI, 44,023,414,784 in GiB)."""
     return go * size_unit
-
-
-def format_size(value: int, size_unit: int = GB) -> str:
-    """French display of a size in the unit of the reading in force (`go_in_bytes`), two
-    decimals: 36,900,000,000 bytes → `36,90 Go` (SI) or `34,37 Gio` (GiB)."""
-    return f"{value / size_unit:.2f}".replace(".", ",") + " " + _LABELS[size_unit]

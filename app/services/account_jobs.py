@@ -10,12 +10,13 @@ from datetime import time, timedelta
 
 from app.domain.calendar import paris_date
 from app.domain.errors import Conflict
+from app.domain.formatting import french_date
 from app.domain.renewals import CampaignStatus, campaign_window, last_deadline
 from app.domain.rules import DEFAULT_RULES, Rules
 from app.domain.schedules import DailyAt
 from app.services import renewals
 from app.services.jobs import Job, JobContext, JobFunction
-from app.services.mail import french_date, queue_mail
+from app.services.mail import queue_mail
 
 CAMPAIGN_OPEN_JOB = "renewal-campaign-open"
 CAMPAIGN_CLOSE_JOB = "renewal-campaign-close"

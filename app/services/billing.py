@@ -24,7 +24,6 @@ from app.domain.billing import (
     Payment,
     Statement,
     StatementStatus,
-    amount_fr,
     build_content,
     due_on,
     ensure_census_reached,
@@ -38,6 +37,7 @@ from app.domain.calendar import AcademicYear, ensure_event_date_in_range, paris_
 from app.domain.convention import ConventionClock
 from app.domain.enrolments import ensure_year_in_convention, year_in_convention
 from app.domain.errors import Conflict, InvalidInput, NotFound
+from app.domain.formatting import french_amount, french_date
 from app.domain.ids import new_id
 from app.domain.rules import DEFAULT_RULES, Rules
 from app.domain.schedules import DailyAt
@@ -49,7 +49,7 @@ from app.services import audit
 from app.services.convention import load_clock
 from app.services.enrolments import count_census
 from app.services.jobs import Job, JobContext, JobFunction
-from app.services.mail import french_date, queue_mail
+from app.services.mail import queue_mail
 from app.services.visibility import confined, ensure_unconfined, unschooled_or_404
 
 RESOURCE = "statement"
@@ -415,7 +415,7 @@ async def _unissued_year(uow: UnitOfWork, year: int, today: date) -> dict[str, A
             "number": draft.number,
             "generated_on": french_date(draft.generated_at),
             "total_students": draft.total_students,
-            "total_amount": amount_fr(draft.total_amount_cents),
+            "total_amount": french_amount(draft.total_amount_cents),
         },
         "first_number": statement_number(year, 1),
     }

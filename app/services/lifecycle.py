@@ -14,6 +14,7 @@ from app.domain.auth import Principal
 from app.domain.calendar import ensure_event_date_in_range, ensure_not_ahead, paris_date
 from app.domain.convention import Amendment, TermChanges, TerminationNotice
 from app.domain.errors import Conflict, InvalidInput, NotFound
+from app.domain.formatting import french_date
 from app.domain.ids import new_id
 from app.domain.lifecycle import (
     AmendmentRecord,
@@ -38,7 +39,7 @@ from app.ports.clock import Clock
 from app.ports.unit_of_work import UnitOfWork
 from app.services import audit
 from app.services.convention import load_clock
-from app.services.mail import french_date, queue_mail
+from app.services.mail import queue_mail
 from app.services.visibility import ensure_unconfined, school_filter, visible_or_404
 
 # ---------------------------------------------------------------- amendments (R-CONV-2)

@@ -20,15 +20,15 @@ import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
 import jinja2
 
 from app.domain.auth import Principal
-from app.domain.calendar import PARIS
 from app.domain.errors import Conflict, InvalidInput, NotFound
+from app.domain.formatting import french_date, french_datetime
 from app.ports.audit import Actor
 from app.ports.clock import Clock
 from app.ports.outbox import DeliveryError, Mailer, OutboxMessage, OutgoingMail
@@ -43,25 +43,9 @@ MESSAGE_ID_DOMAIN = "convention.univ-tlse3.fr"
 STATUSES = ("pending", "retrying", "sent", "dead")
 MAX_BACKOFF = timedelta(hours=24)
 _TEMPLATE_NAME = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+)*")
-_MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-           "septembre", "octobre", "novembre", "décembre")
 
 
 # ------------------------------------------------------------------------ templates
-
-
-def french_date(value: date | datetime) -> str:
-    """`3 mars 2025`; an instant is shown on its Paris date."""
-    if isinstance(value, datetime):
-        value = value.astimezone(PARIS).date()
-    day = "1er" if value.day == 1 else str(value.day)
-    return f"{day} {_MONTHS[value.month - 1]} {value.year}"
-
-
-def french_datetime(value: datetime) -> str:
-    """`3 mars 2025 à 10 h 05` (Europe/Paris)."""
-    local = value.astimezone(PARIS)
-    return f"{french_date(local.date())} à {local.hour} h {local.minute:02d}"
 
 
 @lru_cache(maxsize=1)

@@ -30,6 +30,7 @@ from app.domain.auth import Principal
 from app.domain.calendar import is_ahead_of_clock, paris_date, paris_day_bounds
 from app.domain.convention import ConventionClock
 from app.domain.errors import InvalidInput
+from app.domain.formatting import french_date, french_datetime, french_number, french_size
 from app.domain.reference import convention_size_figures
 from app.domain.schedules import DailyAt, Every
 from app.domain.schools import BeneficiaryPeriod, is_beneficiary_for
@@ -62,7 +63,7 @@ from app.domain.storage_reminders import (
     record_reminders,
     retrieval_reminder_dates,
 )
-from app.domain.units import GB, format_size
+from app.domain.units import GB
 from app.ports.audit import Actor
 from app.ports.clock import Clock
 from app.ports.storage import POOL_KEY, StorageAlert, StoredLevel, school_key
@@ -70,7 +71,7 @@ from app.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from app.services import audit
 from app.services.convention import load_clock
 from app.services.jobs import Job, JobContext, JobFunction
-from app.services.mail import french_date, french_datetime, queue_mail
+from app.services.mail import queue_mail
 from app.services.schools import beneficiary_periods
 from app.services.visibility import confined, school_filter, sees, visible_or_404
 
@@ -423,7 +424,7 @@ def _trend_text(result: Forecast, size_unit: int) -> str:
     if slope is None:
         return "non calculée (moins de 7 jours de mesures sur les 30 derniers jours)"
     sign = "+" if slope > 0 else "−" if slope < 0 else ""
-    return f"{sign}{format_size(round(abs(slope)), size_unit)} par jour (30 derniers jours)"
+    return f"{sign}{french_size(round(abs(slope)), size_unit)} par jour (30 derniers jours)"
 
 
 def _forecast_text(result: Forecast, level: Level) -> str:
@@ -473,15 +474,15 @@ async def _mail_school(
             "reminder": reminder,
             "level": _LEVEL_FR[event.level_to],
             "critical": event.level_to is Level.CRITICAL,
-            "bytes_used": format_size(event.bytes_used, policy.size_unit),
-            "bytes_used_exact": f"{event.bytes_used:,}".replace(",", " "),
-            "threshold": format_size(threshold, policy.size_unit),
-            "warning_threshold": format_size(
+            "bytes_used": french_size(event.bytes_used, policy.size_unit),
+            "bytes_used_exact": french_number(event.bytes_used),
+            "threshold": french_size(threshold, policy.size_unit),
+            "warning_threshold": french_size(
                 warning_threshold(threshold, policy.warning_percent), policy.size_unit
             ),
             "warning_percent": policy.warning_percent,
             "reminder_days": policy.reminder_days,
-            "clear_below": format_size(
+            "clear_below": french_size(
                 max(0, threshold - policy.hysteresis_bytes), policy.size_unit
             ),
             "ratio": _percent(event.bytes_used, threshold),
@@ -512,9 +513,9 @@ async def _mail_pool(
             "reminder": event.kind is AlertKind.REMINDER,
             "level": _LEVEL_FR[event.level_to],
             "critical": event.level_to is Level.CRITICAL,
-            "total": format_size(event.bytes_used, policy.size_unit),
-            "capacity": format_size(capacity, policy.size_unit),
-            "warning_threshold": format_size(
+            "total": french_size(event.bytes_used, policy.size_unit),
+            "capacity": french_size(capacity, policy.size_unit),
+            "warning_threshold": french_size(
                 warning_threshold(capacity, policy.warning_percent), policy.size_unit
             ),
             "warning_percent": policy.warning_percent,

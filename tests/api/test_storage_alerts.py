@@ -98,7 +98,7 @@ async def test_levels_rise_at_90_and_100_percent_and_clear_one_gigabyte_below(
         "Espace de stockage Moodle : IFMS Rodez approche du seuil de 41,00 Go"
     ), warning["Subject"]
     text = warning.get_body(("plain",)).get_content()
-    assert "Espace utilisé : 36,90 Go (36 900 000 000 octets), 90 % du seuil" in text
+    assert "Espace utilisé : 36,90 Go (36\u202f900\u202f000\u202f000 octets), 90 % du seuil" in text
     assert "il a atteint 36,90 Go, soit 90 %" in text
     assert "Tendance : non calculée" in text and "Prévision :" in text
     assert "a atteint le seuil de 41,00 Go" in critical["Subject"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import jinja2
 import pytest
@@ -13,8 +13,6 @@ from app.services.mail import (
     OutboxPolicy,
     _settlement,
     _templates,
-    french_date,
-    french_datetime,
     message_id_for,
     render,
 )
@@ -60,22 +58,6 @@ def test_a_missing_template_variable_is_an_error_not_an_empty_string():
 def test_template_names_are_plain_kebab_names(name):
     with pytest.raises(ValueError):
         render(name, {"requested_at": NOW})
-
-
-@pytest.mark.parametrize(
-    ("value", "text"),
-    [
-        (date(2025, 3, 1), "1er mars 2025"),
-        (date(2025, 8, 15), "15 août 2025"),
-        (datetime(2025, 12, 31, 23, 30, tzinfo=UTC), "1er janvier 2026"),  # Paris date
-    ],
-)
-def test_dates_are_written_the_french_way(value, text):
-    assert french_date(value) == text
-
-
-def test_instants_are_shown_in_paris_time():
-    assert french_datetime(datetime(2025, 7, 1, 7, 5, tzinfo=UTC)) == "1er juillet 2025 à 9 h 05"
 
 
 def test_the_message_id_is_stable_per_dedupe_key_and_reveals_nothing():

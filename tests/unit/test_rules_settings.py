@@ -15,12 +15,13 @@ from app.domain.convention import (
     termination_access_end,
 )
 from app.domain.errors import InvalidInput
+from app.domain.formatting import french_size
 from app.domain.reference import convention_size_figures, initial_reference
 from app.domain.referents import referent_year_for
 from app.domain.rules import GIB, month_day
 from app.domain.storage import Level, LevelState, reevaluate_level
 from app.domain.student_roles import roles_under_student_grace
-from app.domain.units import GB, format_size, go_in_bytes
+from app.domain.units import GB, go_in_bytes
 from app.settings import Settings
 
 
@@ -124,8 +125,8 @@ def test_r_unit_1a_the_convention_figures_under_each_reading():
     assert convention_size_figures(GB) == (500_000_000_000, 41_000_000_000)
     assert convention_size_figures(GIB) == (536_870_912_000, 44_023_414_784)
     assert go_in_bytes(41, GIB) == 41 * 2**30
-    assert format_size(36_900_000_000) == "36,90 Go"
-    assert format_size(36_900_000_000, GIB) == "34,37 Gio"
+    assert french_size(36_900_000_000, GB) == "36,90 Go"
+    assert french_size(36_900_000_000, GIB) == "34,37 Gio"
 
 
 MEASURED = datetime(2025, 3, 30, 1, 30, tzinfo=UTC)  # the night clocks go forward

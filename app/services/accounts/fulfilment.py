@@ -29,6 +29,7 @@ from app.domain.calendar import (
 )
 from app.domain.convention import ensure_accepts_new
 from app.domain.errors import Conflict, InvalidInput
+from app.domain.formatting import french_date
 from app.domain.ids import new_id
 from app.domain.referents import referent_fulfilment_validity, years_covered
 from app.domain.rules import DEFAULT_RULES, Rules
@@ -43,7 +44,7 @@ from app.services.accounts.referents import as_role, referent_count
 from app.services.accounts.requests import request_school
 from app.services.accounts.views import account_schools
 from app.services.convention import load_clock
-from app.services.mail import french_date, queue_mail
+from app.services.mail import queue_mail
 from app.services.schools import beneficiary_of
 from app.services.visibility import confined, sees, visible_or_404
 

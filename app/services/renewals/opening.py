@@ -10,6 +10,7 @@ from app.domain.accounts import (
     RoleKind,
 )
 from app.domain.calendar import paris_date
+from app.domain.formatting import french_date
 from app.domain.renewals import (
     Campaign,
     CampaignStatus,
@@ -25,7 +26,7 @@ from app.ports.clock import Clock
 from app.ports.unit_of_work import UnitOfWork
 from app.services import audit
 from app.services.convention import load_clock
-from app.services.mail import french_date, queue_mail
+from app.services.mail import queue_mail
 from app.services.renewals.listing import (
     CampaignSummary,
     campaign_of,
