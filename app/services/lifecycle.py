@@ -40,7 +40,9 @@ from app.ports.unit_of_work import UnitOfWork
 from app.services import audit
 from app.services.convention import load_clock
 from app.services.mail import queue_mail
-from app.services.visibility import ensure_unconfined, school_filter, visible_or_404
+from app.services.visibility import ensure_unconfined, school_filter, school_or_404, visible_or_404
+
+NO_SUSPENSION = "no such suspension"
 
 # ---------------------------------------------------------------- amendments (R-CONV-2)
 
@@ -229,8 +231,7 @@ async def suspend(
         starts_at=starts_at, notified_at=notified_at, notice_ref=notice_ref, now=now,
     )
     async with uow:
-        visible_or_404(actor.principal, await uow.schools.get(school_code),
-                       lambda s: s.code, "no such school")
+        school_or_404(actor.principal, await uow.schools.get(school_code))
         if account_uids:
             for uid in sorted(account_uids):
                 roles = [r for r in await uow.accounts.roles(uid)
@@ -292,15 +293,6 @@ def _mail_context(s: Suspension, school_name: str) -> dict[str, object]:
     }
 
 
-async def _get_visible(
-    uow: UnitOfWork, principal: Principal, suspension_id: str, *, for_update: bool = False
-) -> Suspension:
-    return visible_or_404(
-        principal, await uow.lifecycle.suspension(suspension_id, for_update=for_update),
-        lambda s: s.school_code, "no such suspension",
-    )
-
-
 async def request_restoration(
     uow: UnitOfWork, clock: Clock, actor: Actor, suspension_id: str, *,
     requested_at: datetime | None, corrective_actions: str, skew_seconds: int,
@@ -310,7 +302,10 @@ async def request_restoration(
     ensure_not_ahead(at, now, skew_seconds, "requested_at")
     ensure_event_date_in_range(at, "requested_at")
     async with uow:
-        found = await _get_visible(uow, actor.principal, suspension_id, for_update=True)
+        found = visible_or_404(
+            actor.principal, await uow.lifecycle.suspension(suspension_id, for_update=True),
+            NO_SUSPENSION,
+        )
         if found.status is SuspensionStatus.RESTORATION_REQUESTED and requested_at is None:
             at = found.restoration_requested_at or at
         if not check_restoration(found, at):
@@ -335,7 +330,10 @@ async def lift(
     ensure_not_ahead(notified_at, now, skew_seconds, "notified_at")
     ensure_event_date_in_range(notified_at, "notified_at")
     async with uow:
-        found = await _get_visible(uow, actor.principal, suspension_id, for_update=True)
+        found = visible_or_404(
+            actor.principal, await uow.lifecycle.suspension(suspension_id, for_update=True),
+            NO_SUSPENSION,
+        )
         if not check_lifting(found, notified_at, notice_ref):
             return found
         updated = replace(found, status=SuspensionStatus.LIFTED, lifted_at=notified_at,
@@ -367,7 +365,10 @@ async def refuse_restoration(
     ensure_not_ahead(notified_at, now, skew_seconds, "notified_at")
     ensure_event_date_in_range(notified_at, "notified_at")
     async with uow:
-        found = await _get_visible(uow, actor.principal, suspension_id, for_update=True)
+        found = visible_or_404(
+            actor.principal, await uow.lifecycle.suspension(suspension_id, for_update=True),
+            NO_SUSPENSION,
+        )
         if not check_restoration_refusal(found, notified_at, notice_ref):
             return found
         updated = replace(found, status=SuspensionStatus.ACTIVE,
@@ -387,7 +388,8 @@ async def refuse_restoration(
 
 async def get_suspension(uow: UnitOfWork, principal: Principal, suspension_id: str) -> Suspension:
     async with uow:
-        return await _get_visible(uow, principal, suspension_id)
+        suspension = await uow.lifecycle.suspension(suspension_id)
+    return visible_or_404(principal, suspension, NO_SUSPENSION)
 
 
 async def list_suspensions(

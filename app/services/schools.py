@@ -21,7 +21,7 @@ from app.ports.audit import Actor
 from app.ports.clock import Clock
 from app.ports.unit_of_work import UnitOfWork
 from app.services import audit
-from app.services.visibility import ensure_unconfined, school_filter, visible_or_404
+from app.services.visibility import ensure_unconfined, school_filter, school_or_404
 
 
 async def beneficiary_periods(
@@ -63,7 +63,7 @@ async def list_schools(
 async def get_school(uow: UnitOfWork, principal: Principal, code: str) -> School:
     async with uow:
         school = await uow.schools.get(code)
-    return visible_or_404(principal, school, lambda s: s.code, "no such school")
+    return school_or_404(principal, school)
 
 
 async def create_school(
@@ -118,8 +118,7 @@ async def update_school(
 ) -> School:
     now = clock.now()
     async with uow:
-        current = visible_or_404(actor.principal, await uow.schools.get(code),
-                                 lambda s: s.code, "no such school")
+        current = school_or_404(actor.principal, await uow.schools.get(code))
         if not expected.accepts(str(current.version)):
             raise PreconditionFailed("the school changed since it was read (stale If-Match)")
         if not changes:

@@ -73,7 +73,7 @@ from app.services.convention import load_clock
 from app.services.jobs import Job, JobContext, JobFunction
 from app.services.mail import queue_mail
 from app.services.schools import beneficiary_periods
-from app.services.visibility import confined, school_filter, sees, visible_or_404
+from app.services.visibility import confined, school_filter, school_or_404, sees
 
 MAX_BATCH_ITEMS = 1000
 SNAPSHOT_MAX_AGE = timedelta(days=35)
@@ -750,10 +750,6 @@ def _window_bounds(day: date, window: Window) -> tuple[datetime, datetime]:
     return paris_day_bounds(day) if window == "day" else paris_week_bounds(day)
 
 
-def _visible_school(principal: Principal, codes: set[str], code: str) -> None:
-    visible_or_404(principal, code if code in codes else None, lambda c: c, "no such school")
-
-
 async def history(
     uow: UnitOfWork, clock: Clock, principal: Principal, school_code: str, *,
     start: datetime | None, end: datetime | None, window: str,
@@ -786,7 +782,7 @@ async def history(
             field="from",
         ) from None
     async with uow:
-        _visible_school(principal, await uow.schools.codes(), school_code)
+        school_or_404(principal, await uow.schools.get(school_code))
         days = await uow.storage.daily_points(school_code, span_start, span_end)
         row = (await uow.storage.levels([school_key(school_code)])).get(school_key(school_code))
         if row is None or row.state.measured_at is None:

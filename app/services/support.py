@@ -62,6 +62,8 @@ from app.services.jobs import Job, JobContext
 from app.services.mail import queue_mail
 from app.services.visibility import school_filter, sees, visible_or_404
 
+NO_REQUEST = "no such support request"
+
 log = logging.getLogger("app.support")
 
 MESSAGE_ID_MAX = 998
@@ -309,18 +311,11 @@ async def create_request(
     return view, True
 
 
-async def _visible_request(
-    uow: UnitOfWork, principal: Principal, request_id: str
-) -> SupportRequest:
-    return visible_or_404(principal, await uow.support_requests.get(request_id),
-                          lambda r: r.school_code, "no such support request")
-
-
 async def get_request(
     uow: UnitOfWork, clock: Clock, principal: Principal, request_id: str, policy: SupportPolicy
 ) -> SupportView:
     async with uow:
-        request = await _visible_request(uow, principal, request_id)
+        request = visible_or_404(principal, await uow.support_requests.get(request_id), NO_REQUEST)
         return (await _views(uow, [request], clock.now(), policy))[0]
 
 
@@ -348,7 +343,9 @@ async def record_first_response(
     ensure_not_ahead(responded_at, now, policy.skew_seconds, "responded_at")
     ensure_event_date_in_range(responded_at, "responded_at")
     async with uow:
-        request = await _visible_request(uow, actor.principal, request_id)
+        request = visible_or_404(
+            actor.principal, await uow.support_requests.get(request_id), NO_REQUEST
+        )
         hours = opening_clock(await calendar_in(uow))
         if request.status is not SupportStatus.open:
             return _view(_repeated_response(request, responded_at), hours, now, policy)
@@ -364,7 +361,9 @@ async def record_first_response(
         )
         if not await uow.support_requests.transition(answered, expected=SupportStatus.open):
             await uow.rollback()
-            current = await _visible_request(uow, actor.principal, request_id)
+            current = visible_or_404(
+            actor.principal, await uow.support_requests.get(request_id), NO_REQUEST
+        )
             return _view(_repeated_response(current, responded_at), hours, now, policy)
         view = _view(answered, hours, now, policy)
         await audit.record(
@@ -397,7 +396,9 @@ async def close_request(
     ensure_not_ahead(closed_at, now, policy.skew_seconds, "closed_at")
     ensure_event_date_in_range(closed_at, "closed_at")
     async with uow:
-        request = await _visible_request(uow, actor.principal, request_id)
+        request = visible_or_404(
+            actor.principal, await uow.support_requests.get(request_id), NO_REQUEST
+        )
         hours = opening_clock(await calendar_in(uow))
         if request.status is SupportStatus.closed:
             return _view(_repeated_closure(request, closed_at), hours, now, policy)
@@ -406,7 +407,9 @@ async def close_request(
                          closure=SupportClosure.manual)
         if not await uow.support_requests.transition(closed, expected=request.status):
             await uow.rollback()
-            current = await _visible_request(uow, actor.principal, request_id)
+            current = visible_or_404(
+            actor.principal, await uow.support_requests.get(request_id), NO_REQUEST
+        )
             if current.status is not SupportStatus.closed:
                 raise Conflict("the request changed meanwhile; retry", code="concurrent-change")
             return _view(_repeated_closure(current, closed_at), hours, now, policy)

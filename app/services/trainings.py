@@ -49,11 +49,6 @@ async def list_trainings(
     return items, today
 
 
-async def _visible(uow: UnitOfWork, principal: Principal, training_id: str) -> Training:
-    return visible_or_404(principal, await uow.trainings.get(training_id, for_update=True),
-                          lambda t: t.school_code, "no such training")
-
-
 def _not_in_future(day: date, today: date, field: str) -> None:
     if day > today:
         raise InvalidInput("this date is in the future", code="date-in-future", field=field)
@@ -82,7 +77,10 @@ async def propose(
     now = clock.now()
     today = paris_date(now)
     async with uow:
-        training = await _visible(uow, actor.principal, training_id)
+        training = visible_or_404(
+            actor.principal, await uow.trainings.get(training_id, for_update=True),
+            "no such training",
+        )
         if training.status is not TrainingStatus.DUE:
             same = training.session_on == session_on and (
                 proposed_on is None or proposed_on == training.proposed_on
@@ -123,7 +121,10 @@ async def complete(
     now = clock.now()
     today = paris_date(now)
     async with uow:
-        training = await _visible(uow, actor.principal, training_id)
+        training = visible_or_404(
+            actor.principal, await uow.trainings.get(training_id, for_update=True),
+            "no such training",
+        )
         if training.status is TrainingStatus.COMPLETED:
             if completed_on is None or completed_on == training.completed_on:
                 return training

@@ -6,7 +6,9 @@ only resources of those schools, whatever scopes it holds.
 
 - A resource of another school answers exactly as a missing one (`visible_or_404`:
   the same `NotFound` the caller raises for an unknown id), reads and writes alike,
-  checked before any state rule so that no 409 tells it exists.
+  checked before any state rule so that no 409 tells it exists. A school itself is
+  `school_or_404`; an account belongs to the school of each of its roles
+  (`account_or_404`: one seen is enough).
 - A record that names no school and is private to the operator (audit events, outbox
   messages, job runs, billing statements, a support request without a school) is
   visible to no confined caller: 404 on the item, omitted from lists.
@@ -18,10 +20,11 @@ only resources of those schools, whatever scopes it holds.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from app.domain.auth import Principal
 from app.domain.errors import Forbidden, NotFound
+from app.domain.schools import School
 
 T = TypeVar("T")
 
@@ -44,14 +47,30 @@ def sees(principal: Principal, school: SchoolOf) -> bool:
     return any(code in principal.schools for code in school)
 
 
+def school_code_of(resource: Any) -> str | None:
+    """The school of a resource that names one (`school_code`), the default owner."""
+    return resource.school_code
+
+
 def visible_or_404(
-    principal: Principal, resource: T | None, school_of: Callable[[T], SchoolOf], detail: str
+    principal: Principal, resource: T | None, detail: str,
+    school_of: Callable[[T], SchoolOf] = school_code_of,
 ) -> T:
     """`resource` when it exists and the caller sees its school; else `NotFound(detail)`,
     the very error of a missing one."""
     if resource is None or not sees(principal, school_of(resource)):
         raise NotFound(detail)
     return resource
+
+
+def school_or_404(principal: Principal, school: School | None) -> School:
+    return visible_or_404(principal, school, "no such school", lambda s: s.code)
+
+
+def account_or_404(principal: Principal, account: T | None, role_schools: Iterable[str]) -> T:
+    """An account (or its view) when it exists and one of its roles' schools is seen."""
+    schools = list(role_schools)
+    return visible_or_404(principal, account, "no such account", lambda _: schools)
 
 
 def school_filter(principal: Principal, school_code: str | None = None) -> list[str] | None:

@@ -15,7 +15,6 @@ from app.services.accounts.requests import (
     create_request,
     get_request,
     list_requests,
-    request_school,
 )
 from app.services.accounts.views import (
     AccountView,
@@ -47,7 +46,6 @@ __all__ = [
     "list_requests",
     "lock_account",
     "referent_count",
-    "request_school",
     "role_schools",
     "unlock_account",
     "view_of",

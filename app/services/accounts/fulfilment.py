@@ -41,7 +41,6 @@ from app.ports.unit_of_work import UnitOfWork
 from app.services import audit
 from app.services.accounts.deadlines import deadline_calendar
 from app.services.accounts.referents import as_role, referent_count
-from app.services.accounts.requests import request_school
 from app.services.accounts.views import account_schools
 from app.services.convention import load_clock
 from app.services.mail import queue_mail
@@ -82,7 +81,7 @@ async def fulfil_request(
     async with uow:
         request = visible_or_404(
             actor.principal, await uow.account_requests.get(request_id, for_update=True),
-            request_school, "no such account request",
+            "no such account request",
         )
         if _already_fulfilled(request, uid):
             return request

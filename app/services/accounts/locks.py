@@ -4,25 +4,27 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from app.domain.accounts import Account
 from app.domain.auth import Principal
 from app.domain.calendar import (
     ensure_event_date_in_range,
     ensure_not_ahead,
 )
-from app.domain.errors import Conflict, InvalidInput, NotFound
+from app.domain.errors import Conflict, InvalidInput
 from app.domain.ids import new_id
 from app.ports.audit import Actor
 from app.ports.clock import Clock
 from app.ports.unit_of_work import UnitOfWork
 from app.services import audit
 from app.services.accounts.views import AccountView, account_schools, account_view
-from app.services.visibility import confined, sees
+from app.services.visibility import account_or_404
 
 
-async def _ensure_account_visible(uow: UnitOfWork, principal: Principal, uid: str) -> None:
-    """Another school's account answers as a missing one, before any state is read."""
-    if confined(principal) and not sees(principal, await account_schools(uow, uid)):
-        raise NotFound("no such account")
+async def _account_to_change(uow: UnitOfWork, principal: Principal, uid: str) -> Account:
+    """The account, row-locked; another school's answers as a missing one, before any
+    state is read."""
+    account = await uow.accounts.get(uid, for_update=True)
+    return account_or_404(principal, account, await account_schools(uow, uid))
 
 
 async def lock_account(
@@ -34,10 +36,7 @@ async def lock_account(
     ensure_not_ahead(at, now, skew_seconds, "locked_at")
     ensure_event_date_in_range(at, "locked_at")
     async with uow:
-        account = await uow.accounts.get(uid, for_update=True)
-        if account is None:
-            raise NotFound("no such account")
-        await _ensure_account_visible(uow, actor.principal, uid)
+        account = await _account_to_change(uow, actor.principal, uid)
         locks = await uow.accounts.locks(uid)
         open_lock = next((lock for lock in locks if lock[2].ends_at is None), None)
         if open_lock is not None:
@@ -65,10 +64,7 @@ async def unlock_account(
     ensure_not_ahead(at, now, skew_seconds, "unlocked_at")
     ensure_event_date_in_range(at, "unlocked_at")
     async with uow:
-        account = await uow.accounts.get(uid, for_update=True)
-        if account is None:
-            raise NotFound("no such account")
-        await _ensure_account_visible(uow, actor.principal, uid)
+        account = await _account_to_change(uow, actor.principal, uid)
         locks = await uow.accounts.locks(uid)
         open_lock = next((lock for lock in locks if lock[2].ends_at is None), None)
         if open_lock is None:

@@ -166,11 +166,8 @@ def _same_ticket(existing: AccountRequest, data: NewRequest) -> AccountRequest:
 async def get_request(uow: UnitOfWork, principal: Principal, request_id: str) -> AccountRequest:
     async with uow:
         request = await uow.account_requests.get(request_id)
-    return visible_or_404(principal, request, request_school, "no such account request")
+    return visible_or_404(principal, request, "no such account request")
 
-
-def request_school(request: AccountRequest) -> str:
-    return request.school_code
 
 
 async def list_requests(
@@ -217,7 +214,7 @@ async def close_request(
     async with uow:
         request = visible_or_404(
             actor.principal, await uow.account_requests.get(request_id, for_update=True),
-            request_school, "no such account request",
+            "no such account request",
         )
         if request.status is target:
             if target is RequestStatus.REJECTED and reason != request.rejection_reason:

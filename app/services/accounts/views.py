@@ -23,7 +23,7 @@ from app.ports.clock import Clock
 from app.ports.unit_of_work import UnitOfWork
 from app.services.accounts.referents import as_role
 from app.services.convention import load_clock
-from app.services.visibility import school_filter, visible_or_404
+from app.services.visibility import account_or_404, school_filter
 
 
 @dataclass(frozen=True)
@@ -75,8 +75,7 @@ async def get_account(
         if facts is None:
             raise NotFound("no such account")
         view = view_of(facts, facts.account, await load_clock(uow), clock.now(), uow.rules)
-    return visible_or_404(principal, view, lambda v: role_schools(v.roles),
-                          "no such account")
+    return account_or_404(principal, view, role_schools(view.roles))
 
 
 def role_schools(roles: Sequence[Role]) -> list[str]:

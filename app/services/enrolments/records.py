@@ -21,14 +21,12 @@ from app.services import audit
 from app.services.convention import load_clock
 from app.services.visibility import school_filter, visible_or_404
 
-
-def _visible(principal: Principal, enrolment: Enrolment | None) -> Enrolment:
-    return visible_or_404(principal, enrolment, lambda e: e.school_code, "no such enrolment")
+NO_ENROLMENT = "no such enrolment"
 
 
 async def get_enrolment(uow: UnitOfWork, principal: Principal, enrolment_id: str) -> Enrolment:
     async with uow:
-        return _visible(principal, await uow.enrolments.get(enrolment_id))
+        return visible_or_404(principal, await uow.enrolments.get(enrolment_id), NO_ENROLMENT)
 
 
 async def cancel_enrolment(
@@ -40,8 +38,8 @@ async def cancel_enrolment(
     now = clock.now()
     ensure_not_dated_after_the_call(cancelled_on, paris_date(now), "cancelled_on")
     async with uow:
-        enrolment = _visible(
-            actor.principal, await uow.enrolments.get(enrolment_id, for_update=True)
+        enrolment = visible_or_404(
+            actor.principal, await uow.enrolments.get(enrolment_id, for_update=True), NO_ENROLMENT
         )
         if not ensure_cancellable(enrolment, cancelled_on):
             return enrolment

@@ -15,7 +15,7 @@ from app.domain.trainings import Training
 from app.ports.outbox import OutboxMessage
 from app.ports.unit_of_work import UnitOfWork
 from app.services.accounts import account_view
-from app.services.visibility import visible_or_404
+from app.services.visibility import account_or_404
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,5 @@ async def account_in(uow: UnitOfWork, principal: Principal, uid: str, now: datet
         raise NotFound("no such account")
     view = await account_view(uow, account, now)
     # Defence in depth (the scope is UT's): a confined caller only knows its schools' people.
-    visible_or_404(principal, view, lambda v: [r.school_code for r in v.roles],
-                   "no such account")
+    account_or_404(principal, view, (r.school_code for r in view.roles))
     return account, view

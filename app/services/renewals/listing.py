@@ -26,7 +26,7 @@ from app.domain.renewals import (
 )
 from app.ports.clock import Clock
 from app.ports.unit_of_work import UnitOfWork
-from app.services.visibility import sees, visible_or_404
+from app.services.visibility import school_or_404, sees
 
 KINDS = (RoleKind.REFERENT, RoleKind.TRAINER)
 
@@ -130,8 +130,7 @@ async def listing_of(
 
 
 async def visible_school(uow: UnitOfWork, principal: Principal, school_code: str) -> None:
-    visible_or_404(principal, await uow.schools.get(school_code), lambda s: s.code,
-                   "no such school")
+    school_or_404(principal, await uow.schools.get(school_code))
 
 
 async def school_listing(
