@@ -11,72 +11,30 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from app.api.caller import authorized_principal, bearer, unauthorized
+from app.api.caller import scope_doc as scope_doc  # the routes not yet on `Caller`
 from app.api.container import container_of
 from app.api.problems import ProblemException
 from app.domain.auth import Principal
-from app.domain.errors import Unauthenticated
 from app.domain.preconditions import Precondition
 from app.ports.audit import Actor
 from app.ports.clock import Clock
 from app.ports.unit_of_work import UnitOfWork
 
-bearer = HTTPBearer(auto_error=False, description="RS256 JWT from POST /api/v1/oauth/token")
-
-WWW_AUTH = 'Bearer realm="convention-api"'
-
-
-def _unauthorized(detail: str) -> ProblemException:
-    return ProblemException(
-        401, detail, code="unauthorized",
-        headers={"WWW-Authenticate": f'{WWW_AUTH}, error="invalid_token"'},
-    )
-
-
-async def current_principal(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-) -> Principal:
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise ProblemException(
-            401, "a bearer token is required", code="unauthorized",
-            headers={"WWW-Authenticate": WWW_AUTH},
-        )
-    try:
-        principal = container_of(request.app).verify_token(credentials.credentials)
-    except Unauthenticated as exc:
-        raise _unauthorized(exc.detail) from None
-    request.state.principal = principal
-    return principal
-
 
 def require(*scopes: str) -> Callable[..., Any]:
-    """A dependency granting the call when the token holds any one of `scopes`."""
+    """A dependency granting the call when the token holds any one of `scopes` (its
+    principal); `caller_with` gives the whole `Caller`."""
 
     async def dependency(
-        request: Request,
-        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+        request: Request, token: Annotated[str | None, Depends(bearer)]
     ) -> Principal:
-        # `current_principal` called, not declared: one dependency level less for
-        # FastAPI to solve on every request (the bearer scheme stays in the OpenAPI).
-        principal = await current_principal(request, credentials)
-        if not any(principal.has(s) for s in scopes):
-            raise ProblemException(
-                403,
-                "the token lacks the scope this operation needs: " + " or ".join(scopes),
-                code="insufficient-scope",
-                headers={"WWW-Authenticate": f'{WWW_AUTH}, error="insufficient_scope"'},
-            )
-        return principal
+        return authorized_principal(request, token, scopes)
 
     dependency.__name__ = "require_" + "_or_".join(s.replace(":", "_") for s in scopes)
     dependency.scopes = scopes  # type: ignore[attr-defined]  # the contract's security
     return dependency
-
-
-def scope_doc(*scopes: str) -> str:
-    return "Scope: " + " or ".join(f"`{s}`" for s in scopes) + "."
 
 
 async def get_uow(request: Request) -> UnitOfWork:
@@ -90,7 +48,7 @@ async def get_clock(request: Request) -> Clock:
 async def get_actor(request: Request) -> Actor:
     principal = getattr(request.state, "principal", None)
     if principal is None:  # pragma: no cover - routes declare require() first
-        raise _unauthorized("a bearer token is required")
+        raise unauthorized("a bearer token is required")
     return Actor(principal=principal, request_id=getattr(request.state, "request_id", None))
 
 

@@ -4,8 +4,9 @@
 login and page of a course). Matching the route among ~75 and solving its dependencies
 cost FastAPI more CPU than the check itself (docs/PERFORMANCE.md). This middleware,
 innermost of ours, answers the plain call itself, with the same steps as the route
-(app/api/routes/accounts.py, `access`): the token verified by the container's `verify_token`,
-one of the route's scopes, `service.access_check` at the app's clock, `access_json`.
+(app/api/routes/accounts.py, `access`): the same functions read and verify the token
+(`bearer_token`, `verify_token`), check the scope (`grants`) and make the answer
+(`access_answer`): one answer, two doors.
 
 Anything else goes on to FastAPI untouched, which then answers exactly as it always
 did: a query string (`at`, unknown parameters), a missing or refused token, a missing
@@ -21,9 +22,9 @@ from types import SimpleNamespace
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from app.api.caller import grants, verified_or_none
 from app.api.container import container_of
-from app.api.routes.accounts import ACCESS_PATH, ACCESS_SCOPES, access_json
-from app.services import accounts as service
+from app.api.routes.accounts import ACCESS_PATH, ACCESS_SCOPES, access_answer
 
 _PREFIX, _, _SUFFIX = ACCESS_PATH.partition("{uid}")
 _HEADERS = [(b"content-type", b"application/json")]
@@ -52,24 +53,23 @@ class AccessFastPath:
         uid = scope["path"][len(_PREFIX):-len(_SUFFIX)]
         if not uid or "/" in uid:
             return None
-        token = _bearer_token(scope["headers"])
-        if token is None:
-            return None
         services = container_of(scope["app"])
         try:
-            principal = services.verify_token(token)
-        except Exception:  # refused (401) or anything else: the route's dependencies answer
+            principal = verified_or_none(services.verify_token, scope["headers"])
+        except Exception:  # anything but a refusal: the route's dependencies answer
             return None
-        if principal.schools is not None or not any(principal.has(s) for s in ACCESS_SCOPES):
+        # A referent's call goes to the route: its visibility check reads the account.
+        if principal is None or principal.schools is not None or not grants(
+            principal, ACCESS_SCOPES
+        ):
             return None
-        moment = services.clock.now()
         try:
-            decision = await service.access_check(services.uow_factory(), uid, moment)
+            body = await access_answer(services.uow_factory, services.clock, principal, uid, None)
         except Exception:  # 404, database errors: FastAPI's route answers them
             return None
         scope.setdefault("state", {})["principal"] = principal
         scope["route"] = _ROUTE
-        return access_json(uid, moment, decision)
+        return body
 
 
 def _plain(scope: Scope) -> bool:
@@ -81,14 +81,3 @@ def _plain(scope: Scope) -> bool:
         and scope["path"].startswith(_PREFIX)
         and scope["path"].endswith(_SUFFIX)
     )
-
-
-def _bearer_token(headers: list[tuple[bytes, bytes]]) -> str | None:
-    """The token of the first Authorization header when it is `Bearer <token>` (what the
-    route's HTTPBearer reads), else None."""
-    for name, value in headers:
-        if name.lower() == b"authorization":
-            scheme, _, token = value.decode("latin-1").partition(" ")
-            token = token.strip()
-            return token if scheme.lower() == "bearer" and token else None
-    return None

@@ -40,10 +40,10 @@ from typing import Any
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.api.caller import verified_or_none
 from app.api.container import container_of
 from app.api.problems import problem_response
 from app.domain.auth import Principal
-from app.domain.errors import Unauthenticated
 from app.ports.idempotency import IdempotencyRecord, IdempotencyStore
 
 log = logging.getLogger("app.api.idempotency")
@@ -84,18 +84,7 @@ def valid_key(value: str) -> bool:
 
 
 def _principal(scope: Scope) -> Principal | None:
-    authorization = next(
-        (v for k, v in scope["headers"] if k.lower() == b"authorization"), None
-    )
-    if authorization is None:
-        return None
-    scheme, _, token = authorization.decode("latin-1").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return None
-    try:
-        return container_of(scope["app"]).verify_token(token.strip())
-    except Unauthenticated:
-        return None
+    return verified_or_none(container_of(scope["app"]).verify_token, scope["headers"])
 
 
 async def _problem(

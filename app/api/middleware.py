@@ -20,7 +20,7 @@ from urllib.parse import unquote_to_bytes
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.api.problems import PROBLEM_JSON, STATUS_CODES
+from app.api.problems import PROBLEM_JSON, STATUS_CODES, problem_body
 
 log = logging.getLogger("app.access")
 
@@ -33,17 +33,9 @@ MAX_JSON_DEPTH = 32
 
 
 def _problem_bytes(status: int, code: str, detail: str, path: str, base: str) -> bytes:
-    from http import HTTPStatus
-
-    body = {
-        "type": f"{base.rstrip('/')}/{code}",
-        "title": HTTPStatus(status).phrase,
-        "status": status,
-        "code": code,
-        "detail": detail,
-        "instance": path,
-    }
-    return json.dumps(body).encode()
+    return json.dumps(
+        problem_body(status, code, detail=detail, instance=path, base_url=base)
+    ).encode()
 
 
 async def send_problem(

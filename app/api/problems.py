@@ -76,6 +76,32 @@ class ProblemException(Exception):
         self.errors = errors
 
 
+def problem_body(
+    status: int,
+    code: str,
+    *,
+    detail: str | None = None,
+    instance: str | None = None,
+    errors: list[dict[str, str]] | None = None,
+    base_url: str | None = None,
+) -> dict[str, Any]:
+    """The one RFC 9457 body of every problem, whichever layer answers it."""
+    base = (base_url or "about:blank").rstrip("/")
+    body: dict[str, Any] = {
+        "type": f"{base}/{code}" if base != "about:blank" else "about:blank",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "code": code,
+    }
+    if detail:
+        body["detail"] = detail
+    if instance is not None:
+        body["instance"] = instance
+    if errors:
+        body["errors"] = errors
+    return body
+
+
 def problem_response(
     request: Request | None,
     status: int,
@@ -88,19 +114,10 @@ def problem_response(
 ) -> JSONResponse:
     if base_url is None and request is not None:
         base_url = container_of(request.app).problem_base_url
-    base = (base_url or "about:blank").rstrip("/")
-    body: dict[str, Any] = {
-        "type": f"{base}/{code}" if base != "about:blank" else "about:blank",
-        "title": HTTPStatus(status).phrase,
-        "status": status,
-        "code": code,
-    }
-    if detail:
-        body["detail"] = detail
-    if request is not None:
-        body["instance"] = request.url.path
-    if errors:
-        body["errors"] = errors
+    body = problem_body(
+        status, code, detail=detail, errors=errors, base_url=base_url,
+        instance=request.url.path if request is not None else None,
+    )
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -22,6 +23,8 @@ from app.domain.access import AccessDecision
 from app.domain.accounts import RoleKind, capped_valid_until
 from app.domain.auth import Principal
 from app.ports.audit import Actor
+from app.ports.clock import Clock
+from app.ports.unit_of_work import UnitOfWork
 from app.schemas.accounts import (
     AccessOut,
     AccessReason,
@@ -136,21 +139,29 @@ async def access(
     at: Annotated[Instant | None, Query(description="RFC 3339 instant with offset")] = None,
 ) -> Response:
     # The plain call (no query, a token not confined to schools) is usually answered
-    # before FastAPI's routing by app/api/fast_paths.py, with the same code below.
+    # before FastAPI's routing by app/api/fast_paths.py, with `access_answer` too.
     # Moodle's hot path: the unit of work and the clock are taken from the container
     # rather than as dependencies (each dependency costs FastAPI time on every request).
     state = container_of(request.app)
-    clock = state.clock
+    body = await access_answer(state.uow_factory, state.clock, principal, uid, at)
+    return Response(body, media_type="application/json")
+
+
+async def access_answer(
+    uow_factory: Callable[[], UnitOfWork], clock: Clock, principal: Principal, uid: str,
+    at: datetime | None,
+) -> bytes:
+    """The access check's JSON at `at` (default now); a caller confined to schools sees
+    only its schools' accounts (404 otherwise)."""
     moment = at or clock.now()
     if principal.schools is not None:
-        # A referent may only look at the accounts of its schools.
-        view = await service.get_account(state.uow_factory(), clock, principal, uid)
+        view = await service.get_account(uow_factory(), clock, principal, uid)
         decision = view.decision if at is None else await service.access_check(
-            state.uow_factory(), uid, moment
+            uow_factory(), uid, moment
         )
     else:
-        decision = await service.access_check(state.uow_factory(), uid, moment)
-    return Response(access_json(uid, moment, decision), media_type="application/json")
+        decision = await service.access_check(uow_factory(), uid, moment)
+    return access_json(uid, moment, decision)
 
 
 def access_json(uid: str, moment: datetime, decision: AccessDecision) -> bytes:
