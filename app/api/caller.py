@@ -164,4 +164,4 @@ class Router(APIRouter):
         route = self.routes[-1]
         scopes = _caller_scopes(route) if isinstance(route, APIRoute) else None
         if scopes:
-            route.description = (route.description or "") + scope_doc(*scopes)
+            route.description = " ".join(filter(None, [route.description, scope_doc(*scopes)]))

@@ -23,6 +23,12 @@ DESCRIPTIONS = {
 }
 
 
+def links(parameters: dict[str, str], *operations: tuple[str, str]) -> dict[str, Any]:
+    """OpenAPI links (name, operationId) from a response to operations whose
+    `parameters` it gives."""
+    return {name: {"operationId": op, "parameters": parameters} for name, op in operations}
+
+
 def problems(*statuses: int, auth: bool = True) -> dict[int | str, dict[str, Any]]:
     codes = set(statuses) | {422, 503}
     if auth:

@@ -16,7 +16,7 @@ from app.api.deps import (
     require,
     scope_doc,
 )
-from app.api.responses import body_problems, problems
+from app.api.responses import body_problems, links, problems
 from app.domain.account_requests import AccountRequest, RequestStatus
 from app.domain.accounts import RoleKind
 from app.domain.auth import Principal
@@ -37,20 +37,12 @@ from app.services import accounts as service
 router = APIRouter(prefix="/api/v1", tags=["account requests"])
 
 READ = ("account-requests:read", "accounts:read")
-LINKS = {
-    "GetAccountRequest": {
-        "operationId": "get_account_request",
-        "parameters": {"id": "$response.body#/id"},
-    },
-    "FulfilAccountRequest": {
-        "operationId": "fulfil_account_request",
-        "parameters": {"id": "$response.body#/id"},
-    },
-    "RejectAccountRequest": {
-        "operationId": "reject_account_request",
-        "parameters": {"id": "$response.body#/id"},
-    },
-}
+LINKS = links(
+    {"id": "$response.body#/id"},
+    ("GetAccountRequest", "get_account_request"),
+    ("FulfilAccountRequest", "fulfil_account_request"),
+    ("RejectAccountRequest", "reject_account_request"),
+)
 
 
 def request_out(request: Request, item: AccountRequest) -> AccountRequestOut:

@@ -27,7 +27,7 @@ from app.api.deps import (
     scope_doc,
 )
 from app.api.problems import ProblemException
-from app.api.responses import body_problems, problems
+from app.api.responses import body_problems, links, problems
 from app.domain.auth import Principal
 from app.domain.billing import Statement, StatementStatus, served_document
 from app.domain.calendar import AcademicYear
@@ -48,16 +48,14 @@ DRAFTS = (
     "drafts answer 404 to it and are absent from its lists. "
 )
 LINK_PARAMETERS = {"id": "$response.body#/id"}
-STATEMENT_LINKS = {
-    name: {"operationId": operation, "parameters": LINK_PARAMETERS}
-    for name, operation in (
-        ("GetStatement", "get_statement"),
-        ("IssueStatement", "issue_statement"),
-        ("DiscardStatement", "discard_statement"),
-        ("ReviseStatement", "revise_statement"),
-        ("RecordPayment", "record_statement_payment"),
-    )
-}
+STATEMENT_LINKS = links(
+    LINK_PARAMETERS,
+    ("GetStatement", "get_statement"),
+    ("IssueStatement", "issue_statement"),
+    ("DiscardStatement", "discard_statement"),
+    ("ReviseStatement", "revise_statement"),
+    ("RecordPayment", "record_statement_payment"),
+)
 ETAG_HEADER = {
     "ETag": {"description": "strong validator of this representation",
              "schema": {"type": "string"}},

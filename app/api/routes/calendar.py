@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from app.api.container import container_of
 from app.api.deps import ClockDep, UowDep, get_actor, require, scope_doc
-from app.api.responses import body_problems, problems
+from app.api.responses import body_problems, links, problems
 from app.domain.auth import Principal
 from app.domain.calendar import Closure
 from app.ports.audit import Actor
@@ -75,17 +75,12 @@ async def get_closure(
     | {
         201: {
             "description": "Created",
-            "links": {
-                "GetClosure": {
-                    "operationId": "get_closure_api_v1_calendar_closures__closure_id__get",
-                    "parameters": {"closure_id": "$response.body#/id"},
-                },
-                "DeleteClosure": {
-                    "operationId":
-                        "delete_closure_api_v1_calendar_closures__closure_id__delete",
-                    "parameters": {"closure_id": "$response.body#/id"},
-                },
-            },
+            "links": links(
+                {"closure_id": "$response.body#/id"},
+                ("GetClosure", "get_closure_api_v1_calendar_closures__closure_id__get"),
+                ("DeleteClosure",
+                 "delete_closure_api_v1_calendar_closures__closure_id__delete"),
+            ),
         }
     },
 )

@@ -21,7 +21,7 @@ from app.api.deps import (
     scope_doc,
 )
 from app.api.problems import ProblemException
-from app.api.responses import body_problems, problems
+from app.api.responses import body_problems, links, problems
 from app.domain.auth import Principal
 from app.domain.enrolments import (
     MAX_BATCH_ITEMS,
@@ -55,16 +55,11 @@ YearPath = Annotated[str, Path(min_length=1, max_length=16, description='e.g. "2
 IdPath = Annotated[str, Path(min_length=1, max_length=36)]
 CONFINED = "A token confined to schools reaches only theirs (others → 404). "
 
-ENROLMENT_LINKS = {
-    "GetEnrolment": {
-        "operationId": "get_enrolment",
-        "parameters": {"id": "$response.body#/results/0/enrolment_id"},
-    },
-    "CancelEnrolment": {
-        "operationId": "cancel_enrolment",
-        "parameters": {"id": "$response.body#/results/0/enrolment_id"},
-    },
-}
+ENROLMENT_LINKS = links(
+    {"id": "$response.body#/results/0/enrolment_id"},
+    ("GetEnrolment", "get_enrolment"),
+    ("CancelEnrolment", "cancel_enrolment"),
+)
 
 
 def enrolment_out(e: Enrolment) -> EnrolmentOut:

@@ -17,7 +17,7 @@ from app.api.deps import (
     require,
     scope_doc,
 )
-from app.api.responses import body_problems, problems
+from app.api.responses import body_problems, links, problems
 from app.domain.access import SuspensionScope
 from app.domain.accounts import RoleKind
 from app.domain.auth import Principal
@@ -189,9 +189,8 @@ async def list_amendments(
     ),
     response_model=NoticeOut,
     responses={**body_problems(409), 200: {"model": NoticeOut, "description": "Same letter"},
-               201: {"description": "Recorded", "links": {
-                   "CureNotice": {"operationId": "cure_termination_notice",
-                                  "parameters": {"id": "$response.body#/id"}}}}},
+               201: {"description": "Recorded", "links": links(
+                   {"id": "$response.body#/id"}, ("CureNotice", "cure_termination_notice"))}},
 )
 async def file_notice(
     request: Request,
@@ -292,11 +291,9 @@ READ = ("convention:read", "suspensions:restore")
         + scope_doc("convention:write")
     ),
     response_model=SuspensionOut,
-    responses={**body_problems(404), 201: {"description": "Suspended", "links": {
-        "LiftSuspension": {"operationId": "lift_suspension",
-                           "parameters": {"id": "$response.body#/id"}},
-        "GetSuspension": {"operationId": "get_suspension",
-                          "parameters": {"id": "$response.body#/id"}}}}},
+    responses={**body_problems(404), 201: {"description": "Suspended", "links": links(
+        {"id": "$response.body#/id"},
+        ("LiftSuspension", "lift_suspension"), ("GetSuspension", "get_suspension"))}},
 )
 async def suspend(
     request: Request,

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Path, Request, Response
 
 from app.api.container import container_of
 from app.api.deps import ClockDep, UowDep, get_actor, require, required_if_match, scope_doc
-from app.api.responses import body_problems, problems
+from app.api.responses import body_problems, links, problems
 from app.domain.accounts import RoleKind
 from app.domain.auth import Principal
 from app.domain.renewals import Decision
@@ -66,16 +66,12 @@ def listing_out(listing: service.SchoolListing, response: Response) -> SchoolCam
     )
 
 
-CAMPAIGN_LINKS = {
-    "GetCampaign": {
-        "operationId": "get_campaign_api_v1_renewal_campaigns__academic_year__get",
-        "parameters": {"academic_year": "$response.body#/academic_year"},
-    },
-    "CloseCampaign": {
-        "operationId": "close_campaign_api_v1_renewal_campaigns__academic_year__closing_post",
-        "parameters": {"academic_year": "$response.body#/academic_year"},
-    },
-}
+CAMPAIGN_LINKS = links(
+    {"academic_year": "$response.body#/academic_year"},
+    ("GetCampaign", "get_campaign_api_v1_renewal_campaigns__academic_year__get"),
+    ("CloseCampaign",
+     "close_campaign_api_v1_renewal_campaigns__academic_year__closing_post"),
+)
 
 
 @router.post(

@@ -16,7 +16,7 @@ from app.api.deps import (
     require,
     scope_doc,
 )
-from app.api.responses import body_problems, problems
+from app.api.responses import body_problems, links, problems
 from app.domain.auth import Principal
 from app.domain.support import SlaState, SupportStatus
 from app.ports.audit import Actor
@@ -48,20 +48,12 @@ BUDGET = (
     "`SUPPORT_DEADLINE_READING`); opening hours are Monday–Friday 08:30–17:30 "
     "Europe/Paris outside public holidays and UT closures. "
 )
-LINKS = {
-    "GetSupportRequest": {
-        "operationId": "get_support_request",
-        "parameters": {"id": "$response.body#/id"},
-    },
-    "RecordFirstResponse": {
-        "operationId": "record_first_response",
-        "parameters": {"id": "$response.body#/id"},
-    },
-    "CloseSupportRequest": {
-        "operationId": "close_support_request",
-        "parameters": {"id": "$response.body#/id"},
-    },
-}
+LINKS = links(
+    {"id": "$response.body#/id"},
+    ("GetSupportRequest", "get_support_request"),
+    ("RecordFirstResponse", "record_first_response"),
+    ("CloseSupportRequest", "close_support_request"),
+)
 
 
 def policy_of(request: Request) -> SupportPolicy:
