@@ -7,10 +7,10 @@ import base64
 import binascii
 import json
 import re
-from collections.abc import Callable
-from typing import Annotated, Any
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 
 from app.api.caller import authorized_principal, bearer, unauthorized
 from app.api.caller import scope_doc as scope_doc  # the routes not yet on `Caller`
@@ -21,6 +21,8 @@ from app.domain.preconditions import Precondition
 from app.ports.audit import Actor
 from app.ports.clock import Clock
 from app.ports.unit_of_work import UnitOfWork
+
+T = TypeVar("T")
 
 
 def require(*scopes: str) -> Callable[..., Any]:
@@ -54,11 +56,24 @@ async def get_actor(request: Request) -> Actor:
 
 UowDep = Annotated[UnitOfWork, Depends(get_uow)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
+# A list's page size and the opaque cursor of its next page (`next_cursor`).
+Limit = Annotated[int, Query(ge=1, le=500)]
+Cursor = Annotated[str | None, Query(max_length=500)]
 
 
 def encode_cursor(*key: Any) -> str:
     raw = json.dumps(list(key), separators=(",", ":"), default=str).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def paged(rows: Sequence[T], limit: int, key: Callable[[T], Any]) -> tuple[list[T], str | None]:
+    """The page of `limit` rows out of the `limit + 1` a list asked for, and the cursor of
+    the next page (`key` of its last row, a value or a tuple; None on the last page)."""
+    page = list(rows[:limit])
+    if len(rows) <= limit:
+        return page, None
+    last = key(page[-1])
+    return page, encode_cursor(*last) if isinstance(last, tuple) else encode_cursor(last)
 
 
 CURSOR_TEXT_MAX = 300
@@ -107,6 +122,12 @@ def decode_cursor(
                 and not all(type(k) is kind for k, kind in zip(key, kinds, strict=True)))):
         raise _invalid_cursor()
     return key
+
+
+def text_cursor(cursor: str | None) -> str | None:
+    """The text key of a cursor made by `encode_cursor(key)` (lists keyed by a text)."""
+    key = decode_cursor(cursor, 1)
+    return str(key[0]) if key else None
 
 
 def decode_id_cursor(cursor: str | None) -> int | None:

@@ -9,12 +9,14 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from app.api.container import container_of
 from app.api.deps import (
     ClockDep,
+    Cursor,
+    Limit,
     UowDep,
-    decode_cursor,
-    encode_cursor,
     get_actor,
+    paged,
     require,
     scope_doc,
+    text_cursor,
 )
 from app.api.responses import body_problems, links, problems
 from app.domain.account_requests import AccountRequest, RequestStatus
@@ -139,20 +141,18 @@ async def list_account_requests(
     school_code: SchoolCode | None = None,
     overdue: bool | None = None,
     updated_since: Annotated[QueryInstant | None, Query()] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
 ) -> AccountRequestList:
-    after = decode_cursor(cursor, 1)
     items = await service.list_requests(
         uow, clock, principal, status=RequestStatus(status) if status else None,
         school_code=school_code, overdue=overdue,
-        after_id=str(after[0]) if after else None, limit=limit + 1,
+        after_id=text_cursor(cursor), limit=limit + 1,
         updated_since=updated_since,
     )
-    page = items[:limit]
+    page, next_cursor = paged(items, limit, lambda r: r.id)
     return AccountRequestList(
-        items=[request_out(request, i) for i in page],
-        next_cursor=encode_cursor(page[-1].id) if len(items) > limit else None,
+        items=[request_out(request, i) for i in page], next_cursor=next_cursor
     )
 
 

@@ -11,6 +11,8 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from app.api.container import container_of
 from app.api.deps import (
     ClockDep,
+    Cursor,
+    Limit,
     UowDep,
     decode_cursor,
     encode_cursor,
@@ -90,8 +92,8 @@ async def list_accounts(
     kind: Literal["student", "referent", "trainer"] | None = None,
     status: Status | None = None,
     q: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
 ) -> AccountList:
     after = decode_cursor(cursor, 1)
     views, next_uid = await service.list_accounts(

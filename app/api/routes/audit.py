@@ -6,7 +6,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from app.api.deps import UowDep, decode_id_cursor, encode_cursor, require, scope_doc
+from app.api.deps import (
+    Cursor,
+    Limit,
+    UowDep,
+    decode_id_cursor,
+    paged,
+    require,
+    scope_doc,
+)
 from app.api.responses import problems
 from app.domain.auth import Principal
 from app.schemas.audit import AuditEventList, AuditEventOut
@@ -36,15 +44,15 @@ async def list_audit_events(
     resource_id: Annotated[str | None, Query(min_length=1, max_length=128)] = None,
     actor: Annotated[str | None, Query(min_length=1, max_length=300)] = None,
     since: Annotated[QueryInstant | None, Query()] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
 ) -> AuditEventList:
     events = await service.list_events(
         uow, principal, resource_type=resource_type, resource_id=resource_id, actor=actor,
         since=since, before_id=decode_id_cursor(cursor), limit=limit + 1,
     )
-    page, more = events[:limit], len(events) > limit
+    page, next_cursor = paged(events, limit, lambda r: r.id)
     return AuditEventList(
         items=[AuditEventOut.model_validate(e) for e in page],
-        next_cursor=encode_cursor(page[-1].id) if more else None,
+        next_cursor=next_cursor,
     )

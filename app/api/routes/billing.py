@@ -19,10 +19,12 @@ from fastapi.responses import JSONResponse
 from app.api.container import container_of
 from app.api.deps import (
     ClockDep,
+    Cursor,
+    Limit,
     UowDep,
     decode_cursor,
-    encode_cursor,
     get_actor,
+    paged,
     require,
     scope_doc,
 )
@@ -200,8 +202,8 @@ async def list_statements(
     academic_year: Annotated[str | None, Query(min_length=1, max_length=16)] = None,
     status: Literal["draft", "issued", "superseded"] | None = None,
     updated_since: Annotated[QueryInstant | None, Query()] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
 ) -> Response:
     year = AcademicYear.parse(academic_year).start_year if academic_year is not None else None
     items = await service.list_statements(
@@ -209,12 +211,8 @@ async def list_statements(
         status=StatementStatus(status) if status else None, updated_since=updated_since,
         after=_after(cursor), limit=limit + 1,
     )
-    page = items[:limit]
-    body = {
-        "items": [served_document(s) for s in page],
-        "next_cursor": (encode_cursor(page[-1].updated_at.isoformat(), page[-1].id)
-                        if len(items) > limit else None),
-    }
+    page, next_cursor = paged(items, limit, lambda s: (s.updated_at.isoformat(), s.id))
+    body = {"items": [served_document(s) for s in page], "next_cursor": next_cursor}
     etag = _etag(body)
     return _conditional(request, etag) or JSONResponse(
         body, headers={"ETag": etag, "Vary": "Accept"}

@@ -11,11 +11,13 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from app.api.container import container_of
 from app.api.deps import (
     ClockDep,
+    Cursor,
+    Limit,
     UowDep,
     decode_cursor,
-    encode_cursor,
     etag_of,
     get_actor,
+    paged,
     require,
     required_if_match,
     scope_doc,
@@ -280,8 +282,8 @@ async def list_enrolments(
     academic_year: Annotated[str | None, Query(min_length=1, max_length=16)] = None,
     school_code: SchoolCode | None = None,
     status: Literal["active", "cancelled"] | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
 ) -> EnrolmentList:
     year = service.parse_year(academic_year) if academic_year is not None else None
     after = decode_cursor(cursor, 1)
@@ -292,11 +294,8 @@ async def list_enrolments(
         status=EnrolmentStatus(status) if status else None,
         after_id=after[0] if after else None, limit=limit + 1,
     )
-    page = items[:limit]
-    return EnrolmentList(
-        items=[enrolment_out(e) for e in page],
-        next_cursor=encode_cursor(page[-1].id) if len(items) > limit else None,
-    )
+    page, next_cursor = paged(items, limit, lambda e: e.id)
+    return EnrolmentList(items=[enrolment_out(e) for e in page], next_cursor=next_cursor)
 
 
 @router.get(

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Request
 
 from app.api.container import container_of
 from app.api.deps import (
+    Cursor,
+    Limit,
     UowDep,
-    decode_cursor,
     decode_id_cursor,
-    encode_cursor,
+    paged,
     require,
     scope_doc,
+    text_cursor,
 )
 from app.api.responses import problems
 from app.domain.auth import Principal
@@ -56,14 +58,13 @@ async def list_jobs(
     uow: UowDep,
     registry: RegistryDep,
     principal: Annotated[Principal, Depends(require("audit:read"))],
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
 ) -> JobList:
-    after = decode_cursor(cursor, 1)
     statuses = await service.job_statuses(
-        uow, registry, principal, after=str(after[0]) if after else None, limit=limit + 1
+        uow, registry, principal, after=text_cursor(cursor), limit=limit + 1
     )
-    page, more = statuses[:limit], len(statuses) > limit
+    page, next_cursor = paged(statuses, limit, lambda r: r.job.name)
     return JobList(
         items=[
             JobOut(
@@ -75,7 +76,7 @@ async def list_jobs(
             )
             for s in page
         ],
-        next_cursor=encode_cursor(page[-1].job.name) if more else None,
+        next_cursor=next_cursor,
     )
 
 
@@ -92,14 +93,14 @@ async def list_job_runs(
     registry: RegistryDep,
     principal: Annotated[Principal, Depends(require("audit:read"))],
     name: Annotated[str, Path(max_length=100)],
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
 ) -> JobRunList:
     runs = await service.job_runs(
         uow, registry, principal, name, before_id=decode_id_cursor(cursor), limit=limit + 1
     )
-    page, more = runs[:limit], len(runs) > limit
+    page, next_cursor = paged(runs, limit, lambda r: r.id)
     return JobRunList(
         items=[_run(r) for r in page],
-        next_cursor=encode_cursor(page[-1].id) if more else None,
+        next_cursor=next_cursor,
     )

@@ -5,17 +5,20 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 
 from app.api.container import container_of
 from app.api.deps import (
     ClockDep,
+    Cursor,
+    Limit,
     UowDep,
     decode_cursor,
-    encode_cursor,
     get_actor,
+    paged,
     require,
     scope_doc,
+    text_cursor,
 )
 from app.api.responses import body_problems, links, problems
 from app.domain.access import SuspensionScope
@@ -108,8 +111,7 @@ def _page(items: list, key, cursor: str | None, limit: int):
         keys = [key(i) for i in items]
         start = keys.index(after[0]) + 1 if after[0] in keys else len(items)
         items = items[start:]
-    page = items[:limit]
-    return page, (encode_cursor(key(page[-1])) if len(items) > limit else None)
+    return paged(items, limit, key)
 
 
 # ---------------------------------------------------------------- amendments
@@ -162,8 +164,8 @@ async def record_amendment(
 async def list_amendments(
     uow: UowDep,
     _: Annotated[Principal, Depends(require("convention:read"))],
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
 ) -> AmendmentList:
     records = await service.list_amendments(uow)
     page, next_cursor = _page(records, lambda r: r.amendment.reference, cursor, limit)
@@ -222,8 +224,8 @@ async def list_notices(
     request: Request,
     uow: UowDep,
     _: Annotated[Principal, Depends(require("convention:read"))],
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
 ) -> NoticeList:
     records = await service.list_notices(uow)
     page, next_cursor = _page(records, lambda r: r.notice.id, cursor, limit)
@@ -412,19 +414,15 @@ async def list_suspensions(
     principal: Annotated[Principal, Depends(require(*READ))],
     status: Literal["active", "restoration_requested", "lifted"] | None = None,
     school_code: SchoolCode | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
 ) -> SuspensionList:
-    after = decode_cursor(cursor, 1)
     items = await service.list_suspensions(
         uow, principal, status=SuspensionStatus(status) if status else None,
-        school_code=school_code, after_id=str(after[0]) if after else None, limit=limit + 1,
+        school_code=school_code, after_id=text_cursor(cursor), limit=limit + 1,
     )
-    page = items[:limit]
-    return SuspensionList(
-        items=[suspension_out(s) for s in page],
-        next_cursor=encode_cursor(page[-1].id) if len(items) > limit else None,
-    )
+    page, next_cursor = paged(items, limit, lambda s: s.id)
+    return SuspensionList(items=[suspension_out(s) for s in page], next_cursor=next_cursor)
 
 
 @router.get(

@@ -9,10 +9,12 @@ from fastapi import APIRouter, Depends, Path, Query
 
 from app.api.deps import (
     ClockDep,
+    Cursor,
+    Limit,
     UowDep,
     decode_id_cursor,
-    encode_cursor,
     get_actor,
+    paged,
     require,
     scope_doc,
 )
@@ -62,16 +64,16 @@ async def list_outbox_messages(
     uow: UowDep,
     principal: Annotated[Principal, Depends(require("audit:read"))],
     status: Annotated[OutboxStatus | None, Query()] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
 ) -> OutboxMessageList:
     found = await mail.list_messages(
         uow, principal, status=status, after_id=decode_id_cursor(cursor), limit=limit + 1
     )
-    page, more = found[:limit], len(found) > limit
+    page, next_cursor = paged(found, limit, lambda m: m.id)
     return OutboxMessageList(
         items=[_out(m) for m in page],
-        next_cursor=encode_cursor(page[-1].id) if more else None,
+        next_cursor=next_cursor,
     )
 
 

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 
 from app.api.container import container_of
 from app.api.deps import (
     ClockDep,
+    Cursor,
+    Limit,
     UowDep,
-    decode_cursor,
-    encode_cursor,
     etag_of,
     get_actor,
+    paged,
     require,
     required_if_match,
     scope_doc,
+    text_cursor,
 )
 from app.api.problems import ProblemException
 from app.api.responses import body_problems, problems
@@ -61,18 +63,12 @@ async def list_schools(
     request: Request,
     uow: UowDep,
     principal: Annotated[Principal, Depends(require("schools:read"))],
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
 ) -> SchoolList:
-    after = decode_cursor(cursor, 1)
-    items = await service.list_schools(
-        uow, principal, after=str(after[0]) if after else None, limit=limit + 1
-    )
-    page, more = items[:limit], len(items) > limit
-    return SchoolList(
-        items=[await _out(request, s) for s in page],
-        next_cursor=encode_cursor(page[-1].code) if more else None,
-    )
+    items = await service.list_schools(uow, principal, after=text_cursor(cursor), limit=limit + 1)
+    page, next_cursor = paged(items, limit, lambda s: s.code)
+    return SchoolList(items=[await _out(request, s) for s in page], next_cursor=next_cursor)
 
 
 @router.get(

@@ -13,9 +13,11 @@ from pydantic import ValidationError
 from app.api.container import container_of
 from app.api.deps import (
     ClockDep,
+    Cursor,
+    Limit,
     UowDep,
     decode_id_cursor,
-    encode_cursor,
+    paged,
     require,
     scope_doc,
 )
@@ -272,14 +274,14 @@ async def get_alerts(
     principal: Annotated[Principal, Depends(require("storage:read"))],
     school_code: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
     since: Annotated[QueryInstant | None, Query()] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
 ) -> AlertList:
     found = await service.list_alerts(
         uow, principal, school_code=school_code, since=since,
         after_id=decode_id_cursor(cursor), limit=limit + 1,
     )
-    page, more = found[:limit], len(found) > limit
+    page, next_cursor = paged(found, limit, lambda r: r.id)
     return AlertList(
         items=[
             AlertOut(
@@ -291,5 +293,5 @@ async def get_alerts(
             )
             for a in page
         ],
-        next_cursor=encode_cursor(page[-1].id) if more else None,
+        next_cursor=next_cursor,
     )

@@ -9,12 +9,14 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from app.api.container import container_of
 from app.api.deps import (
     ClockDep,
+    Cursor,
+    Limit,
     UowDep,
-    decode_cursor,
-    encode_cursor,
     get_actor,
+    paged,
     require,
     scope_doc,
+    text_cursor,
 )
 from app.api.responses import body_problems, links, problems
 from app.domain.auth import Principal
@@ -186,24 +188,20 @@ async def list_support_requests(
     status: Status | None = None,
     sla_state: SlaStateName | None = None,
     school_code: SchoolCode | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
 ) -> SupportRequestList:
-    after = decode_cursor(cursor, 1)
     views = await service.list_requests(
         uow, clock, principal,
         status=SupportStatus(status) if status else None,
         state=SlaState(sla_state) if sla_state else None,
         school_code=school_code,
-        after_id=str(after[0]) if after else None,
+        after_id=text_cursor(cursor),
         limit=limit + 1,
         policy=policy,
     )
-    page = views[:limit]
-    return SupportRequestList(
-        items=[_out(v) for v in page],
-        next_cursor=encode_cursor(page[-1].request.id) if len(views) > limit else None,
-    )
+    page, next_cursor = paged(views, limit, lambda v: v.request.id)
+    return SupportRequestList(items=[_out(v) for v in page], next_cursor=next_cursor)
 
 
 @router.get(

@@ -9,12 +9,14 @@ from fastapi import APIRouter, Body, Depends, Path, Query
 
 from app.api.deps import (
     ClockDep,
+    Cursor,
+    Limit,
     UowDep,
-    decode_cursor,
-    encode_cursor,
     get_actor,
+    paged,
     require,
     scope_doc,
+    text_cursor,
 )
 from app.api.responses import body_problems, problems
 from app.domain.auth import Principal
@@ -73,23 +75,19 @@ async def list_trainings(
     status: Annotated[TrainingStatusText | None, Query()] = None,
     overdue: Annotated[bool | None, Query()] = None,
     school_code: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
 ) -> TrainingList:
-    after = decode_cursor(cursor, 1)
     items, today = await service.list_trainings(
         uow, clock, principal,
         status=TrainingStatus(status) if status else None,
         overdue=overdue,
         school_code=school_code,
-        after_id=str(after[0]) if after else None,
+        after_id=text_cursor(cursor),
         limit=limit + 1,
     )
-    page, more = items[:limit], len(items) > limit
-    return TrainingList(
-        items=[training_out(t, today) for t in page],
-        next_cursor=encode_cursor(page[-1].id) if more else None,
-    )
+    page, next_cursor = paged(items, limit, lambda t: t.id)
+    return TrainingList(items=[training_out(t, today) for t in page], next_cursor=next_cursor)
 
 
 @router.post(
