@@ -1,5 +1,6 @@
-"""Dependencies of the HTTP edge: who calls (bearer JWT), scopes, unit of work, clock,
-cursors and conditional requests. `Annotated` aliases keep route signatures short."""
+"""Dependencies of the HTTP edge: unit of work, clock, cursors and conditional requests.
+`Annotated` aliases keep route signatures short. Who calls is app/api/caller.py's
+`caller_with`; `require` and `get_actor` serve routes not yet written with it."""
 
 from __future__ import annotations
 

@@ -4,26 +4,22 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import Depends, Query, Request, Response
 
+from app.api.caller import Caller, Router, caller_with
 from app.api.container import container_of
 from app.api.deps import (
     ClockDep,
     Cursor,
     Limit,
     UowDep,
-    get_actor,
     paged,
-    require,
-    scope_doc,
     text_cursor,
 )
 from app.api.responses import body_problems, links, problems
 from app.domain.account_requests import AccountRequest, RequestStatus
 from app.domain.accounts import RoleKind
-from app.domain.auth import Principal
 from app.domain.calendar import AcademicYear, paris_date
-from app.ports.audit import Actor
 from app.schemas.accounts import (
     AccountRequestCreate,
     AccountRequestList,
@@ -36,7 +32,7 @@ from app.schemas.common import SchoolCode
 from app.schemas.query import QueryInstant
 from app.services import accounts as service
 
-router = APIRouter(prefix="/api/v1", tags=["account requests"])
+router = Router(prefix="/api/v1", tags=["account requests"])
 
 READ = ("account-requests:read", "accounts:read")
 LINKS = links(
@@ -85,7 +81,6 @@ def request_out(request: Request, item: AccountRequest) -> AccountRequestOut:
         "on or after the effective date of the termination governing the call's date, or "
         "when the convention accepts no new account → 409 `convention-not-active` "
         "(R-CONV-4a). "
-        + scope_doc("account-requests:write")
     ),
     response_model=AccountRequestOut,
     responses={**body_problems(409), 200: {"model": AccountRequestOut,
@@ -97,12 +92,11 @@ async def create_account_request(
     response: Response,
     uow: UowDep,
     clock: ClockDep,
-    _: Annotated[Principal, Depends(require("account-requests:write"))],
-    actor: Annotated[Actor, Depends(get_actor)],
+    caller: Annotated[Caller, Depends(caller_with("account-requests:write"))],
     body: AccountRequestCreate,
 ) -> AccountRequestOut:
     item, created = await service.create_request(
-        uow, clock, actor,
+        uow, clock, caller.actor,
         service.NewRequest(
             ticket_ref=body.ticket_ref, school_code=body.school_code,
             kind=RoleKind(body.kind), given_name=body.given_name,
@@ -127,7 +121,7 @@ async def create_account_request(
         "inclusive) keeps the requests created, fulfilled, rejected or cancelled since that "
         "instant (`updated_at`): the ticketing tool polls with the start of its previous "
         "poll minus a minute, so that a change committed during a poll is not missed "
-        "(an item may come twice: its `id` and `status` tell). " + scope_doc(*READ)
+        "(an item may come twice: its `id` and `status` tell). "
     ),
     response_model=AccountRequestList,
     responses=problems(),
@@ -136,7 +130,7 @@ async def list_account_requests(
     request: Request,
     uow: UowDep,
     clock: ClockDep,
-    principal: Annotated[Principal, Depends(require(*READ))],
+    caller: Annotated[Caller, Depends(caller_with(*READ))],
     status: Literal["received", "fulfilled", "rejected", "cancelled"] | None = None,
     school_code: SchoolCode | None = None,
     overdue: bool | None = None,
@@ -145,7 +139,7 @@ async def list_account_requests(
     cursor: Cursor = None,
 ) -> AccountRequestList:
     items = await service.list_requests(
-        uow, clock, principal, status=RequestStatus(status) if status else None,
+        uow, clock, caller.principal, status=RequestStatus(status) if status else None,
         school_code=school_code, overdue=overdue,
         after_id=text_cursor(cursor), limit=limit + 1,
         updated_since=updated_since,
@@ -160,17 +154,16 @@ async def list_account_requests(
     "/account-requests/{id}",
     operation_id="get_account_request",
     summary="One account-creation request",
-    description=scope_doc(*READ),
     response_model=AccountRequestOut,
     responses=problems(404),
 )
 async def get_account_request(
     request: Request,
     uow: UowDep,
-    principal: Annotated[Principal, Depends(require(*READ))],
+    caller: Annotated[Caller, Depends(caller_with(*READ))],
     id: str,
 ) -> AccountRequestOut:
-    return request_out(request, await service.get_request(uow, principal, id))
+    return request_out(request, await service.get_request(uow, caller.principal, id))
 
 
 @router.post(
@@ -183,7 +176,7 @@ async def get_account_request(
         "date; queues the R-ACC-9 e-mail for a new uid; a new referent gets a training "
         "obligation (R-REF-2). Repeated with the same body → 200, same result; another "
         "`uid` → 409 `already-fulfilled`; a caller confined to schools naming the uid of "
-        "an account it may not see → 409 `uid-taken`. " + scope_doc("accounts:write")
+        "an account it may not see → 409 `uid-taken`. "
     ),
     response_model=AccountRequestOut,
     responses=body_problems(404, 409),
@@ -192,15 +185,14 @@ async def fulfil_account_request(
     request: Request,
     uow: UowDep,
     clock: ClockDep,
-    _: Annotated[Principal, Depends(require("accounts:write"))],
-    actor: Annotated[Actor, Depends(get_actor)],
+    caller: Annotated[Caller, Depends(caller_with("accounts:write"))],
     id: str,
     body: FulfilmentIn | None = None,
 ) -> AccountRequestOut:
     body = body or FulfilmentIn()
     services = container_of(request.app)
     item = await service.fulfil_request(
-        uow, clock, actor, id, uid=body.uid, fulfilled_at=body.fulfilled_at,
+        uow, clock, caller.actor, id, uid=body.uid, fulfilled_at=body.fulfilled_at,
         skew_seconds=services.clock_skew_seconds, moodle_url=services.moodle_url,
         activation_url=services.activation_url, rules=services.rules,
     )
@@ -211,8 +203,7 @@ async def fulfil_account_request(
     "/account-requests/{id}/rejection",
     operation_id="reject_account_request",
     summary="Reject a request",
-    description="From `received` only; repeated with the same reason → 200. "
-    + scope_doc("accounts:write"),
+    description="From `received` only; repeated with the same reason → 200. ",
     response_model=AccountRequestOut,
     responses=body_problems(404, 409),
 )
@@ -220,13 +211,12 @@ async def reject_account_request(
     request: Request,
     uow: UowDep,
     clock: ClockDep,
-    _: Annotated[Principal, Depends(require("accounts:write"))],
-    actor: Annotated[Actor, Depends(get_actor)],
+    caller: Annotated[Caller, Depends(caller_with("accounts:write"))],
     id: str,
     body: RejectionIn,
 ) -> AccountRequestOut:
     item = await service.close_request(
-        uow, clock, actor, id, target=RequestStatus.REJECTED, reason=body.reason
+        uow, clock, caller.actor, id, target=RequestStatus.REJECTED, reason=body.reason
     )
     return request_out(request, item)
 
@@ -235,7 +225,7 @@ async def reject_account_request(
     "/account-requests/{id}/cancellation",
     operation_id="cancel_account_request",
     summary="Cancel a request",
-    description="From `received` only; repeated → 200. " + scope_doc("accounts:write"),
+    description="From `received` only; repeated → 200. ",
     response_model=AccountRequestOut,
     responses=body_problems(404, 409),
 )
@@ -243,13 +233,12 @@ async def cancel_account_request(
     request: Request,
     uow: UowDep,
     clock: ClockDep,
-    _: Annotated[Principal, Depends(require("accounts:write"))],
-    actor: Annotated[Actor, Depends(get_actor)],
+    caller: Annotated[Caller, Depends(caller_with("accounts:write"))],
     id: str,
     body: CancellationIn | None = None,
 ) -> AccountRequestOut:
     body = body or CancellationIn()
     item = await service.close_request(
-        uow, clock, actor, id, target=RequestStatus.CANCELLED, reason=body.reason
+        uow, clock, caller.actor, id, target=RequestStatus.CANCELLED, reason=body.reason
     )
     return request_out(request, item)

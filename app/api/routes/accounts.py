@@ -6,8 +6,9 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import Depends, Query, Request, Response
 
+from app.api.caller import Caller, Router, caller_with
 from app.api.container import container_of
 from app.api.deps import (
     ClockDep,
@@ -16,15 +17,11 @@ from app.api.deps import (
     UowDep,
     decode_cursor,
     encode_cursor,
-    get_actor,
-    require,
-    scope_doc,
 )
 from app.api.responses import body_problems, problems
 from app.domain.access import AccessDecision
 from app.domain.accounts import RoleKind, capped_valid_until
 from app.domain.auth import Principal
-from app.ports.audit import Actor
 from app.ports.clock import Clock
 from app.ports.unit_of_work import UnitOfWork
 from app.schemas.accounts import (
@@ -39,7 +36,7 @@ from app.schemas.accounts import (
 from app.schemas.common import Instant, SchoolCode, Uid
 from app.services import accounts as service
 
-router = APIRouter(prefix="/api/v1", tags=["accounts"])
+router = Router(prefix="/api/v1", tags=["accounts"])
 
 ACCESS_PATH = "/api/v1/accounts/{uid}/access"
 ACCESS_SCOPES = ("access:read", "accounts:read")
@@ -79,7 +76,6 @@ def account_out(view: service.AccountView) -> AccountOut:
     description=(
         "Filter by school, role kind, evaluated status (R-ACC-8, now) and `q` (uid, name "
         "or e-mail contains). A referent sees the accounts of its schools. "
-        + scope_doc("accounts:read")
     ),
     response_model=AccountList,
     responses=problems(),
@@ -87,7 +83,7 @@ def account_out(view: service.AccountView) -> AccountOut:
 async def list_accounts(
     uow: UowDep,
     clock: ClockDep,
-    principal: Annotated[Principal, Depends(require("accounts:read"))],
+    caller: Annotated[Caller, Depends(caller_with("accounts:read"))],
     school_code: SchoolCode | None = None,
     kind: Literal["student", "referent", "trainer"] | None = None,
     status: Status | None = None,
@@ -97,7 +93,7 @@ async def list_accounts(
 ) -> AccountList:
     after = decode_cursor(cursor, 1)
     views, next_uid = await service.list_accounts(
-        uow, clock, principal, school_code=school_code,
+        uow, clock, caller.principal, school_code=school_code,
         kind=RoleKind(kind) if kind else None, status=status, q=q,
         after_uid=str(after[0]) if after else None, limit=limit,
     )
@@ -111,17 +107,16 @@ async def list_accounts(
     "/accounts/{uid}",
     operation_id="get_account",
     summary="One account with its roles and status",
-    description=scope_doc("accounts:read"),
     response_model=AccountOut,
     responses=problems(404),
 )
 async def get_account(
     uow: UowDep,
     clock: ClockDep,
-    principal: Annotated[Principal, Depends(require("accounts:read"))],
+    caller: Annotated[Caller, Depends(caller_with("accounts:read"))],
     uid: Uid,
 ) -> AccountOut:
-    return account_out(await service.get_account(uow, clock, principal, uid))
+    return account_out(await service.get_account(uow, clock, caller.principal, uid))
 
 
 @router.get(
@@ -129,14 +124,14 @@ async def get_account(
     summary="Access check (Moodle)",
     description=(
         "R-ACC-8 at `at` (any instant, default now): `allowed` only for `active` and "
-        "`grace`. No names or e-mails. " + scope_doc(*ACCESS_SCOPES)
+        "`grace`. No names or e-mails. "
     ),
     response_model=AccessOut,
     responses=problems(404),
 )
 async def access(
     request: Request,
-    principal: Annotated[Principal, Depends(require(*ACCESS_SCOPES))],
+    caller: Annotated[Caller, Depends(caller_with(*ACCESS_SCOPES))],
     uid: Uid,
     at: Annotated[Instant | None, Query(description="RFC 3339 instant with offset")] = None,
 ) -> Response:
@@ -145,7 +140,7 @@ async def access(
     # Moodle's hot path: the unit of work and the clock are taken from the container
     # rather than as dependencies (each dependency costs FastAPI time on every request).
     state = container_of(request.app)
-    body = await access_answer(state.uow_factory, state.clock, principal, uid, at)
+    body = await access_answer(state.uow_factory, state.clock, caller.principal, uid, at)
     return Response(body, media_type="application/json")
 
 
@@ -188,7 +183,7 @@ def access_json(uid: str, moment: datetime, decision: AccessDecision) -> bytes:
     summary="Lock an account from an instant",
     description=(
         "Locks are intervals: the status at any instant is known (R-ACC-8). Repeated "
-        "while the same lock is open → 200. " + scope_doc("accounts:write")
+        "while the same lock is open → 200. "
     ),
     response_model=AccountOut,
     responses=body_problems(404, 409),
@@ -197,13 +192,12 @@ async def lock(
     request: Request,
     uow: UowDep,
     clock: ClockDep,
-    _: Annotated[Principal, Depends(require("accounts:write"))],
-    actor: Annotated[Actor, Depends(get_actor)],
+    caller: Annotated[Caller, Depends(caller_with("accounts:write"))],
     uid: Uid,
     body: LockIn,
 ) -> AccountOut:
     view = await service.lock_account(
-        uow, clock, actor, uid, reason=body.reason, locked_at=body.locked_at,
+        uow, clock, caller.actor, uid, reason=body.reason, locked_at=body.locked_at,
         skew_seconds=container_of(request.app).clock_skew_seconds,
     )
     return account_out(view)
@@ -212,7 +206,7 @@ async def lock(
 @router.post(
     "/accounts/{uid}/unlock",
     summary="Unlock an account from an instant",
-    description="Ends the open lock; repeated → 200. " + scope_doc("accounts:write"),
+    description="Ends the open lock; repeated → 200. ",
     response_model=AccountOut,
     responses=body_problems(404, 409),
 )
@@ -220,14 +214,13 @@ async def unlock(
     request: Request,
     uow: UowDep,
     clock: ClockDep,
-    _: Annotated[Principal, Depends(require("accounts:write"))],
-    actor: Annotated[Actor, Depends(get_actor)],
+    caller: Annotated[Caller, Depends(caller_with("accounts:write"))],
     uid: Uid,
     body: UnlockIn | None = None,
 ) -> AccountOut:
     body = body or UnlockIn()
     view = await service.unlock_account(
-        uow, clock, actor, uid, unlocked_at=body.unlocked_at,
+        uow, clock, caller.actor, uid, unlocked_at=body.unlocked_at,
         skew_seconds=container_of(request.app).clock_skew_seconds,
     )
     return account_out(view)

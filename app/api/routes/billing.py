@@ -13,9 +13,10 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import rfc8785
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
+from app.api.caller import Caller, Router, caller_with
 from app.api.container import container_of
 from app.api.deps import (
     ClockDep,
@@ -23,24 +24,19 @@ from app.api.deps import (
     Limit,
     UowDep,
     decode_cursor,
-    get_actor,
     paged,
-    require,
-    scope_doc,
 )
 from app.api.problems import ProblemException
 from app.api.responses import body_problems, links, problems
-from app.domain.auth import Principal
 from app.domain.billing import Statement, StatementStatus, served_document
 from app.domain.calendar import AcademicYear
-from app.ports.audit import Actor
 from app.ports.billing import StatementPage
 from app.schemas.billing import PaymentIn, RevisionIn, StatementCreate, StatementList, StatementOut
 from app.schemas.common import Problem
 from app.schemas.query import QueryInstant
 from app.services import billing as service
 
-router = APIRouter(prefix="/api/v1/billing", tags=["billing"])
+router = Router(prefix="/api/v1/billing", tags=["billing"])
 
 JSON = "application/json"
 IdPath = Annotated[str, Path(min_length=1, max_length=36)]
@@ -162,7 +158,7 @@ def _location(statement: Statement) -> dict[str, str]:
         "the stored payee. Refusals: until the census day is over (Paris) → 409 "
         "`census-not-reached`; a malformed year → 422; a year outside the convention → 409 "
         "`convention-not-active`; a current statement (a draft or the issued version) for "
-        "the year → 409 `statement-exists`. " + scope_doc("billing:write")
+        "the year → 409 `statement-exists`. "
     ),
     response_model=StatementOut,
     responses=body_problems(409) | {201: {"links": STATEMENT_LINKS}},
@@ -171,12 +167,11 @@ async def create_statement(
     request: Request,
     uow: UowDep,
     clock: ClockDep,
-    _: Annotated[Principal, Depends(require("billing:write"))],
-    actor: Annotated[Actor, Depends(get_actor)],
+    caller: Annotated[Caller, Depends(caller_with("billing:write"))],
     body: StatementCreate,
 ) -> Response:
     year = AcademicYear.parse(body.academic_year).start_year
-    statement = await service.create_statement(uow, clock, actor, year,
+    statement = await service.create_statement(uow, clock, caller.actor, year,
                                                container_of(request.app).rules)
     return _json(served_document(statement), status_code=201, headers=_location(statement))
 
@@ -189,7 +184,7 @@ async def create_statement(
         "Ordered by (`updated_at`, `id`); `updated_since` (RFC 3339, inclusive) returns "
         "the versions changed since (issued, superseded, paid); filters `academic_year` "
         "(malformed → 422, outside the convention → 409) and `status`. `ETag` and "
-        "`If-None-Match` → 304. " + DRAFTS + scope_doc(*READERS)
+        "`If-None-Match` → 304. " + DRAFTS
     ),
     response_model=StatementList,
     responses=problems(409) | NOT_MODIFIED | {200: {"headers": ETAG_HEADER}},
@@ -198,7 +193,7 @@ async def list_statements(
     request: Request,
     uow: UowDep,
     clock: ClockDep,
-    principal: Annotated[Principal, Depends(require(*READERS))],
+    caller: Annotated[Caller, Depends(caller_with(*READERS))],
     academic_year: Annotated[str | None, Query(min_length=1, max_length=16)] = None,
     status: Literal["draft", "issued", "superseded"] | None = None,
     updated_since: Annotated[QueryInstant | None, Query()] = None,
@@ -207,7 +202,7 @@ async def list_statements(
 ) -> Response:
     year = AcademicYear.parse(academic_year).start_year if academic_year is not None else None
     items = await service.list_statements(
-        uow, clock, principal, academic_year=year,
+        uow, clock, caller.principal, academic_year=year,
         status=StatementStatus(status) if status else None, updated_since=updated_since,
         after=_after(cursor), limit=limit + 1,
     )
@@ -248,7 +243,7 @@ def _after(cursor: str | None) -> StatementPage | None:
         "`application/pdf` (a one- to two-page French recap: parties, census, lines, "
         "total, due date, payee IBAN/BIC, version, fingerprint). The three are rendered "
         "from the same stored document. Another `Accept` → 406. `ETag` per "
-        "representation; `If-None-Match` → 304. " + DRAFTS + scope_doc(*READERS)
+        "representation; `If-None-Match` → 304. " + DRAFTS
     ),
     response_model=StatementOut,
     responses=problems(404) | NOT_ACCEPTABLE | NOT_MODIFIED | {
@@ -265,10 +260,10 @@ def _after(cursor: str | None) -> StatementPage | None:
 async def get_statement(
     request: Request,
     uow: UowDep,
-    principal: Annotated[Principal, Depends(require(*READERS))],
+    caller: Annotated[Caller, Depends(caller_with(*READERS))],
     id: IdPath,
 ) -> Response:
-    statement = await service.get_statement(uow, principal, id)
+    statement = await service.get_statement(uow, caller.principal, id)
     renderers = container_of(request.app).statement_renderers
     media_type = negotiate(request.headers.get("accept"), [JSON, *renderers])
     if media_type is None:
@@ -313,7 +308,7 @@ def _one_representation(media_type: str, operation_id: str, label: str, schema: 
             f"The `{media_type}` representation of `GET /api/v1/billing/statements/{{id}}` "
             "at a URL of its own, for clients that cannot choose a media type by `Accept` "
             "(generated clients parse the first media type of a response). Same ETag, "
-            "`If-None-Match` → 304, same visibility. " + DRAFTS + scope_doc(*READERS)
+            "`If-None-Match` → 304, same visibility. " + DRAFTS
         ),
         response_class=Response,
         responses=problems(404) | NOT_MODIFIED | {
@@ -324,10 +319,10 @@ def _one_representation(media_type: str, operation_id: str, label: str, schema: 
     async def one_representation(
         request: Request,
         uow: UowDep,
-        principal: Annotated[Principal, Depends(require(*READERS))],
+        caller: Annotated[Caller, Depends(caller_with(*READERS))],
         id: IdPath,
     ) -> Response:
-        statement = await service.get_statement(uow, principal, id)
+        statement = await service.get_statement(uow, caller.principal, id)
         return _representation(request, statement, media_type)
 
     one_representation.__name__ = operation_id
@@ -353,7 +348,7 @@ get_statement_pdf = _one_representation("application/pdf", "getStatementPdf", "p
         "`payment_status`, `superseded_by` and itself), then freezes the document: only "
         "payments and supersession change afterwards. Issuing a revision marks the version "
         "it revises `superseded` (`superseded_by` set) in the same transaction. Issuing "
-        "again answers 200 with the version as it is. " + scope_doc("billing:write")
+        "again answers 200 with the version as it is. "
     ),
     response_model=StatementOut,
     responses=problems(404, 409),
@@ -361,11 +356,10 @@ get_statement_pdf = _one_representation("application/pdf", "getStatementPdf", "p
 async def issue_statement(
     uow: UowDep,
     clock: ClockDep,
-    _: Annotated[Principal, Depends(require("billing:write"))],
-    actor: Annotated[Actor, Depends(get_actor)],
+    caller: Annotated[Caller, Depends(caller_with("billing:write"))],
     id: IdPath,
 ) -> Response:
-    return _json(served_document(await service.issue_statement(uow, clock, actor, id)))
+    return _json(served_document(await service.issue_statement(uow, clock, caller.actor, id)))
 
 
 @router.post(
@@ -379,7 +373,7 @@ async def issue_statement(
         "readable and unchanged until the draft is issued, then it is `superseded`. The "
         "same revision again → 200 with its draft; another current draft of the year → "
         "409 `statement-exists`; on a draft → 409 `statement-not-issued`; on a superseded "
-        "version → 409 `statement-superseded`. " + scope_doc("billing:write")
+        "version → 409 `statement-superseded`. "
     ),
     response_model=StatementOut,
     responses=body_problems(404, 409) | {
@@ -393,13 +387,13 @@ async def revise_statement(
     request: Request,
     uow: UowDep,
     clock: ClockDep,
-    _: Annotated[Principal, Depends(require("billing:write"))],
-    actor: Annotated[Actor, Depends(get_actor)],
+    caller: Annotated[Caller, Depends(caller_with("billing:write"))],
     id: IdPath,
     body: RevisionIn,
 ) -> Response:
-    draft, created = await service.revise_statement(uow, clock, actor, id, reason=body.reason,
-                                                    rules=container_of(request.app).rules)
+    draft, created = await service.revise_statement(
+        uow, clock, caller.actor, id, reason=body.reason, rules=container_of(request.app).rules
+    )
     return _json(served_document(draft), status_code=201 if created else 200,
                  headers=_location(draft))
 
@@ -411,7 +405,6 @@ async def revise_statement(
     summary="Delete a draft",
     description=(
         "Only a draft (else 409 `statement-not-draft`); the audit trail keeps its figures. "
-        + scope_doc("billing:write")
     ),
     response_class=Response,
     responses=problems(404, 409),
@@ -419,11 +412,10 @@ async def revise_statement(
 async def discard_statement(
     uow: UowDep,
     clock: ClockDep,
-    _: Annotated[Principal, Depends(require("billing:write"))],
-    actor: Annotated[Actor, Depends(get_actor)],
+    caller: Annotated[Caller, Depends(caller_with("billing:write"))],
     id: IdPath,
 ) -> Response:
-    await service.discard_statement(uow, clock, actor, id)
+    await service.discard_statement(uow, clock, caller.actor, id)
     return Response(status_code=204)
 
 
@@ -439,7 +431,7 @@ async def discard_statement(
         "`partially_paid`, `paid`, `overpaid`): payments received against the versions it "
         "supersedes count too. The same `reference` again with the same figures → 200, "
         "nothing added; with other figures → 409 `payment-conflict`. `received_on` after "
-        "today (Paris) → 422 `invalid-payment`. " + scope_doc("billing:write")
+        "today (Paris) → 422 `invalid-payment`. "
     ),
     response_model=StatementOut,
     responses=body_problems(404, 409) | {
@@ -451,13 +443,12 @@ async def discard_statement(
 async def record_payment(
     uow: UowDep,
     clock: ClockDep,
-    _: Annotated[Principal, Depends(require("billing:write"))],
-    actor: Annotated[Actor, Depends(get_actor)],
+    caller: Annotated[Caller, Depends(caller_with("billing:write"))],
     id: IdPath,
     body: PaymentIn,
 ) -> Response:
     statement, created = await service.record_payment(
-        uow, clock, actor, id, received_on=body.received_on, amount_cents=body.amount_cents,
+        uow, clock, caller.actor, id, received_on=body.received_on, amount_cents=body.amount_cents,
         reference=body.reference,
     )
     return _json(served_document(statement), status_code=201 if created else 200,

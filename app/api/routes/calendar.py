@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import Depends, Path, Query, Request, Response
 
+from app.api.caller import Caller, Router, caller_with
 from app.api.container import container_of
-from app.api.deps import ClockDep, UowDep, get_actor, require, scope_doc
+from app.api.deps import ClockDep, UowDep
 from app.api.responses import body_problems, links, problems
-from app.domain.auth import Principal
 from app.domain.calendar import Closure
-from app.ports.audit import Actor
 from app.schemas.calendar import ClosureCreate, ClosureList, ClosureOut, DeadlineOut
 from app.schemas.query import QueryInstant
 from app.services import calendar as service
 
-router = APIRouter(prefix="/api/v1/calendar", tags=["calendar"])
+router = Router(prefix="/api/v1/calendar", tags=["calendar"])
 
 ClosureId = Annotated[str, Path(min_length=1, max_length=36)]
 RECOMPUTES = (
@@ -35,13 +34,12 @@ def _out(closure_id: str, closure: Closure) -> ClosureOut:
 @router.get(
     "/closures",
     summary="UT closure periods",
-    description="All closure periods (a short list), by start date. "
-    + scope_doc("convention:read"),
+    description="All closure periods (a short list), by start date. ",
     response_model=ClosureList,
     responses=problems(),
 )
 async def list_closures(
-    uow: UowDep, _: Annotated[Principal, Depends(require("convention:read"))]
+    uow: UowDep, caller: Annotated[Caller, Depends(caller_with("convention:read"))]
 ) -> ClosureList:
     return ClosureList(items=[_out(i, c) for i, c in await service.list_closures(uow)])
 
@@ -49,13 +47,12 @@ async def list_closures(
 @router.get(
     "/closures/{closure_id}",
     summary="One UT closure period",
-    description=scope_doc("convention:read"),
     response_model=ClosureOut,
     responses=problems(404),
 )
 async def get_closure(
     uow: UowDep,
-    _: Annotated[Principal, Depends(require("convention:read"))],
+    caller: Annotated[Caller, Depends(caller_with("convention:read"))],
     closure_id: ClosureId,
 ) -> ClosureOut:
     return _out(closure_id, await service.get_closure(uow, closure_id))
@@ -68,7 +65,6 @@ async def get_closure(
     description=(
         "`starts_on` and `ends_on` are inclusive. A reversed range or one sharing a day "
         "with a stored closure → 422 `invalid-closure`. " + RECOMPUTES
-        + scope_doc("convention:write")
     ),
     response_model=ClosureOut,
     responses=body_problems()
@@ -89,12 +85,11 @@ async def create_closure(
     response: Response,
     uow: UowDep,
     clock: ClockDep,
-    _: Annotated[Principal, Depends(require("convention:write"))],
-    actor: Annotated[Actor, Depends(get_actor)],
+    caller: Annotated[Caller, Depends(caller_with("convention:write"))],
     body: ClosureCreate,
 ) -> ClosureOut:
     change = await service.add_closure(
-        uow, clock, actor, container_of(request.app).deadline_recomputers,
+        uow, clock, caller.actor, container_of(request.app).deadline_recomputers,
         starts_on=body.starts_on, ends_on=body.ends_on, label=body.label,
     )
     response.headers["Location"] = f"/api/v1/calendar/closures/{change.closure_id}"
@@ -105,19 +100,18 @@ async def create_closure(
     "/closures/{closure_id}",
     status_code=204,
     summary="Remove a UT closure period",
-    description=RECOMPUTES + scope_doc("convention:write"),
+    description=RECOMPUTES,
     responses=problems(404),
 )
 async def delete_closure(
     request: Request,
     uow: UowDep,
     clock: ClockDep,
-    _: Annotated[Principal, Depends(require("convention:write"))],
-    actor: Annotated[Actor, Depends(get_actor)],
+    caller: Annotated[Caller, Depends(caller_with("convention:write"))],
     closure_id: ClosureId,
 ) -> Response:
     await service.remove_closure(
-        uow, clock, actor, container_of(request.app).deadline_recomputers, closure_id
+        uow, clock, caller.actor, container_of(request.app).deadline_recomputers, closure_id
     )
     return Response(status_code=204)
 
@@ -129,14 +123,14 @@ async def delete_closure(
         "The Europe/Paris date of `from` + `days` calendar days, moved to the next working "
         "day (not a weekend, a French public holiday or a stored UT closure). `from` is an "
         "RFC 3339 instant with an offset; percent-encode `+` (`%2B02:00`). The deadline is "
-        "due at 23:59:59.999 Paris that day. " + scope_doc("convention:read")
+        "due at 23:59:59.999 Paris that day. "
     ),
     response_model=DeadlineOut,
     responses=problems(),
 )
 async def deadline(
     uow: UowDep,
-    _: Annotated[Principal, Depends(require("convention:read"))],
+    caller: Annotated[Caller, Depends(caller_with("convention:read"))],
     received_at: Annotated[QueryInstant, Query(alias="from")],
     days: Annotated[int, Query(ge=0, le=365)],
 ) -> DeadlineOut:

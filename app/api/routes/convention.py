@@ -5,17 +5,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 
-from app.api.deps import ClockDep, UowDep, require, scope_doc
+from app.api.caller import Caller, Router, caller_with
+from app.api.deps import ClockDep, UowDep
 from app.api.responses import problems
-from app.domain.auth import Principal
 from app.domain.calendar import paris_date
 from app.schemas.common import IsoDate, money_fields
 from app.schemas.convention import ConventionOut
 from app.services.convention import convention_on
 
-router = APIRouter(prefix="/api/v1", tags=["convention"])
+router = Router(prefix="/api/v1", tags=["convention"])
 
 
 @router.get(
@@ -24,7 +24,6 @@ router = APIRouter(prefix="/api/v1", tags=["convention"])
     description=(
         "Reference data, parties, payee, DPO contacts, platform (annex 1), and the terms, "
         "state and access end in force on `at` (a Paris date, default today). "
-        + scope_doc("convention:read")
     ),
     response_model=ConventionOut,
     responses=problems(),
@@ -32,7 +31,7 @@ router = APIRouter(prefix="/api/v1", tags=["convention"])
 async def get_convention(
     uow: UowDep,
     clock: ClockDep,
-    _: Annotated[Principal, Depends(require("convention:read"))],
+    caller: Annotated[Caller, Depends(caller_with("convention:read"))],
     at: Annotated[IsoDate | None, Query(description="Paris date (YYYY-MM-DD)")] = None,
 ) -> ConventionOut:
     on = at or paris_date(clock.now())

@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import Depends, Path, Query, Request, Response
 
+from app.api.caller import Caller, Router, caller_with
 from app.api.container import container_of
 from app.api.deps import (
     ClockDep,
@@ -16,15 +17,11 @@ from app.api.deps import (
     UowDep,
     decode_cursor,
     etag_of,
-    get_actor,
     paged,
-    require,
     required_if_match,
-    scope_doc,
 )
 from app.api.problems import ProblemException
 from app.api.responses import body_problems, links, problems
-from app.domain.auth import Principal
 from app.domain.enrolments import (
     MAX_BATCH_ITEMS,
     Enrolment,
@@ -33,7 +30,6 @@ from app.domain.enrolments import (
     census_date,
 )
 from app.domain.rules import Rules
-from app.ports.audit import Actor
 from app.schemas.common import SchoolCode
 from app.schemas.enrolments import (
     CensusOut,
@@ -51,7 +47,7 @@ from app.schemas.enrolments import (
 )
 from app.services import enrolments as service
 
-router = APIRouter(prefix="/api/v1", tags=["students"])
+router = Router(prefix="/api/v1", tags=["students"])
 
 YearPath = Annotated[str, Path(min_length=1, max_length=16, description='e.g. "2024-2025"')]
 IdPath = Annotated[str, Path(min_length=1, max_length=36)]
@@ -95,7 +91,7 @@ def windows_out(w: EnrolmentWindows, response: Response, rules: Rules) -> Enrolm
         "The windows in force: the defaults (main campaign 1 July N – 31 Oct N, semester 2 "
         "1 Jan – 28/29 Feb N+1) unless changed; `census_on` (R-BIL-1) is the close of the "
         "main campaign. `ETag` for the PUT. A malformed year → 422; a year outside the "
-        "convention → 409 `convention-not-active`. " + scope_doc("convention:read")
+        "convention → 409 `convention-not-active`. "
     ),
     response_model=EnrolmentWindowsOut,
     responses=problems(409),
@@ -105,7 +101,7 @@ async def get_enrolment_campaign(
     response: Response,
     uow: UowDep,
     clock: ClockDep,
-    _: Annotated[Principal, Depends(require("convention:read"))],
+    caller: Annotated[Caller, Depends(caller_with("convention:read"))],
     academic_year: YearPath,
 ) -> EnrolmentWindowsOut:
     windows = await service.get_windows(uow, clock, service.parse_year(academic_year))
@@ -123,7 +119,6 @@ async def get_enrolment_campaign(
         "`invalid-enrolment-windows`. `census_on` is read-only (= `main_closes_on`; "
         "another value → 422 `census-read-only`). The grace of the previous year's "
         "continuing students ends with `main_closes_on` (R-ACC-7). "
-        + scope_doc("convention:write")
     ),
     response_model=EnrolmentWindowsOut,
     responses=body_problems(409, 412, 428),
@@ -133,15 +128,14 @@ async def put_enrolment_campaign(
     response: Response,
     uow: UowDep,
     clock: ClockDep,
-    _: Annotated[Principal, Depends(require("convention:write"))],
-    actor: Annotated[Actor, Depends(get_actor)],
+    caller: Annotated[Caller, Depends(caller_with("convention:write"))],
     academic_year: YearPath,
     body: EnrolmentWindowsIn,
 ) -> EnrolmentWindowsOut:
     year = service.parse_year(academic_year)
     if_match = required_if_match(request)
     windows = await service.change_windows(
-        uow, clock, actor, year, expected=if_match,
+        uow, clock, caller.actor, year, expected=if_match,
         main_opens_on=body.main_opens_on, main_closes_on=body.main_closes_on,
         s2_opens_on=body.s2_opens_on, s2_closes_on=body.s2_closes_on,
         census_on=body.census_on, rules=container_of(request.app).rules,
@@ -157,7 +151,7 @@ async def put_enrolment_campaign(
         "On `census_on` (the close of the main campaign in force): enrolments of the year "
         "dated on or before it, not cancelled on or before it, transfers excluded. Schools "
         "without a counted student are absent; a caller confined to schools counts its "
-        "schools only. " + scope_doc("enrolments:read", "billing:read")
+        "schools only. "
     ),
     response_model=CensusOut,
     responses=problems(409),
@@ -166,11 +160,13 @@ async def get_enrolment_census(
     request: Request,
     uow: UowDep,
     clock: ClockDep,
-    principal: Annotated[Principal, Depends(require("enrolments:read", "billing:read"))],
+    caller: Annotated[Caller, Depends(caller_with("enrolments:read", "billing:read"))],
     academic_year: YearPath,
 ) -> CensusOut:
-    result = await service.census_view(uow, clock, principal, service.parse_year(academic_year),
-                                       container_of(request.app).rules)
+    result = await service.census_view(
+        uow, clock, caller.principal, service.parse_year(academic_year),
+        container_of(request.app).rules,
+    )
     return CensusOut(
         academic_year=f"{result.academic_year:04d}-{result.academic_year + 1:04d}",
         census_on=result.census_on, total=result.total,
@@ -228,7 +224,6 @@ def _envelope(raw: bytes) -> list[Any]:
         "gets a generated uid; an existing account without a student number (a trainer "
         "who enrols) becomes the student's. The same batch again answers `duplicate` for "
         "what it stored. One transaction and one audit event (counts) per batch. "
-        + scope_doc("enrolments:write")
     ),
     response_model=EnrolmentBatchOut,
     responses=body_problems() | {200: {"links": ENROLMENT_LINKS}},
@@ -243,12 +238,11 @@ async def post_enrolments(
     request: Request,
     uow: UowDep,
     clock: ClockDep,
-    _: Annotated[Principal, Depends(require("enrolments:write"))],
-    actor: Annotated[Actor, Depends(get_actor)],
+    caller: Annotated[Caller, Depends(caller_with("enrolments:write"))],
 ) -> EnrolmentBatchOut:
     raw = getattr(request.state, "raw_body", None)
     items = _envelope(raw if raw is not None else await request.body())
-    outcome = await service.enrol_batch(uow, clock, actor, parse_items(items))
+    outcome = await service.enrol_batch(uow, clock, caller.actor, parse_items(items))
     return EnrolmentBatchOut(
         created=outcome.created,
         duplicates=outcome.duplicates,
@@ -270,7 +264,7 @@ async def post_enrolments(
     summary="Enrolments",
     description=(
         "Creation order; filters `academic_year` (malformed → 422, outside the convention "
-        "→ 409), `school_code`, `status`. " + CONFINED + scope_doc("enrolments:read")
+        "→ 409), `school_code`, `status`. " + CONFINED
     ),
     response_model=EnrolmentList,
     responses=problems(409),
@@ -278,7 +272,7 @@ async def post_enrolments(
 async def list_enrolments(
     uow: UowDep,
     clock: ClockDep,
-    principal: Annotated[Principal, Depends(require("enrolments:read"))],
+    caller: Annotated[Caller, Depends(caller_with("enrolments:read"))],
     academic_year: Annotated[str | None, Query(min_length=1, max_length=16)] = None,
     school_code: SchoolCode | None = None,
     status: Literal["active", "cancelled"] | None = None,
@@ -290,7 +284,7 @@ async def list_enrolments(
     if after is not None and not isinstance(after[0], str):
         decode_cursor("!", 1)  # raises the invalid-cursor problem
     items = await service.list_enrolments(
-        uow, clock, principal, academic_year=year, school_code=school_code,
+        uow, clock, caller.principal, academic_year=year, school_code=school_code,
         status=EnrolmentStatus(status) if status else None,
         after_id=after[0] if after else None, limit=limit + 1,
     )
@@ -302,16 +296,16 @@ async def list_enrolments(
     "/enrolments/{id}",
     operation_id="get_enrolment",
     summary="One enrolment",
-    description=CONFINED + scope_doc("enrolments:read"),
+    description=CONFINED,
     response_model=EnrolmentOut,
     responses=problems(404),
 )
 async def get_enrolment(
     uow: UowDep,
-    principal: Annotated[Principal, Depends(require("enrolments:read"))],
+    caller: Annotated[Caller, Depends(caller_with("enrolments:read"))],
     id: IdPath,
 ) -> EnrolmentOut:
-    return enrolment_out(await service.get_enrolment(uow, principal, id))
+    return enrolment_out(await service.get_enrolment(uow, caller.principal, id))
 
 
 @router.post(
@@ -323,7 +317,7 @@ async def get_enrolment(
         "at a census on or after that day (R-BIL-1). Before `enrolled_on` → 422 "
         "`cancelled-before-enrolment`; after the Paris date of the call → 422 "
         "`enrolment-in-future` (R-ACC-6a); the same cancellation again → 200; another date → "
-        "409 `already-cancelled`. " + CONFINED + scope_doc("enrolments:write")
+        "409 `already-cancelled`. " + CONFINED
     ),
     response_model=EnrolmentOut,
     responses=body_problems(404, 409),
@@ -331,11 +325,10 @@ async def get_enrolment(
 async def cancel_enrolment(
     uow: UowDep,
     clock: ClockDep,
-    _: Annotated[Principal, Depends(require("enrolments:write"))],
-    actor: Annotated[Actor, Depends(get_actor)],
+    caller: Annotated[Caller, Depends(caller_with("enrolments:write"))],
     id: IdPath,
     body: EnrolmentCancellationIn,
 ) -> EnrolmentOut:
     return enrolment_out(
-        await service.cancel_enrolment(uow, clock, actor, id, cancelled_on=body.cancelled_on)
+        await service.cancel_enrolment(uow, clock, caller.actor, id, cancelled_on=body.cancelled_on)
     )

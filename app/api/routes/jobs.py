@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import Depends, Path, Request
 
+from app.api.caller import Caller, Router, caller_with
 from app.api.container import container_of
 from app.api.deps import (
     Cursor,
@@ -13,18 +14,15 @@ from app.api.deps import (
     UowDep,
     decode_id_cursor,
     paged,
-    require,
-    scope_doc,
     text_cursor,
 )
 from app.api.responses import problems
-from app.domain.auth import Principal
 from app.ports.jobs import JobRun
 from app.schemas.jobs import JobList, JobOut, JobRunList, JobRunOut
 from app.services import jobs as service
 from app.services.jobs import JobRegistry
 
-router = APIRouter(prefix="/api/v1", tags=["operations"])
+router = Router(prefix="/api/v1", tags=["operations"])
 
 
 def get_registry(request: Request) -> JobRegistry:
@@ -49,7 +47,7 @@ def _run(run: JobRun) -> JobRunOut:
         "The registered jobs by name: schedule, last recorded run (start, end, outcome, "
         "counts) and when one last succeeded. Jobs run through `convention-api jobs run` "
         "or the embedded scheduler. Jobs name no school: a caller confined to schools "
-        "gets an empty list. " + scope_doc("audit:read")
+        "gets an empty list. "
     ),
     response_model=JobList,
     responses=problems(),
@@ -57,12 +55,12 @@ def _run(run: JobRun) -> JobRunOut:
 async def list_jobs(
     uow: UowDep,
     registry: RegistryDep,
-    principal: Annotated[Principal, Depends(require("audit:read"))],
+    caller: Annotated[Caller, Depends(caller_with("audit:read"))],
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> JobList:
     statuses = await service.job_statuses(
-        uow, registry, principal, after=text_cursor(cursor), limit=limit + 1
+        uow, registry, caller.principal, after=text_cursor(cursor), limit=limit + 1
     )
     page, next_cursor = paged(statuses, limit, lambda r: r.job.name)
     return JobList(
@@ -83,21 +81,20 @@ async def list_jobs(
 @router.get(
     "/jobs/{name}/runs",
     summary="Recorded runs of one job, newest first",
-    description="Runs of one job, newest first (a caller confined to schools: 404). "
-    + scope_doc("audit:read"),
+    description="Runs of one job, newest first (a caller confined to schools: 404). ",
     response_model=JobRunList,
     responses=problems(404),
 )
 async def list_job_runs(
     uow: UowDep,
     registry: RegistryDep,
-    principal: Annotated[Principal, Depends(require("audit:read"))],
+    caller: Annotated[Caller, Depends(caller_with("audit:read"))],
     name: Annotated[str, Path(max_length=100)],
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> JobRunList:
     runs = await service.job_runs(
-        uow, registry, principal, name, before_id=decode_id_cursor(cursor), limit=limit + 1
+        uow, registry, caller.principal, name, before_id=decode_id_cursor(cursor), limit=limit + 1
     )
     page, next_cursor = paged(runs, limit, lambda r: r.id)
     return JobRunList(

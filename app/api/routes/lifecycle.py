@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import Depends, Request, Response
 
+from app.api.caller import Caller, Router, caller_with
 from app.api.container import container_of
 from app.api.deps import (
     ClockDep,
@@ -14,20 +15,15 @@ from app.api.deps import (
     Limit,
     UowDep,
     decode_cursor,
-    get_actor,
     paged,
-    require,
-    scope_doc,
     text_cursor,
 )
 from app.api.responses import body_problems, links, problems
 from app.domain.access import SuspensionScope
 from app.domain.accounts import RoleKind
-from app.domain.auth import Principal
 from app.domain.convention import TermChanges
 from app.domain.lifecycle import AmendmentRecord, NoticeRecord
 from app.domain.suspensions import Ground, Suspension, SuspensionStatus
-from app.ports.audit import Actor
 from app.schemas.common import SchoolCode
 from app.schemas.lifecycle import (
     AmendmentIn,
@@ -46,7 +42,7 @@ from app.schemas.lifecycle import (
 )
 from app.services import lifecycle as service
 
-router = APIRouter(prefix="/api/v1", tags=["convention lifecycle"])
+router = Router(prefix="/api/v1", tags=["convention lifecycle"])
 
 
 def amendment_out(record: AmendmentRecord) -> AmendmentOut:
@@ -125,7 +121,7 @@ def _page(items: list, key, cursor: str | None, limit: int):
         "R-CONV-2: terms in force on a date = initial terms + amendments effective on or "
         "before it. At least one change (or `schools_added`, or `removes_school_codes`: "
         "R-CONV-2a, an unknown code → 422 `unknown-school`); `ends_on` ≥ `effective_on`; "
-        "a duplicate reference → 409 `amendment-exists`. " + scope_doc("convention:write")
+        "a duplicate reference → 409 `amendment-exists`. "
     ),
     response_model=AmendmentOut,
     responses=body_problems(409),
@@ -134,12 +130,11 @@ async def record_amendment(
     response: Response,
     uow: UowDep,
     clock: ClockDep,
-    _: Annotated[Principal, Depends(require("convention:write"))],
-    actor: Annotated[Actor, Depends(get_actor)],
+    caller: Annotated[Caller, Depends(caller_with("convention:write"))],
     body: AmendmentIn,
 ) -> AmendmentOut:
     record = await service.record_amendment(
-        uow, clock, actor, reference=body.reference, signed_on=body.signed_on,
+        uow, clock, caller.actor, reference=body.reference, signed_on=body.signed_on,
         effective_on=body.effective_on,
         changes=TermChanges(
             ends_on=body.changes.ends_on,
@@ -157,13 +152,12 @@ async def record_amendment(
 @router.get(
     "/convention/amendments",
     summary="Recorded amendments, in recording order",
-    description=scope_doc("convention:read"),
     response_model=AmendmentList,
     responses=problems(),
 )
 async def list_amendments(
     uow: UowDep,
-    _: Annotated[Principal, Depends(require("convention:read"))],
+    caller: Annotated[Caller, Depends(caller_with("convention:read"))],
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> AmendmentList:
@@ -187,7 +181,6 @@ async def list_amendments(
         "may be pending, the one with the earliest effective date governs; a notice "
         "received on or after the governing notice's effective date or after the end "
         "date in force → 409 `convention-not-active`; the same letter again → 200. "
-        + scope_doc("convention:write")
     ),
     response_model=NoticeOut,
     responses={**body_problems(409), 200: {"model": NoticeOut, "description": "Same letter"},
@@ -199,12 +192,11 @@ async def file_notice(
     response: Response,
     uow: UowDep,
     clock: ClockDep,
-    _: Annotated[Principal, Depends(require("convention:write"))],
-    actor: Annotated[Actor, Depends(get_actor)],
+    caller: Annotated[Caller, Depends(caller_with("convention:write"))],
     body: NoticeIn,
 ) -> NoticeOut:
     record, created = await service.file_notice(
-        uow, clock, actor, notifying_party=body.notifying_party,
+        uow, clock, caller.actor, notifying_party=body.notifying_party,
         defaulting_party=body.defaulting_party, grounds=body.grounds,
         letter_ref=body.letter_ref, received_on=body.received_on,
     )
@@ -216,14 +208,13 @@ async def file_notice(
 @router.get(
     "/convention/termination-notices",
     summary="Termination notices",
-    description=scope_doc("convention:read"),
     response_model=NoticeList,
     responses=problems(),
 )
 async def list_notices(
     request: Request,
     uow: UowDep,
-    _: Annotated[Principal, Depends(require("convention:read"))],
+    caller: Annotated[Caller, Depends(caller_with("convention:read"))],
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> NoticeList:
@@ -235,14 +226,13 @@ async def list_notices(
 @router.get(
     "/convention/termination-notices/{id}",
     summary="One termination notice",
-    description=scope_doc("convention:read"),
     response_model=NoticeOut,
     responses=problems(404),
 )
 async def get_notice(
     request: Request,
     uow: UowDep,
-    _: Annotated[Principal, Depends(require("convention:read"))],
+    caller: Annotated[Caller, Depends(caller_with("convention:read"))],
     id: str,
 ) -> NoticeOut:
     return notice_out(request, await service.get_notice(uow, id))
@@ -254,7 +244,7 @@ async def get_notice(
     summary="Record that the defaulting party cured before the effective date",
     description=(
         "Accepted from `pending` or `effective` when `cured_on` < `effective_on`: the "
-        "notice then has no effect. Else 409 `cure-too-late`. " + scope_doc("convention:write")
+        "notice then has no effect. Else 409 `cure-too-late`. "
     ),
     response_model=NoticeOut,
     responses=body_problems(404, 409),
@@ -263,12 +253,11 @@ async def cure(
     request: Request,
     uow: UowDep,
     clock: ClockDep,
-    _: Annotated[Principal, Depends(require("convention:write"))],
-    actor: Annotated[Actor, Depends(get_actor)],
+    caller: Annotated[Caller, Depends(caller_with("convention:write"))],
     id: str,
     body: CureIn,
 ) -> NoticeOut:
-    record = await service.cure_notice(uow, clock, actor, id, cured_on=body.cured_on)
+    record = await service.cure_notice(uow, clock, caller.actor, id, cured_on=body.cured_on)
     return notice_out(request, record)
 
 
@@ -290,7 +279,6 @@ READ = ("convention:read", "suspensions:restore")
         "earlier → 422 `out-of-order`, R-SUS-2a); `mass_mailing` (art. 6.1) is "
         "`messaging` of trainers only and may start without notice, before the school is "
         "informed. The school's referents are told by e-mail. "
-        + scope_doc("convention:write")
     ),
     response_model=SuspensionOut,
     responses={**body_problems(404), 201: {"description": "Suspended", "links": links(
@@ -302,13 +290,12 @@ async def suspend(
     response: Response,
     uow: UowDep,
     clock: ClockDep,
-    _: Annotated[Principal, Depends(require("convention:write"))],
-    actor: Annotated[Actor, Depends(get_actor)],
+    caller: Annotated[Caller, Depends(caller_with("convention:write"))],
     code: str,
     body: SuspensionIn,
 ) -> SuspensionOut:
     s = await service.suspend(
-        uow, clock, actor, school_code=code, ground=Ground(body.ground),
+        uow, clock, caller.actor, school_code=code, ground=Ground(body.ground),
         scope=SuspensionScope(body.scope), starts_at=body.starts_at,
         notified_at=body.notified_at, notice_ref=body.notice_ref, details=body.details,
         kinds=frozenset(RoleKind(k) for k in body.kinds) if body.kinds else None,
@@ -322,8 +309,7 @@ async def suspend(
 @router.post(
     "/suspensions/{id}/restoration-request",
     summary="The school asks for restoration after corrective actions",
-    description="From `active`; repeated → 200. A referent only for its schools. "
-    + scope_doc(*RESTORE),
+    description="From `active`; repeated → 200. A referent only for its schools. ",
     response_model=SuspensionOut,
     responses=body_problems(404, 409),
 )
@@ -331,13 +317,12 @@ async def request_restoration(
     request: Request,
     uow: UowDep,
     clock: ClockDep,
-    _: Annotated[Principal, Depends(require(*RESTORE))],
-    actor: Annotated[Actor, Depends(get_actor)],
+    caller: Annotated[Caller, Depends(caller_with(*RESTORE))],
     id: str,
     body: RestorationIn,
 ) -> SuspensionOut:
     s = await service.request_restoration(
-        uow, clock, actor, id, requested_at=body.requested_at,
+        uow, clock, caller.actor, id, requested_at=body.requested_at,
         corrective_actions=body.corrective_actions,
         skew_seconds=container_of(request.app).clock_skew_seconds,
     )
@@ -351,7 +336,6 @@ async def request_restoration(
     description=(
         "From `active` or `restoration_requested`; active on [starts_at, notified_at). "
         "Repeated with the same body → 200; else 409 `invalid-transition`. "
-        + scope_doc("convention:write")
     ),
     response_model=SuspensionOut,
     responses=body_problems(404, 409),
@@ -360,13 +344,12 @@ async def lift(
     request: Request,
     uow: UowDep,
     clock: ClockDep,
-    _: Annotated[Principal, Depends(require("convention:write"))],
-    actor: Annotated[Actor, Depends(get_actor)],
+    caller: Annotated[Caller, Depends(caller_with("convention:write"))],
     id: str,
     body: LiftingIn,
 ) -> SuspensionOut:
     s = await service.lift(
-        uow, clock, actor, id, notified_at=body.notified_at, notice_ref=body.notice_ref,
+        uow, clock, caller.actor, id, notified_at=body.notified_at, notice_ref=body.notice_ref,
         skew_seconds=container_of(request.app).clock_skew_seconds,
     )
     return suspension_out(s)
@@ -381,7 +364,7 @@ async def lift(
         "(`notified_at`) and reference (`notice_ref`); the suspension goes back to "
         "`active` (the school may ask again), audited. Repeated with the same body → 200; "
         "no pending request → 409 `invalid-transition`; dated before the request → 422 "
-        "`out-of-order`. " + scope_doc("convention:write")
+        "`out-of-order`. "
     ),
     response_model=SuspensionOut,
     responses=body_problems(404, 409),
@@ -390,13 +373,12 @@ async def refuse_restoration(
     request: Request,
     uow: UowDep,
     clock: ClockDep,
-    _: Annotated[Principal, Depends(require("convention:write"))],
-    actor: Annotated[Actor, Depends(get_actor)],
+    caller: Annotated[Caller, Depends(caller_with("convention:write"))],
     id: str,
     body: LiftingIn,
 ) -> SuspensionOut:
     s = await service.refuse_restoration(
-        uow, clock, actor, id, notified_at=body.notified_at, notice_ref=body.notice_ref,
+        uow, clock, caller.actor, id, notified_at=body.notified_at, notice_ref=body.notice_ref,
         skew_seconds=container_of(request.app).clock_skew_seconds,
     )
     return suspension_out(s)
@@ -405,20 +387,20 @@ async def refuse_restoration(
 @router.get(
     "/suspensions",
     summary="Suspensions",
-    description="A referent sees its schools' only. " + scope_doc(*READ),
+    description="A referent sees its schools' only. ",
     response_model=SuspensionList,
     responses=problems(),
 )
 async def list_suspensions(
     uow: UowDep,
-    principal: Annotated[Principal, Depends(require(*READ))],
+    caller: Annotated[Caller, Depends(caller_with(*READ))],
     status: Literal["active", "restoration_requested", "lifted"] | None = None,
     school_code: SchoolCode | None = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> SuspensionList:
     items = await service.list_suspensions(
-        uow, principal, status=SuspensionStatus(status) if status else None,
+        uow, caller.principal, status=SuspensionStatus(status) if status else None,
         school_code=school_code, after_id=text_cursor(cursor), limit=limit + 1,
     )
     page, next_cursor = paged(items, limit, lambda s: s.id)
@@ -429,13 +411,12 @@ async def list_suspensions(
     "/suspensions/{id}",
     operation_id="get_suspension",
     summary="One suspension",
-    description=scope_doc(*READ),
     response_model=SuspensionOut,
     responses=problems(404),
 )
 async def get_suspension(
     uow: UowDep,
-    principal: Annotated[Principal, Depends(require(*READ))],
+    caller: Annotated[Caller, Depends(caller_with(*READ))],
     id: str,
 ) -> SuspensionOut:
-    return suspension_out(await service.get_suspension(uow, principal, id))
+    return suspension_out(await service.get_suspension(uow, caller.principal, id))

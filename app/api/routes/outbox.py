@@ -5,27 +5,23 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import Depends, Path, Query
 
+from app.api.caller import Caller, Router, caller_with
 from app.api.deps import (
     ClockDep,
     Cursor,
     Limit,
     UowDep,
     decode_id_cursor,
-    get_actor,
     paged,
-    require,
-    scope_doc,
 )
 from app.api.responses import problems
-from app.domain.auth import Principal
-from app.ports.audit import Actor
 from app.ports.outbox import OutboxMessage
 from app.schemas.outbox import OutboxMessageList, OutboxMessageOut, OutboxStatus
 from app.services import mail
 
-router = APIRouter(prefix="/api/v1", tags=["operations"])
+router = Router(prefix="/api/v1", tags=["operations"])
 
 _SETTLED = ("sent", "dead")
 
@@ -55,20 +51,19 @@ def _out(message: OutboxMessage) -> OutboxMessageOut:
         "Messages of the transactional outbox, oldest first, optionally of one `status` "
         "(`pending`, `retrying`, `sent`, `dead`). Bodies are not served. Messages name "
         "no school: a caller confined to schools gets an empty list. "
-        + scope_doc("audit:read")
     ),
     response_model=OutboxMessageList,
     responses=problems(),
 )
 async def list_outbox_messages(
     uow: UowDep,
-    principal: Annotated[Principal, Depends(require("audit:read"))],
+    caller: Annotated[Caller, Depends(caller_with("audit:read"))],
     status: Annotated[OutboxStatus | None, Query()] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> OutboxMessageList:
     found = await mail.list_messages(
-        uow, principal, status=status, after_id=decode_id_cursor(cursor), limit=limit + 1
+        uow, caller.principal, status=status, after_id=decode_id_cursor(cursor), limit=limit + 1
     )
     page, next_cursor = paged(found, limit, lambda m: m.id)
     return OutboxMessageList(
@@ -88,7 +83,6 @@ async def list_outbox_messages(
         "`retrying`) → 200 as it is, nothing changed; a `sent` message → 409 "
         "`message-sent`; one left without recipient (erased) → 409 "
         "`message-without-recipient`. Not for callers confined to schools (404). "
-        + scope_doc("outbox:write")
     ),
     response_model=OutboxMessageOut,
     responses=problems(404, 409),
@@ -96,9 +90,8 @@ async def list_outbox_messages(
 async def requeue_outbox_message(
     uow: UowDep,
     clock: ClockDep,
-    _: Annotated[Principal, Depends(require("outbox:write"))],
-    actor: Annotated[Actor, Depends(get_actor)],
+    caller: Annotated[Caller, Depends(caller_with("outbox:write"))],
     id: Annotated[int, Path(ge=1, le=2**63 - 1)],
 ) -> OutboxMessageOut:
-    message, _ = await mail.requeue_message(uow, clock, actor, id)
+    message, _ = await mail.requeue_message(uow, clock, caller.actor, id)
     return _out(message)

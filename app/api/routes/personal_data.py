@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 
-from app.api.deps import ClockDep, UowDep, get_actor, require, scope_doc
+from app.api.caller import Caller, Router, caller_with
+from app.api.deps import ClockDep, UowDep
 from app.api.responses import body_problems, problems
 from app.api.routes.account_requests import request_out
 from app.api.routes.accounts import account_out
 from app.api.routes.enrolments import enrolment_out
 from app.api.routes.trainings import training_out
-from app.domain.auth import Principal
 from app.domain.calendar import AcademicYear, paris_date
-from app.ports.audit import Actor
 from app.schemas.audit import AuditEventOut
 from app.schemas.common import Uid
 from app.schemas.personal_data import (
@@ -30,7 +29,7 @@ from app.schemas.personal_data import (
 )
 from app.services import personal_data as service
 
-router = APIRouter(prefix="/api/v1", tags=["personal data"])
+router = Router(prefix="/api/v1", tags=["personal data"])
 
 SCOPE = "personal-data:manage"
 
@@ -92,7 +91,7 @@ def export_out(request: Request, data: service.PersonalData) -> PersonalDataOut:
         "roles, enrolments, trainings, renewal decisions, locks, account requests naming "
         "the uid or sent with the person's addresses, support requests sent from them, "
         "audit events about these records and the mails sent to them (metadata, never "
-        "bodies). " + scope_doc(SCOPE)
+        "bodies). "
     ),
     response_model=PersonalDataOut,
     responses=problems(404),
@@ -101,10 +100,10 @@ async def export_personal_data(
     request: Request,
     uow: UowDep,
     clock: ClockDep,
-    principal: Annotated[Principal, Depends(require(SCOPE))],
+    caller: Annotated[Caller, Depends(caller_with(SCOPE))],
     uid: Uid,
 ) -> PersonalDataOut:
-    data = await service.export_personal_data(uow, clock, principal, uid)
+    data = await service.export_personal_data(uow, clock, caller.principal, uid)
     return export_out(request, data)
 
 
@@ -117,7 +116,7 @@ async def export_personal_data(
         "(account, account requests, support requests, outbox, audit trail) in one "
         "transaction; the uid stays as a stub that is never reused and the account's "
         "status is `erased` from this instant (access refused). Repeated → 200 with the "
-        "first erasure's `erased_at`, nothing changed. " + scope_doc(SCOPE)
+        "first erasure's `erased_at`, nothing changed. "
     ),
     response_model=ErasureOut,
     responses=body_problems(404),
@@ -125,10 +124,9 @@ async def export_personal_data(
 async def erase_account(
     uow: UowDep,
     clock: ClockDep,
-    _: Annotated[Principal, Depends(require(SCOPE))],
-    actor: Annotated[Actor, Depends(get_actor)],
+    caller: Annotated[Caller, Depends(caller_with(SCOPE))],
     uid: Uid,
     body: ErasureIn,
 ) -> ErasureOut:
-    erasure = await service.erase_account(uow, clock, actor, uid, reason=body.reason)
+    erasure = await service.erase_account(uow, clock, caller.actor, uid, reason=body.reason)
     return ErasureOut(uid=erasure.uid, status="erased", erased_at=erasure.erased_at)

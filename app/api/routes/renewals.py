@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi import Depends, Path, Request, Response
 
+from app.api.caller import Caller, Router, caller_with
 from app.api.container import container_of
-from app.api.deps import ClockDep, UowDep, get_actor, require, required_if_match, scope_doc
+from app.api.deps import ClockDep, UowDep, required_if_match
 from app.api.responses import body_problems, links, problems
 from app.domain.accounts import RoleKind
-from app.domain.auth import Principal
 from app.domain.renewals import Decision
-from app.ports.audit import Actor
 from app.schemas.common import SchoolCode
 from app.schemas.renewals import (
     CampaignCreate,
@@ -25,7 +24,7 @@ from app.schemas.renewals import (
 )
 from app.services import renewals as service
 
-router = APIRouter(prefix="/api/v1/renewal-campaigns", tags=["renewals"])
+router = Router(prefix="/api/v1/renewal-campaigns", tags=["renewals"])
 
 YearPath = Annotated[str, Path(min_length=1, max_length=16, description='e.g. "2025-2026"')]
 CodePath = Annotated[SchoolCode, Path()]
@@ -85,7 +84,7 @@ CAMPAIGN_LINKS = links(
         "referents get a French e-mail listing their referents and trainers whose roles "
         "end on 31 Aug N, with both deadlines (30 June for referents, 25 June for "
         "trainers). An existing campaign answers 200 as it is. A job opens the campaign "
-        "on 1 June when nobody did. " + scope_doc("accounts:write")
+        "on 1 June when nobody did. "
     ),
     response_model=CampaignOut,
     responses=body_problems(409)
@@ -99,13 +98,12 @@ async def open_campaign(
     response: Response,
     uow: UowDep,
     clock: ClockDep,
-    _: Annotated[Principal, Depends(require("accounts:write"))],
-    actor: Annotated[Actor, Depends(get_actor)],
+    caller: Annotated[Caller, Depends(caller_with("accounts:write"))],
     body: CampaignCreate,
 ) -> CampaignOut:
     year = service.parse_year(body.academic_year)
     summary, created = await service.open_campaign(
-        uow, clock, actor, year, container_of(request.app).rules
+        uow, clock, caller.actor, year, container_of(request.app).rules
     )
     response.status_code = 201 if created else 200
     response.headers["Location"] = f"/api/v1/renewal-campaigns/{summary.campaign.label}"
@@ -116,17 +114,17 @@ async def open_campaign(
     "/{academic_year}",
     summary="One campaign",
     description="Status, deadlines and decision counts (of the caller's schools when it "
-    "is confined to schools). " + scope_doc("accounts:read"),
+    "is confined to schools). ",
     response_model=CampaignOut,
     responses=problems(404),
 )
 async def get_campaign(
     uow: UowDep,
-    principal: Annotated[Principal, Depends(require("accounts:read"))],
+    caller: Annotated[Caller, Depends(caller_with("accounts:read"))],
     academic_year: YearPath,
 ) -> CampaignOut:
     return campaign_out(
-        await service.get_campaign(uow, principal, service.parse_year(academic_year))
+        await service.get_campaign(uow, caller.principal, service.parse_year(academic_year))
     )
 
 
@@ -137,7 +135,6 @@ async def get_campaign(
         "The referents and trainers of the school whose roles end on 31 Aug N (uid, "
         "names, kind, current `valid_until`), their current decisions and the kinds "
         "still open, with an `ETag` for the PUT. " + SCHOOL_CONFINED
-        + scope_doc("accounts:read", "renewals:write")
     ),
     response_model=SchoolCampaignOut,
     responses=problems(404),
@@ -146,12 +143,12 @@ async def get_school_campaign(
     response: Response,
     uow: UowDep,
     clock: ClockDep,
-    principal: Annotated[Principal, Depends(require("accounts:read", "renewals:write"))],
+    caller: Annotated[Caller, Depends(caller_with("accounts:read", "renewals:write"))],
     academic_year: YearPath,
     code: CodePath,
 ) -> SchoolCampaignOut:
     listing = await service.school_listing(
-        uow, clock, principal, service.parse_year(academic_year), code
+        uow, clock, caller.principal, service.parse_year(academic_year), code
     )
     return listing_out(listing, response)
 
@@ -167,7 +164,6 @@ async def get_school_campaign(
         "passed must equal the stored ones, else 409 `campaign-deadline-passed`. A person "
         "not listed or listed twice → 422. R-REF-1 with the proposed `renew` decisions: "
         "409 `referent-cap-reached` or `referent-minimum`. " + SCHOOL_CONFINED
-        + scope_doc("renewals:write")
     ),
     response_model=SchoolCampaignOut,
     responses=body_problems(404, 409, 412, 428),
@@ -177,15 +173,14 @@ async def put_decisions(
     response: Response,
     uow: UowDep,
     clock: ClockDep,
-    _: Annotated[Principal, Depends(require("renewals:write"))],
-    actor: Annotated[Actor, Depends(get_actor)],
+    caller: Annotated[Caller, Depends(caller_with("renewals:write"))],
     academic_year: YearPath,
     code: CodePath,
     body: DecisionsIn,
 ) -> SchoolCampaignOut:
     if_match = required_if_match(request)
     listing = await service.replace_decisions(
-        uow, clock, actor, service.parse_year(academic_year), code, if_match=if_match,
+        uow, clock, caller.actor, service.parse_year(academic_year), code, if_match=if_match,
         decisions=[(d.uid, RoleKind(d.kind), Decision(d.decision)) for d in body.decisions],
     )
     return listing_out(listing, response)
@@ -202,7 +197,6 @@ async def put_decisions(
         "or after a termination's effective date nothing is renewed. The answer lists "
         "`schools_without_referent` for N/N+1. Repeated → 200 with the same result. A job "
         "closes a campaign still open the day after its last deadline. "
-        + scope_doc("accounts:write")
     ),
     response_model=CampaignOut,
     responses=problems(404, 409),
@@ -210,11 +204,10 @@ async def put_decisions(
 async def close_campaign(
     uow: UowDep,
     clock: ClockDep,
-    _: Annotated[Principal, Depends(require("accounts:write"))],
-    actor: Annotated[Actor, Depends(get_actor)],
+    caller: Annotated[Caller, Depends(caller_with("accounts:write"))],
     academic_year: YearPath,
 ) -> CampaignOut:
     summary = await service.close_campaign(
-        uow, clock, actor, service.parse_year(academic_year)
+        uow, clock, caller.actor, service.parse_year(academic_year)
     )
     return campaign_out(summary)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import Depends, Request, Response
 
+from app.api.caller import Caller, Router, caller_with
 from app.api.container import container_of
 from app.api.deps import (
     ClockDep,
@@ -13,22 +14,17 @@ from app.api.deps import (
     Limit,
     UowDep,
     etag_of,
-    get_actor,
     paged,
-    require,
     required_if_match,
-    scope_doc,
     text_cursor,
 )
 from app.api.problems import ProblemException
 from app.api.responses import body_problems, problems
-from app.domain.auth import Principal
 from app.domain.schools import School
-from app.ports.audit import Actor
 from app.schemas.schools import SchoolCreate, SchoolList, SchoolOut, SchoolPatch
 from app.services import schools as service
 
-router = APIRouter(prefix="/api/v1", tags=["schools"])
+router = Router(prefix="/api/v1", tags=["schools"])
 
 
 async def _out(request: Request, school: School) -> SchoolOut:
@@ -55,18 +51,20 @@ async def _out(request: Request, school: School) -> SchoolOut:
 @router.get(
     "/schools",
     summary="List the beneficiary schools",
-    description="Keyset pagination by code. " + scope_doc("schools:read"),
+    description="Keyset pagination by code. ",
     response_model=SchoolList,
     responses=problems(),
 )
 async def list_schools(
     request: Request,
     uow: UowDep,
-    principal: Annotated[Principal, Depends(require("schools:read"))],
+    caller: Annotated[Caller, Depends(caller_with("schools:read"))],
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> SchoolList:
-    items = await service.list_schools(uow, principal, after=text_cursor(cursor), limit=limit + 1)
+    items = await service.list_schools(
+        uow, caller.principal, after=text_cursor(cursor), limit=limit + 1
+    )
     page, next_cursor = paged(items, limit, lambda s: s.code)
     return SchoolList(items=[await _out(request, s) for s in page], next_cursor=next_cursor)
 
@@ -74,7 +72,7 @@ async def list_schools(
 @router.get(
     "/schools/{code}",
     summary="One school",
-    description="Answers with an `ETag` for conditional changes. " + scope_doc("schools:read"),
+    description="Answers with an `ETag` for conditional changes. ",
     response_model=SchoolOut,
     responses=problems(404),
 )
@@ -82,10 +80,10 @@ async def get_school(
     request: Request,
     response: Response,
     uow: UowDep,
-    principal: Annotated[Principal, Depends(require("schools:read"))],
+    caller: Annotated[Caller, Depends(caller_with("schools:read"))],
     code: str,
 ) -> SchoolOut:
-    school = await service.get_school(uow, principal, code)
+    school = await service.get_school(uow, caller.principal, code)
     response.headers["ETag"] = etag_of(school.version)
     return await _out(request, school)
 
@@ -96,7 +94,6 @@ async def get_school(
     summary="Add a beneficiary school (by amendment)",
     description=(
         "A school is added by an amendment (R-CONV-2): `amendment_reference` is required. "
-        + scope_doc("schools:write")
     ),
     response_model=SchoolOut,
     responses=body_problems(409),
@@ -106,12 +103,11 @@ async def create_school(
     response: Response,
     uow: UowDep,
     clock: ClockDep,
-    _: Annotated[Principal, Depends(require("schools:write"))],
-    actor: Annotated[Actor, Depends(get_actor)],
+    caller: Annotated[Caller, Depends(caller_with("schools:write"))],
     body: SchoolCreate,
 ) -> SchoolOut:
     school = await service.create_school(
-        uow, clock, actor,
+        uow, clock, caller.actor,
         code=body.code, name=body.name, group=body.group, sites=tuple(body.sites),
         amendment_reference=body.amendment_reference,
     )
@@ -123,7 +119,7 @@ async def create_school(
 @router.patch(
     "/schools/{code}",
     summary="Change a school's name, group or sites",
-    description="Requires `If-Match` with the ETag of a GET. " + scope_doc("schools:write"),
+    description="Requires `If-Match` with the ETag of a GET. ",
     response_model=SchoolOut,
     responses=body_problems(404, 412, 428),
 )
@@ -132,8 +128,7 @@ async def patch_school(
     response: Response,
     uow: UowDep,
     clock: ClockDep,
-    _: Annotated[Principal, Depends(require("schools:write"))],
-    actor: Annotated[Actor, Depends(get_actor)],
+    caller: Annotated[Caller, Depends(caller_with("schools:write"))],
     code: str,
     body: SchoolPatch,
 ) -> SchoolOut:
@@ -149,7 +144,7 @@ async def patch_school(
                 )
             changes[name] = tuple(fields[name]) if name == "sites" else fields[name]
     school = await service.update_school(
-        uow, clock, actor, code, expected=expected, changes=changes
+        uow, clock, caller.actor, code, expected=expected, changes=changes
     )
     response.headers["ETag"] = etag_of(school.version)
     return await _out(request, school)

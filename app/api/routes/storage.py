@@ -7,9 +7,10 @@ import json
 from datetime import UTC
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import Depends, Query, Request, Response
 from pydantic import ValidationError
 
+from app.api.caller import Caller, Router, caller_with
 from app.api.container import container_of
 from app.api.deps import (
     ClockDep,
@@ -18,12 +19,9 @@ from app.api.deps import (
     UowDep,
     decode_id_cursor,
     paged,
-    require,
-    scope_doc,
 )
 from app.api.problems import ProblemException
 from app.api.responses import body_problems, problems
-from app.domain.auth import Principal
 from app.domain.storage import Snapshot
 from app.schemas.query import QueryInstant
 from app.schemas.storage import (
@@ -41,7 +39,7 @@ from app.schemas.storage import (
 )
 from app.services import storage as service
 
-router = APIRouter(prefix="/api/v1", tags=["storage"])
+router = Router(prefix="/api/v1", tags=["storage"])
 
 
 # ------------------------------------------------------------------------ parsing
@@ -137,7 +135,7 @@ def parse_batch(raw: bytes) -> list[service.Candidate]:
         "an object with a list → 422, more than 1,000 items → 413; nothing is stored "
         "then. Usage and alerts follow the latest `measured_at` per school (R-STO-3): a "
         "late, older snapshot is stored but changes nothing. A rise of level mails the "
-        "school's referents once (UT in copy). " + scope_doc("storage:write")
+        "school's referents once (UT in copy). "
     ),
     response_model=SnapshotBatchOut,
     responses=body_problems(),
@@ -152,11 +150,11 @@ async def post_snapshots(
     request: Request,
     uow: UowDep,
     clock: ClockDep,
-    principal: Annotated[Principal, Depends(require("storage:write"))],
+    caller: Annotated[Caller, Depends(caller_with("storage:write"))],
 ) -> Response:
     candidates = parse_batch(await request.body())
     report = await service.ingest_snapshots(
-        uow, clock, container_of(request.app).storage_policy, candidates, principal
+        uow, clock, container_of(request.app).storage_policy, candidates, caller.principal
     )
     # `SnapshotBatchOut` written directly: 1,000 result models built, validated again by
     # FastAPI and dumped cost more than the batch's INSERT (docs/PERFORMANCE.md).
@@ -185,7 +183,6 @@ async def post_snapshots(
         "1 GB hysteresis of R-STO-2, `threshold_bytes` in force at `measured_at`. The "
         "pool figures (`capacity_bytes` in force today, `total_bytes`, `pool_level`, "
         "R-STO-1) are the whole pool's. A referent sees only its schools. "
-        + scope_doc("storage:read")
     ),
     response_model=UsageOut,
     responses=problems(),
@@ -193,9 +190,9 @@ async def post_snapshots(
 async def get_usage(
     uow: UowDep,
     clock: ClockDep,
-    principal: Annotated[Principal, Depends(require("storage:read"))],
+    caller: Annotated[Caller, Depends(caller_with("storage:read"))],
 ) -> UsageOut:
-    found = await service.usage(uow, clock, principal)
+    found = await service.usage(uow, clock, caller.principal)
     return UsageOut(
         capacity_bytes=found.capacity_bytes,
         total_bytes=found.total_bytes,
@@ -222,7 +219,6 @@ async def get_usage(
         "measurements. `forecast`: least-squares slope of the daily `bytes_last` over "
         "the 30 days ending at the latest measurement and the Paris date the threshold "
         "would be reached. Another school of a referent answers 404. "
-        + scope_doc("storage:read")
     ),
     response_model=HistoryOut,
     responses=problems(404),
@@ -230,14 +226,14 @@ async def get_usage(
 async def get_history(
     uow: UowDep,
     clock: ClockDep,
-    principal: Annotated[Principal, Depends(require("storage:read"))],
+    caller: Annotated[Caller, Depends(caller_with("storage:read"))],
     code: str,
     from_: Annotated[QueryInstant | None, Query(alias="from")] = None,
     to: Annotated[QueryInstant | None, Query()] = None,
     window: Annotated[Literal["day", "week"], Query()] = "day",
 ) -> HistoryOut:
     found = await service.history(
-        uow, clock, principal, code, start=from_, end=to, window=window
+        uow, clock, caller.principal, code, start=from_, end=to, window=window
     )
     return HistoryOut(
         school_code=found.school_code,
@@ -264,21 +260,21 @@ async def get_history(
         "(still critical 7, 14, … days of measured time later, mailed) and `cleared` (a "
         "fall below the threshold minus 1 GB, not mailed); `scope` `school` or `pool`. "
         "`since`: events that occurred at or after it. A referent sees its schools' "
-        "events only. Keyset pagination. " + scope_doc("storage:read")
+        "events only. Keyset pagination. "
     ),
     response_model=AlertList,
     responses=problems(),
 )
 async def get_alerts(
     uow: UowDep,
-    principal: Annotated[Principal, Depends(require("storage:read"))],
+    caller: Annotated[Caller, Depends(caller_with("storage:read"))],
     school_code: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
     since: Annotated[QueryInstant | None, Query()] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> AlertList:
     found = await service.list_alerts(
-        uow, principal, school_code=school_code, since=since,
+        uow, caller.principal, school_code=school_code, since=since,
         after_id=decode_id_cursor(cursor), limit=limit + 1,
     )
     page, next_cursor = paged(found, limit, lambda r: r.id)

@@ -4,24 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import Depends, Path, Query, Request, Response
 
+from app.api.caller import Caller, Router, caller_with
 from app.api.container import container_of
 from app.api.deps import (
     ClockDep,
     Cursor,
     Limit,
     UowDep,
-    get_actor,
     paged,
-    require,
-    scope_doc,
     text_cursor,
 )
 from app.api.responses import body_problems, links, problems
-from app.domain.auth import Principal
 from app.domain.support import SlaState, SupportStatus
-from app.ports.audit import Actor
 from app.schemas.common import SchoolCode
 from app.schemas.query import QueryInstant
 from app.schemas.support import (
@@ -41,7 +37,7 @@ from app.schemas.support import (
 from app.services import support as service
 from app.services.support import SlaFigures, SupportPolicy, SupportView
 
-router = APIRouter(prefix="/api/v1", tags=["support"])
+router = Router(prefix="/api/v1", tags=["support"])
 
 RequestId = Annotated[str, Path(min_length=1, max_length=36)]
 BUDGET = (
@@ -108,7 +104,7 @@ def _figures(figures: SlaFigures) -> dict[str, object]:
         BUDGET + "A request received outside opening hours starts the clock at the next "
         "opening; a deadline falling at a closing time is that closing time (17:30). "
         "`received_at` is an RFC 3339 instant with an offset (percent-encode `+`); any "
-        "moment is accepted. Counted with today's closures. " + scope_doc("support:read")
+        "moment is accepted. Counted with today's closures. "
     ),
     response_model=SupportDeadlineOut,
     responses=problems(),
@@ -116,7 +112,7 @@ def _figures(figures: SlaFigures) -> dict[str, object]:
 async def support_deadline(
     uow: UowDep,
     policy: PolicyDep,
-    _: Annotated[Principal, Depends(require("support:read"))],
+    caller: Annotated[Caller, Depends(caller_with("support:read"))],
     received_at: QueryInstant,
 ) -> SupportDeadlineOut:
     due = await service.support_deadline(uow, received_at=received_at, policy=policy)
@@ -136,7 +132,6 @@ async def support_deadline(
         "when it holds roles in exactly one school. The same `message_id` with the same "
         "content answers 200 with the stored request; other content → 409 "
         "`message-conflict`. An unknown school → 422 `unknown-school`. "
-        + scope_doc("support:write")
     ),
     response_model=SupportRequestOut,
     responses={
@@ -150,12 +145,11 @@ async def create_support_request(
     uow: UowDep,
     clock: ClockDep,
     policy: PolicyDep,
-    _: Annotated[Principal, Depends(require("support:write"))],
-    actor: Annotated[Actor, Depends(get_actor)],
+    caller: Annotated[Caller, Depends(caller_with("support:write"))],
     body: SupportRequestCreate,
 ) -> SupportRequestOut:
     view, created = await service.create_request(
-        uow, clock, actor,
+        uow, clock, caller.actor,
         service.NewSupportRequest(
             message_id=body.message_id, received_at=body.received_at,
             from_email=body.from_email, subject=body.subject, school_code=body.school_code,
@@ -175,7 +169,7 @@ async def create_support_request(
         "Creation order. `sla_state` is evaluated now: `on_track`, `at_risk` (open, less "
         "than the at-risk share of the budget left, 25 % by default), `breached` (open "
         "past the deadline, or answered late), `met`. A referent sees its schools' "
-        "requests only. " + scope_doc("support:read")
+        "requests only. "
     ),
     response_model=SupportRequestList,
     responses=problems(),
@@ -184,7 +178,7 @@ async def list_support_requests(
     uow: UowDep,
     clock: ClockDep,
     policy: PolicyDep,
-    principal: Annotated[Principal, Depends(require("support:read"))],
+    caller: Annotated[Caller, Depends(caller_with("support:read"))],
     status: Status | None = None,
     sla_state: SlaStateName | None = None,
     school_code: SchoolCode | None = None,
@@ -192,7 +186,7 @@ async def list_support_requests(
     cursor: Cursor = None,
 ) -> SupportRequestList:
     views = await service.list_requests(
-        uow, clock, principal,
+        uow, clock, caller.principal,
         status=SupportStatus(status) if status else None,
         state=SlaState(sla_state) if sla_state else None,
         school_code=school_code,
@@ -216,7 +210,6 @@ async def list_support_requests(
         "percentile of opening minutes to the first response (answered requests). "
         "Overall, per school and per Europe/Paris month of `received_at`. Requests closed "
         "unanswered count as received only. A referent sees its schools only. "
-        + scope_doc("support:read")
     ),
     response_model=SupportStatsOut,
     responses=problems(),
@@ -224,13 +217,13 @@ async def list_support_requests(
 async def support_request_stats(
     uow: UowDep,
     clock: ClockDep,
-    principal: Annotated[Principal, Depends(require("support:read"))],
+    caller: Annotated[Caller, Depends(caller_with("support:read"))],
     start: Annotated[QueryInstant | None, Query(alias="from")] = None,
     end: Annotated[QueryInstant | None, Query(alias="to")] = None,
     school_code: SchoolCode | None = None,
 ) -> SupportStatsOut:
     stats = await service.statistics(
-        uow, clock, principal, start=start, end=end, school_code=school_code
+        uow, clock, caller.principal, start=start, end=end, school_code=school_code
     )
     return SupportStatsOut.model_validate(
         {
@@ -250,7 +243,7 @@ async def support_request_stats(
     "/support-requests/{id}",
     operation_id="get_support_request",
     summary="One support request",
-    description="With its SLA state now. " + scope_doc("support:read"),
+    description="With its SLA state now. ",
     response_model=SupportRequestOut,
     responses=problems(404),
 )
@@ -258,10 +251,10 @@ async def get_support_request(
     uow: UowDep,
     clock: ClockDep,
     policy: PolicyDep,
-    principal: Annotated[Principal, Depends(require("support:read"))],
+    caller: Annotated[Caller, Depends(caller_with("support:read"))],
     id: RequestId,
 ) -> SupportRequestOut:
-    return _out(await service.get_request(uow, clock, principal, id, policy))
+    return _out(await service.get_request(uow, clock, caller.principal, id, policy))
 
 
 @router.post(
@@ -274,7 +267,7 @@ async def get_support_request(
         "opening time from reception. Repeated with the same `responded_at` → 200, same "
         "result; another → 409 `already-answered`; after a closure without answer → 409 "
         "`already-closed`; before the reception → 422 `out-of-order`; more than the "
-        "clock skew ahead → 422 (R-TIME-5). " + scope_doc("support:write")
+        "clock skew ahead → 422 (R-TIME-5). "
     ),
     response_model=SupportRequestOut,
     responses=body_problems(404, 409),
@@ -283,13 +276,12 @@ async def record_first_response(
     uow: UowDep,
     clock: ClockDep,
     policy: PolicyDep,
-    _: Annotated[Principal, Depends(require("support:write"))],
-    actor: Annotated[Actor, Depends(get_actor)],
+    caller: Annotated[Caller, Depends(caller_with("support:write"))],
     id: RequestId,
     body: FirstResponseIn,
 ) -> SupportRequestOut:
     view = await service.record_first_response(
-        uow, clock, actor, id, responded_at=body.responded_at, policy=policy
+        uow, clock, caller.actor, id, responded_at=body.responded_at, policy=policy
     )
     return _out(view)
 
@@ -302,7 +294,6 @@ async def record_first_response(
         "Answered or not; closed unanswered, `sla_outcome` and `sla_state` are null. "
         "Repeated with the same `closed_at` → 200; another → 409 `already-closed`; before "
         "the reception or the first response → 422 `out-of-order`. "
-        + scope_doc("support:write")
     ),
     response_model=SupportRequestOut,
     responses=body_problems(404, 409),
@@ -311,12 +302,11 @@ async def close_support_request(
     uow: UowDep,
     clock: ClockDep,
     policy: PolicyDep,
-    _: Annotated[Principal, Depends(require("support:write"))],
-    actor: Annotated[Actor, Depends(get_actor)],
+    caller: Annotated[Caller, Depends(caller_with("support:write"))],
     id: RequestId,
     body: ClosureIn,
 ) -> SupportRequestOut:
     view = await service.close_request(
-        uow, clock, actor, id, closed_at=body.closed_at, policy=policy
+        uow, clock, caller.actor, id, closed_at=body.closed_at, policy=policy
     )
     return _out(view)

@@ -5,24 +5,20 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Path, Query
+from fastapi import Body, Depends, Path, Query
 
+from app.api.caller import Caller, Router, caller_with
 from app.api.deps import (
     ClockDep,
     Cursor,
     Limit,
     UowDep,
-    get_actor,
     paged,
-    require,
-    scope_doc,
     text_cursor,
 )
 from app.api.responses import body_problems, problems
-from app.domain.auth import Principal
 from app.domain.calendar import paris_date
 from app.domain.trainings import Training, TrainingStatus
-from app.ports.audit import Actor
 from app.schemas.trainings import (
     CompletionIn,
     ProposalIn,
@@ -32,7 +28,7 @@ from app.schemas.trainings import (
 )
 from app.services import trainings as service
 
-router = APIRouter(prefix="/api/v1/trainings", tags=["trainings"])
+router = Router(prefix="/api/v1/trainings", tags=["trainings"])
 
 TrainingId = Annotated[str, Path(min_length=1, max_length=36)]
 RETRY = (
@@ -63,7 +59,6 @@ def training_out(training: Training, today: date) -> TrainingOut:
         "`due_on` is 15 days after `daip_notified_on`, moved to the next working day "
         "(R-TIME-4). `overdue`: no proposal made on or before `due_on` (evaluated today, "
         "Paris). A referent token sees only its schools. Keyset pagination by id. "
-        + scope_doc("accounts:read")
     ),
     response_model=TrainingList,
     responses=problems(),
@@ -71,7 +66,7 @@ def training_out(training: Training, today: date) -> TrainingOut:
 async def list_trainings(
     uow: UowDep,
     clock: ClockDep,
-    principal: Annotated[Principal, Depends(require("accounts:read"))],
+    caller: Annotated[Caller, Depends(caller_with("accounts:read"))],
     status: Annotated[TrainingStatusText | None, Query()] = None,
     overdue: Annotated[bool | None, Query()] = None,
     school_code: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
@@ -79,7 +74,7 @@ async def list_trainings(
     cursor: Cursor = None,
 ) -> TrainingList:
     items, today = await service.list_trainings(
-        uow, clock, principal,
+        uow, clock, caller.principal,
         status=TrainingStatus(status) if status else None,
         overdue=overdue,
         school_code=school_code,
@@ -96,7 +91,7 @@ async def list_trainings(
     description=(
         "due → proposed. `proposed_on` defaults to today (Paris) and may not be in the "
         "future nor before `daip_notified_on`; `session_on` is not before `proposed_on` "
-        "(else 422). " + RETRY + scope_doc("trainings:write")
+        "(else 422). " + RETRY
     ),
     response_model=TrainingOut,
     responses=body_problems(404, 409),
@@ -104,13 +99,13 @@ async def list_trainings(
 async def propose(
     uow: UowDep,
     clock: ClockDep,
-    _: Annotated[Principal, Depends(require("trainings:write"))],
-    actor: Annotated[Actor, Depends(get_actor)],
+    caller: Annotated[Caller, Depends(caller_with("trainings:write"))],
     training_id: TrainingId,
     body: ProposalIn,
 ) -> TrainingOut:
     training = await service.propose(
-        uow, clock, actor, training_id, proposed_on=body.proposed_on, session_on=body.session_on
+        uow, clock, caller.actor, training_id,
+        proposed_on=body.proposed_on, session_on=body.session_on,
     )
     return training_out(training, paris_date(clock.now()))
 
@@ -121,7 +116,7 @@ async def propose(
     description=(
         "proposed → completed (a training never proposed → 409 `invalid-transition`). "
         "`completed_on` defaults to today (Paris), may not be in the future nor before "
-        "`proposed_on` (422). " + RETRY + scope_doc("trainings:write")
+        "`proposed_on` (422). " + RETRY
     ),
     response_model=TrainingOut,
     responses=body_problems(404, 409),
@@ -129,12 +124,11 @@ async def propose(
 async def complete(
     uow: UowDep,
     clock: ClockDep,
-    _: Annotated[Principal, Depends(require("trainings:write"))],
-    actor: Annotated[Actor, Depends(get_actor)],
+    caller: Annotated[Caller, Depends(caller_with("trainings:write"))],
     training_id: TrainingId,
     body: Annotated[CompletionIn | None, Body()] = None,
 ) -> TrainingOut:
     training = await service.complete(
-        uow, clock, actor, training_id, completed_on=body.completed_on if body else None
+        uow, clock, caller.actor, training_id, completed_on=body.completed_on if body else None
     )
     return training_out(training, paris_date(clock.now()))
