@@ -80,7 +80,7 @@ def request_out(request: Request, item: AccountRequest) -> AccountRequestOut:
         "`ticket-conflict`. R-REF-1 cap → 409 `referent-cap-reached`; received, or sent, "
         "on or after the effective date of the termination governing the call's date, or "
         "when the convention accepts no new account → 409 `convention-not-active` "
-        "(R-CONV-4a). "
+        "(R-CONV-4a)."
     ),
     response_model=AccountRequestOut,
     responses={**body_problems(409), 200: {"model": AccountRequestOut,
@@ -121,7 +121,7 @@ async def create_account_request(
         "inclusive) keeps the requests created, fulfilled, rejected or cancelled since that "
         "instant (`updated_at`): the ticketing tool polls with the start of its previous "
         "poll minus a minute, so that a change committed during a poll is not missed "
-        "(an item may come twice: its `id` and `status` tell). "
+        "(an item may come twice: its `id` and `status` tell)."
     ),
     response_model=AccountRequestList,
     responses=problems(),
@@ -176,7 +176,7 @@ async def get_account_request(
         "date; queues the R-ACC-9 e-mail for a new uid; a new referent gets a training "
         "obligation (R-REF-2). Repeated with the same body → 200, same result; another "
         "`uid` → 409 `already-fulfilled`; a caller confined to schools naming the uid of "
-        "an account it may not see → 409 `uid-taken`. "
+        "an account it may not see → 409 `uid-taken`."
     ),
     response_model=AccountRequestOut,
     responses=body_problems(404, 409),
@@ -203,7 +203,7 @@ async def fulfil_account_request(
     "/account-requests/{id}/rejection",
     operation_id="reject_account_request",
     summary="Reject a request",
-    description="From `received` only; repeated with the same reason → 200. ",
+    description="From `received` only; repeated with the same reason → 200.",
     response_model=AccountRequestOut,
     responses=body_problems(404, 409),
 )
@@ -225,7 +225,7 @@ async def reject_account_request(
     "/account-requests/{id}/cancellation",
     operation_id="cancel_account_request",
     summary="Cancel a request",
-    description="From `received` only; repeated → 200. ",
+    description="From `received` only; repeated → 200.",
     response_model=AccountRequestOut,
     responses=body_problems(404, 409),
 )

@@ -75,7 +75,7 @@ def account_out(view: service.AccountView) -> AccountOut:
     summary="List accounts",
     description=(
         "Filter by school, role kind, evaluated status (R-ACC-8, now) and `q` (uid, name "
-        "or e-mail contains). A referent sees the accounts of its schools. "
+        "or e-mail contains). A referent sees the accounts of its schools."
     ),
     response_model=AccountList,
     responses=problems(),
@@ -124,7 +124,7 @@ async def get_account(
     summary="Access check (Moodle)",
     description=(
         "R-ACC-8 at `at` (any instant, default now): `allowed` only for `active` and "
-        "`grace`. No names or e-mails. "
+        "`grace`. No names or e-mails."
     ),
     response_model=AccessOut,
     responses=problems(404),
@@ -183,7 +183,7 @@ def access_json(uid: str, moment: datetime, decision: AccessDecision) -> bytes:
     summary="Lock an account from an instant",
     description=(
         "Locks are intervals: the status at any instant is known (R-ACC-8). Repeated "
-        "while the same lock is open → 200. "
+        "while the same lock is open → 200."
     ),
     response_model=AccountOut,
     responses=body_problems(404, 409),
@@ -206,7 +206,7 @@ async def lock(
 @router.post(
     "/accounts/{uid}/unlock",
     summary="Unlock an account from an instant",
-    description="Ends the open lock; repeated → 200. ",
+    description="Ends the open lock; repeated → 200.",
     response_model=AccountOut,
     responses=body_problems(404, 409),
 )

@@ -30,7 +30,7 @@ router = Router(prefix="/api/v1", tags=["audit"])
         "personal values (names, e-mails) are masked as `***`. Filters combine; `since` "
         "is an RFC 3339 instant with an offset (events at or after it); `actor` is the "
         "token subject. Keyset pagination, newest first. Events name no school: a caller "
-        "confined to schools gets an empty list. "
+        "confined to schools gets an empty list."
     ),
     response_model=AuditEventList,
     responses=problems(),

@@ -158,7 +158,7 @@ def _location(statement: Statement) -> dict[str, str]:
         "the stored payee. Refusals: until the census day is over (Paris) → 409 "
         "`census-not-reached`; a malformed year → 422; a year outside the convention → 409 "
         "`convention-not-active`; a current statement (a draft or the issued version) for "
-        "the year → 409 `statement-exists`. "
+        "the year → 409 `statement-exists`."
     ),
     response_model=StatementOut,
     responses=body_problems(409) | {201: {"links": STATEMENT_LINKS}},
@@ -348,7 +348,7 @@ get_statement_pdf = _one_representation("application/pdf", "getStatementPdf", "p
         "`payment_status`, `superseded_by` and itself), then freezes the document: only "
         "payments and supersession change afterwards. Issuing a revision marks the version "
         "it revises `superseded` (`superseded_by` set) in the same transaction. Issuing "
-        "again answers 200 with the version as it is. "
+        "again answers 200 with the version as it is."
     ),
     response_model=StatementOut,
     responses=problems(404, 409),
@@ -373,7 +373,7 @@ async def issue_statement(
         "readable and unchanged until the draft is issued, then it is `superseded`. The "
         "same revision again → 200 with its draft; another current draft of the year → "
         "409 `statement-exists`; on a draft → 409 `statement-not-issued`; on a superseded "
-        "version → 409 `statement-superseded`. "
+        "version → 409 `statement-superseded`."
     ),
     response_model=StatementOut,
     responses=body_problems(404, 409) | {
@@ -404,7 +404,7 @@ async def revise_statement(
     operation_id="discard_statement",
     summary="Delete a draft",
     description=(
-        "Only a draft (else 409 `statement-not-draft`); the audit trail keeps its figures. "
+        "Only a draft (else 409 `statement-not-draft`); the audit trail keeps its figures."
     ),
     response_class=Response,
     responses=problems(404, 409),
@@ -431,7 +431,7 @@ async def discard_statement(
         "`partially_paid`, `paid`, `overpaid`): payments received against the versions it "
         "supersedes count too. The same `reference` again with the same figures → 200, "
         "nothing added; with other figures → 409 `payment-conflict`. `received_on` after "
-        "today (Paris) → 422 `invalid-payment`. "
+        "today (Paris) → 422 `invalid-payment`."
     ),
     response_model=StatementOut,
     responses=body_problems(404, 409) | {

@@ -34,7 +34,7 @@ def _out(closure_id: str, closure: Closure) -> ClosureOut:
 @router.get(
     "/closures",
     summary="UT closure periods",
-    description="All closure periods (a short list), by start date. ",
+    description="All closure periods (a short list), by start date.",
     response_model=ClosureList,
     responses=problems(),
 )
@@ -123,7 +123,7 @@ async def delete_closure(
         "The Europe/Paris date of `from` + `days` calendar days, moved to the next working "
         "day (not a weekend, a French public holiday or a stored UT closure). `from` is an "
         "RFC 3339 instant with an offset; percent-encode `+` (`%2B02:00`). The deadline is "
-        "due at 23:59:59.999 Paris that day. "
+        "due at 23:59:59.999 Paris that day."
     ),
     response_model=DeadlineOut,
     responses=problems(),

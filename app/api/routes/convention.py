@@ -23,7 +23,7 @@ router = Router(prefix="/api/v1", tags=["convention"])
     summary="The convention on a date",
     description=(
         "Reference data, parties, payee, DPO contacts, platform (annex 1), and the terms, "
-        "state and access end in force on `at` (a Paris date, default today). "
+        "state and access end in force on `at` (a Paris date, default today)."
     ),
     response_model=ConventionOut,
     responses=problems(),

@@ -91,7 +91,7 @@ def windows_out(w: EnrolmentWindows, response: Response, rules: Rules) -> Enrolm
         "The windows in force: the defaults (main campaign 1 July N – 31 Oct N, semester 2 "
         "1 Jan – 28/29 Feb N+1) unless changed; `census_on` (R-BIL-1) is the close of the "
         "main campaign. `ETag` for the PUT. A malformed year → 422; a year outside the "
-        "convention → 409 `convention-not-active`. "
+        "convention → 409 `convention-not-active`."
     ),
     response_model=EnrolmentWindowsOut,
     responses=problems(409),
@@ -118,7 +118,7 @@ async def get_enrolment_campaign(
         "the main campaign, or a date outside 1 Jan N – 31 Aug N+1 → 422 "
         "`invalid-enrolment-windows`. `census_on` is read-only (= `main_closes_on`; "
         "another value → 422 `census-read-only`). The grace of the previous year's "
-        "continuing students ends with `main_closes_on` (R-ACC-7). "
+        "continuing students ends with `main_closes_on` (R-ACC-7)."
     ),
     response_model=EnrolmentWindowsOut,
     responses=body_problems(409, 412, 428),
@@ -151,7 +151,7 @@ async def put_enrolment_campaign(
         "On `census_on` (the close of the main campaign in force): enrolments of the year "
         "dated on or before it, not cancelled on or before it, transfers excluded. Schools "
         "without a counted student are absent; a caller confined to schools counts its "
-        "schools only. "
+        "schools only."
     ),
     response_model=CensusOut,
     responses=problems(409),
@@ -223,7 +223,7 @@ def _envelope(raw: bytes) -> list[Any]:
         "The student is matched by `student_number` (and `uid` when given); a new student "
         "gets a generated uid; an existing account without a student number (a trainer "
         "who enrols) becomes the student's. The same batch again answers `duplicate` for "
-        "what it stored. One transaction and one audit event (counts) per batch. "
+        "what it stored. One transaction and one audit event (counts) per batch."
     ),
     response_model=EnrolmentBatchOut,
     responses=body_problems() | {200: {"links": ENROLMENT_LINKS}},

@@ -47,7 +47,7 @@ def _run(run: JobRun) -> JobRunOut:
         "The registered jobs by name: schedule, last recorded run (start, end, outcome, "
         "counts) and when one last succeeded. Jobs run through `convention-api jobs run` "
         "or the embedded scheduler. Jobs name no school: a caller confined to schools "
-        "gets an empty list. "
+        "gets an empty list."
     ),
     response_model=JobList,
     responses=problems(),
@@ -81,7 +81,7 @@ async def list_jobs(
 @router.get(
     "/jobs/{name}/runs",
     summary="Recorded runs of one job, newest first",
-    description="Runs of one job, newest first (a caller confined to schools: 404). ",
+    description="Runs of one job, newest first (a caller confined to schools: 404).",
     response_model=JobRunList,
     responses=problems(404),
 )

@@ -121,7 +121,7 @@ def _page(items: list, key, cursor: str | None, limit: int):
         "R-CONV-2: terms in force on a date = initial terms + amendments effective on or "
         "before it. At least one change (or `schools_added`, or `removes_school_codes`: "
         "R-CONV-2a, an unknown code → 422 `unknown-school`); `ends_on` ≥ `effective_on`; "
-        "a duplicate reference → 409 `amendment-exists`. "
+        "a duplicate reference → 409 `amendment-exists`."
     ),
     response_model=AmendmentOut,
     responses=body_problems(409),
@@ -180,7 +180,7 @@ async def list_amendments(
         "notifies, and only another party (else 422 `invalid-notice`); several notices "
         "may be pending, the one with the earliest effective date governs; a notice "
         "received on or after the governing notice's effective date or after the end "
-        "date in force → 409 `convention-not-active`; the same letter again → 200. "
+        "date in force → 409 `convention-not-active`; the same letter again → 200."
     ),
     response_model=NoticeOut,
     responses={**body_problems(409), 200: {"model": NoticeOut, "description": "Same letter"},
@@ -244,7 +244,7 @@ async def get_notice(
     summary="Record that the defaulting party cured before the effective date",
     description=(
         "Accepted from `pending` or `effective` when `cured_on` < `effective_on`: the "
-        "notice then has no effect. Else 409 `cure-too-late`. "
+        "notice then has no effect. Else 409 `cure-too-late`."
     ),
     response_model=NoticeOut,
     responses=body_problems(404, 409),
@@ -278,7 +278,7 @@ READ = ("convention:read", "suspensions:restore")
         "`notice_ref` and start at or after `notified_at` (`starts_at` defaults to it; "
         "earlier → 422 `out-of-order`, R-SUS-2a); `mass_mailing` (art. 6.1) is "
         "`messaging` of trainers only and may start without notice, before the school is "
-        "informed. The school's referents are told by e-mail. "
+        "informed. The school's referents are told by e-mail."
     ),
     response_model=SuspensionOut,
     responses={**body_problems(404), 201: {"description": "Suspended", "links": links(
@@ -309,7 +309,7 @@ async def suspend(
 @router.post(
     "/suspensions/{id}/restoration-request",
     summary="The school asks for restoration after corrective actions",
-    description="From `active`; repeated → 200. A referent only for its schools. ",
+    description="From `active`; repeated → 200. A referent only for its schools.",
     response_model=SuspensionOut,
     responses=body_problems(404, 409),
 )
@@ -335,7 +335,7 @@ async def request_restoration(
     summary="UT lifts the suspension by a written notification",
     description=(
         "From `active` or `restoration_requested`; active on [starts_at, notified_at). "
-        "Repeated with the same body → 200; else 409 `invalid-transition`. "
+        "Repeated with the same body → 200; else 409 `invalid-transition`."
     ),
     response_model=SuspensionOut,
     responses=body_problems(404, 409),
@@ -364,7 +364,7 @@ async def lift(
         "(`notified_at`) and reference (`notice_ref`); the suspension goes back to "
         "`active` (the school may ask again), audited. Repeated with the same body → 200; "
         "no pending request → 409 `invalid-transition`; dated before the request → 422 "
-        "`out-of-order`. "
+        "`out-of-order`."
     ),
     response_model=SuspensionOut,
     responses=body_problems(404, 409),
@@ -387,7 +387,7 @@ async def refuse_restoration(
 @router.get(
     "/suspensions",
     summary="Suspensions",
-    description="A referent sees its schools' only. ",
+    description="A referent sees its schools' only.",
     response_model=SuspensionList,
     responses=problems(),
 )

@@ -50,7 +50,7 @@ def _out(message: OutboxMessage) -> OutboxMessageOut:
     description=(
         "Messages of the transactional outbox, oldest first, optionally of one `status` "
         "(`pending`, `retrying`, `sent`, `dead`). Bodies are not served. Messages name "
-        "no school: a caller confined to schools gets an empty list. "
+        "no school: a caller confined to schools gets an empty list."
     ),
     response_model=OutboxMessageList,
     responses=problems(),
@@ -82,7 +82,7 @@ async def list_outbox_messages(
         "(`mail.requeued`). The same message again while it is queued (`pending`, "
         "`retrying`) → 200 as it is, nothing changed; a `sent` message → 409 "
         "`message-sent`; one left without recipient (erased) → 409 "
-        "`message-without-recipient`. Not for callers confined to schools (404). "
+        "`message-without-recipient`. Not for callers confined to schools (404)."
     ),
     response_model=OutboxMessageOut,
     responses=problems(404, 409),

@@ -91,7 +91,7 @@ def export_out(request: Request, data: service.PersonalData) -> PersonalDataOut:
         "roles, enrolments, trainings, renewal decisions, locks, account requests naming "
         "the uid or sent with the person's addresses, support requests sent from them, "
         "audit events about these records and the mails sent to them (metadata, never "
-        "bodies). "
+        "bodies)."
     ),
     response_model=PersonalDataOut,
     responses=problems(404),
@@ -116,7 +116,7 @@ async def export_personal_data(
         "(account, account requests, support requests, outbox, audit trail) in one "
         "transaction; the uid stays as a stub that is never reused and the account's "
         "status is `erased` from this instant (access refused). Repeated → 200 with the "
-        "first erasure's `erased_at`, nothing changed. "
+        "first erasure's `erased_at`, nothing changed."
     ),
     response_model=ErasureOut,
     responses=body_problems(404),

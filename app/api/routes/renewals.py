@@ -84,7 +84,7 @@ CAMPAIGN_LINKS = links(
         "referents get a French e-mail listing their referents and trainers whose roles "
         "end on 31 Aug N, with both deadlines (30 June for referents, 25 June for "
         "trainers). An existing campaign answers 200 as it is. A job opens the campaign "
-        "on 1 June when nobody did. "
+        "on 1 June when nobody did."
     ),
     response_model=CampaignOut,
     responses=body_problems(409)
@@ -114,7 +114,7 @@ async def open_campaign(
     "/{academic_year}",
     summary="One campaign",
     description="Status, deadlines and decision counts (of the caller's schools when it "
-    "is confined to schools). ",
+    "is confined to schools).",
     response_model=CampaignOut,
     responses=problems(404),
 )
@@ -196,7 +196,7 @@ async def put_decisions(
         "the referent cap or minimum (R-REF-1b, the decisions were checked when saved); on "
         "or after a termination's effective date nothing is renewed. The answer lists "
         "`schools_without_referent` for N/N+1. Repeated → 200 with the same result. A job "
-        "closes a campaign still open the day after its last deadline. "
+        "closes a campaign still open the day after its last deadline."
     ),
     response_model=CampaignOut,
     responses=problems(404, 409),

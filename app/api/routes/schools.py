@@ -51,7 +51,7 @@ async def _out(request: Request, school: School) -> SchoolOut:
 @router.get(
     "/schools",
     summary="List the beneficiary schools",
-    description="Keyset pagination by code. ",
+    description="Keyset pagination by code.",
     response_model=SchoolList,
     responses=problems(),
 )
@@ -72,7 +72,7 @@ async def list_schools(
 @router.get(
     "/schools/{code}",
     summary="One school",
-    description="Answers with an `ETag` for conditional changes. ",
+    description="Answers with an `ETag` for conditional changes.",
     response_model=SchoolOut,
     responses=problems(404),
 )
@@ -93,7 +93,7 @@ async def get_school(
     status_code=201,
     summary="Add a beneficiary school (by amendment)",
     description=(
-        "A school is added by an amendment (R-CONV-2): `amendment_reference` is required. "
+        "A school is added by an amendment (R-CONV-2): `amendment_reference` is required."
     ),
     response_model=SchoolOut,
     responses=body_problems(409),
@@ -119,7 +119,7 @@ async def create_school(
 @router.patch(
     "/schools/{code}",
     summary="Change a school's name, group or sites",
-    description="Requires `If-Match` with the ETag of a GET. ",
+    description="Requires `If-Match` with the ETag of a GET.",
     response_model=SchoolOut,
     responses=body_problems(404, 412, 428),
 )

@@ -135,7 +135,7 @@ def parse_batch(raw: bytes) -> list[service.Candidate]:
         "an object with a list → 422, more than 1,000 items → 413; nothing is stored "
         "then. Usage and alerts follow the latest `measured_at` per school (R-STO-3): a "
         "late, older snapshot is stored but changes nothing. A rise of level mails the "
-        "school's referents once (UT in copy). "
+        "school's referents once (UT in copy)."
     ),
     response_model=SnapshotBatchOut,
     responses=body_problems(),
@@ -182,7 +182,7 @@ async def post_snapshots(
         "Current usage = each school's latest `measured_at` (R-STO-3); `level` with the "
         "1 GB hysteresis of R-STO-2, `threshold_bytes` in force at `measured_at`. The "
         "pool figures (`capacity_bytes` in force today, `total_bytes`, `pool_level`, "
-        "R-STO-1) are the whole pool's. A referent sees only its schools. "
+        "R-STO-1) are the whole pool's. A referent sees only its schools."
     ),
     response_model=UsageOut,
     responses=problems(),
@@ -218,7 +218,7 @@ async def get_usage(
         "daily figures they are folded into after 400 days; only periods with "
         "measurements. `forecast`: least-squares slope of the daily `bytes_last` over "
         "the 30 days ending at the latest measurement and the Paris date the threshold "
-        "would be reached. Another school of a referent answers 404. "
+        "would be reached. Another school of a referent answers 404."
     ),
     response_model=HistoryOut,
     responses=problems(404),
@@ -260,7 +260,7 @@ async def get_history(
         "(still critical 7, 14, … days of measured time later, mailed) and `cleared` (a "
         "fall below the threshold minus 1 GB, not mailed); `scope` `school` or `pool`. "
         "`since`: events that occurred at or after it. A referent sees its schools' "
-        "events only. Keyset pagination. "
+        "events only. Keyset pagination."
     ),
     response_model=AlertList,
     responses=problems(),

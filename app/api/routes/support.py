@@ -104,7 +104,7 @@ def _figures(figures: SlaFigures) -> dict[str, object]:
         BUDGET + "A request received outside opening hours starts the clock at the next "
         "opening; a deadline falling at a closing time is that closing time (17:30). "
         "`received_at` is an RFC 3339 instant with an offset (percent-encode `+`); any "
-        "moment is accepted. Counted with today's closures. "
+        "moment is accepted. Counted with today's closures."
     ),
     response_model=SupportDeadlineOut,
     responses=problems(),
@@ -131,7 +131,7 @@ async def support_deadline(
         "ahead (R-TIME-5). Without `school_code`, the school is the sender's account's "
         "when it holds roles in exactly one school. The same `message_id` with the same "
         "content answers 200 with the stored request; other content → 409 "
-        "`message-conflict`. An unknown school → 422 `unknown-school`. "
+        "`message-conflict`. An unknown school → 422 `unknown-school`."
     ),
     response_model=SupportRequestOut,
     responses={
@@ -169,7 +169,7 @@ async def create_support_request(
         "Creation order. `sla_state` is evaluated now: `on_track`, `at_risk` (open, less "
         "than the at-risk share of the budget left, 25 % by default), `breached` (open "
         "past the deadline, or answered late), `met`. A referent sees its schools' "
-        "requests only. "
+        "requests only."
     ),
     response_model=SupportRequestList,
     responses=problems(),
@@ -209,7 +209,7 @@ async def list_support_requests(
         "breached + open_breached) or null, and the nearest-rank median and 90th "
         "percentile of opening minutes to the first response (answered requests). "
         "Overall, per school and per Europe/Paris month of `received_at`. Requests closed "
-        "unanswered count as received only. A referent sees its schools only. "
+        "unanswered count as received only. A referent sees its schools only."
     ),
     response_model=SupportStatsOut,
     responses=problems(),
@@ -243,7 +243,7 @@ async def support_request_stats(
     "/support-requests/{id}",
     operation_id="get_support_request",
     summary="One support request",
-    description="With its SLA state now. ",
+    description="With its SLA state now.",
     response_model=SupportRequestOut,
     responses=problems(404),
 )
@@ -267,7 +267,7 @@ async def get_support_request(
         "opening time from reception. Repeated with the same `responded_at` → 200, same "
         "result; another → 409 `already-answered`; after a closure without answer → 409 "
         "`already-closed`; before the reception → 422 `out-of-order`; more than the "
-        "clock skew ahead → 422 (R-TIME-5). "
+        "clock skew ahead → 422 (R-TIME-5)."
     ),
     response_model=SupportRequestOut,
     responses=body_problems(404, 409),
@@ -293,7 +293,7 @@ async def record_first_response(
     description=(
         "Answered or not; closed unanswered, `sla_outcome` and `sla_state` are null. "
         "Repeated with the same `closed_at` → 200; another → 409 `already-closed`; before "
-        "the reception or the first response → 422 `out-of-order`. "
+        "the reception or the first response → 422 `out-of-order`."
     ),
     response_model=SupportRequestOut,
     responses=body_problems(404, 409),

@@ -58,7 +58,7 @@ def training_out(training: Training, today: date) -> TrainingOut:
     description=(
         "`due_on` is 15 days after `daip_notified_on`, moved to the next working day "
         "(R-TIME-4). `overdue`: no proposal made on or before `due_on` (evaluated today, "
-        "Paris). A referent token sees only its schools. Keyset pagination by id. "
+        "Paris). A referent token sees only its schools. Keyset pagination by id."
     ),
     response_model=TrainingList,
     responses=problems(),
