@@ -163,5 +163,6 @@ class Router(APIRouter):
         super().add_api_route(path, endpoint, **kwargs)
         route = self.routes[-1]
         scopes = _caller_scopes(route) if isinstance(route, APIRoute) else None
-        if scopes:
-            route.description = " ".join(filter(None, [route.description, scope_doc(*scopes)]))
+        doc = scope_doc(*scopes) if scopes else ""
+        if doc and not route.description.endswith(doc):  # not when a router includes another
+            route.description = " ".join(filter(None, [route.description, doc]))

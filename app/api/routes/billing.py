@@ -7,12 +7,9 @@ the renderers of the container (`statement_renderers`, wired in `app.bootstrap`)
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-import rfc8785
 from fastapi import Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
@@ -27,12 +24,20 @@ from app.api.deps import (
     paged,
 )
 from app.api.problems import ProblemException
+from app.api.representations import (
+    ETAG_HEADER,
+    NOT_ACCEPTABLE,
+    NOT_MODIFIED,
+    document_etag,
+    json_with_etag,
+    negotiate,
+    unless_modified,
+)
 from app.api.responses import body_problems, links, problems
 from app.domain.billing import Statement, StatementStatus, served_document
 from app.domain.calendar import AcademicYear
 from app.ports.billing import StatementPage
 from app.schemas.billing import PaymentIn, RevisionIn, StatementCreate, StatementList, StatementOut
-from app.schemas.common import Problem
 from app.schemas.query import QueryInstant
 from app.services import billing as service
 
@@ -54,89 +59,6 @@ STATEMENT_LINKS = links(
     ("ReviseStatement", "revise_statement"),
     ("RecordPayment", "record_statement_payment"),
 )
-ETAG_HEADER = {
-    "ETag": {"description": "strong validator of this representation",
-             "schema": {"type": "string"}},
-}
-NOT_MODIFIED = {304: {"description": "Not modified: `If-None-Match` matched the `ETag`"}}
-NOT_ACCEPTABLE = {
-    406: {"model": Problem,
-          "description": "None of the media types of `Accept` is offered"},
-}
-
-
-# ---------------------------------------------------------------- representations
-
-
-def _etag(payload: Any, suffix: str = "") -> str:
-    digest = hashlib.sha256(rfc8785.dumps(payload)).hexdigest()[:40]
-    return f'"{digest}{suffix}"'
-
-
-def _not_modified(request: Request, etag: str) -> bool:
-    """If-None-Match (weak comparison, RFC 9110 13.1.2)."""
-    header = request.headers.get("if-none-match")
-    if not header:
-        return False
-    if header.strip() == "*":
-        return True
-    return etag in {tag.strip().removeprefix("W/") for tag in header.split(",")}
-
-
-def _conditional(request: Request, etag: str) -> Response | None:
-    if _not_modified(request, etag):
-        return Response(status_code=304, headers={"ETag": etag, "Vary": "Accept"})
-    return None
-
-
-def _media_range_quality(accept: str, media_type: str) -> float:
-    """The quality `Accept` gives `media_type` (the most specific matching range)."""
-    best: tuple[int, float] | None = None
-    kind, _, subtype = media_type.partition("/")
-    for part in accept.split(","):
-        pieces = [p.strip() for p in part.split(";")]
-        if not pieces[0]:
-            continue
-        range_type, _, range_subtype = pieces[0].lower().partition("/")
-        quality = 1.0
-        for parameter in pieces[1:]:
-            name, _, value = parameter.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
-        if (range_type, range_subtype) == (kind, subtype):
-            specificity = 2
-        elif range_type == kind and range_subtype == "*":
-            specificity = 1
-        elif (range_type, range_subtype) == ("*", "*"):
-            specificity = 0
-        else:
-            continue
-        if best is None or specificity > best[0]:
-            best = (specificity, quality)
-    return best[1] if best is not None else 0.0
-
-
-def negotiate(accept: str | None, offered: Sequence[str]) -> str | None:
-    """The offered media type `Accept` prefers (ties: the order offered); None when it
-    accepts none. No `Accept` accepts everything."""
-    if not accept or not accept.strip():
-        return offered[0]
-    scored = [(_media_range_quality(accept, m), -i, m) for i, m in enumerate(offered)]
-    quality, _, chosen = max(scored)
-    return chosen if quality > 0 else None
-
-
-def _json(document: Mapping[str, Any], *, status_code: int = 200,
-          headers: Mapping[str, str] | None = None) -> JSONResponse:
-    return JSONResponse(
-        dict(document), status_code=status_code,
-        headers={"ETag": _etag(document), "Vary": "Accept", **(headers or {})},
-    )
-
-
 def _location(statement: Statement) -> dict[str, str]:
     return {"Location": f"/api/v1/billing/statements/{statement.id}"}
 
@@ -173,7 +95,7 @@ async def create_statement(
     year = AcademicYear.parse(body.academic_year).start_year
     statement = await service.create_statement(uow, clock, caller.actor, year,
                                                container_of(request.app).rules)
-    return _json(served_document(statement), status_code=201, headers=_location(statement))
+    return json_with_etag(served_document(statement), status_code=201, headers=_location(statement))
 
 
 @router.get(
@@ -208,8 +130,8 @@ async def list_statements(
     )
     page, next_cursor = paged(items, limit, lambda s: (s.updated_at.isoformat(), s.id))
     body = {"items": [served_document(s) for s in page], "next_cursor": next_cursor}
-    etag = _etag(body)
-    return _conditional(request, etag) or JSONResponse(
+    etag = document_etag(body)
+    return unless_modified(request, etag) or JSONResponse(
         body, headers={"ETag": etag, "Vary": "Accept"}
     )
 
@@ -278,11 +200,11 @@ def _representation(request: Request, statement: Statement, media_type: str) -> 
     """The statement in one of its media types, with its ETag (304 on If-None-Match)."""
     document = served_document(statement)
     if media_type == JSON:
-        etag = _etag(document)
-        return _conditional(request, etag) or _json(document)
+        etag = document_etag(document)
+        return unless_modified(request, etag) or json_with_etag(document)
     renderer = container_of(request.app).statement_renderers[media_type]
-    etag = _etag(document, f"-{renderer.file_extension}")
-    if (unchanged := _conditional(request, etag)) is not None:
+    etag = document_etag(document, f"-{renderer.file_extension}")
+    if (unchanged := unless_modified(request, etag)) is not None:
         return unchanged
     disposition = "attachment" if renderer.file_extension == "csv" else "inline"
     return Response(
@@ -359,7 +281,8 @@ async def issue_statement(
     caller: Annotated[Caller, Depends(caller_with("billing:write"))],
     id: IdPath,
 ) -> Response:
-    return _json(served_document(await service.issue_statement(uow, clock, caller.actor, id)))
+    issued = await service.issue_statement(uow, clock, caller.actor, id)
+    return json_with_etag(served_document(issued))
 
 
 @router.post(
@@ -394,7 +317,7 @@ async def revise_statement(
     draft, created = await service.revise_statement(
         uow, clock, caller.actor, id, reason=body.reason, rules=container_of(request.app).rules
     )
-    return _json(served_document(draft), status_code=201 if created else 200,
+    return json_with_etag(served_document(draft), status_code=201 if created else 200,
                  headers=_location(draft))
 
 
@@ -451,5 +374,5 @@ async def record_payment(
         uow, clock, caller.actor, id, received_on=body.received_on, amount_cents=body.amount_cents,
         reference=body.reference,
     )
-    return _json(served_document(statement), status_code=201 if created else 200,
+    return json_with_etag(served_document(statement), status_code=201 if created else 200,
                  headers=_location(statement))
