@@ -23,6 +23,7 @@ from app.api.routes import (
     accounts,
     audit,
     billing,
+    breaches,
     calendar,
     convention,
     enrolments,
@@ -75,7 +76,7 @@ ROUTERS = (
     convention.router, schools.router, audit.router, calendar.router, outbox.router,
     jobs.router, trainings.router, renewals.router, lifecycle.router, support.router,
     enrolments.router, billing.router, personal_data.router, obligations.router,
-    oauth.jwks_router,
+    breaches.router, oauth.jwks_router,
 )
 
 

@@ -222,6 +222,11 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("get", "/api/v1/accounts/{uid}/personal-data"): _op("exportPersonalData", "R-GDPR-2"),
     ("post", "/api/v1/accounts/{uid}/erasure"): _op(
         "eraseAccount", "R-GDPR-1", "R-GDPR-2"),
+    ("post", "/api/v1/breaches"): _op("recordBreach", "R-OBL-16", "R-DATE-1"),
+    ("get", "/api/v1/breaches"): _op("listBreaches", "R-OBL-16"),
+    ("get", "/api/v1/breaches/{id}"): _op("getBreach", "R-OBL-16"),
+    ("post", "/api/v1/breaches/{id}/dpo-notifications"): _op(
+        "recordDpoNotification", "R-OBL-16", "R-DATE-1"),
 }
 
 # Codes of the items of a batch (its answer is 200 with one result per item).
@@ -261,7 +266,7 @@ CURSOR_CODES: dict[int, tuple[str, ...]] = {422: ("invalid-cursor",)}
 UNCONFINED_ONLY = frozenset({
     "createClosure", "deleteClosure", "openRenewalCampaign", "closeRenewalCampaign",
     "createSchool", "putEnrolmentCampaign", "createStatement", "recordAmendment",
-    "fileTerminationNotice", "cureTerminationNotice",
+    "fileTerminationNotice", "cureTerminationNotice", "recordBreach",
 })
 
 _CODE_IN_TEXT = re.compile(r"\b(4\d\d)\b[^.;()]*?`([a-z0-9]+(?:-[a-z0-9]+)+)`")
@@ -273,7 +278,7 @@ DATED_EVENTS = frozenset({
     "lockAccount", "unlockAccount", "recordStatementPayment", "createSupportRequest",
     "recordSupportFirstResponse", "closeSupportRequest", "fileTerminationNotice",
     "cureTerminationNotice", "suspendSchool", "requestSuspensionRestoration", "liftSuspension",
-    "refuseSuspensionRestoration",
+    "refuseSuspensionRestoration", "recordBreach", "recordDpoNotification",
 })
 
 

@@ -10,6 +10,7 @@ from app.ports.account_requests import AccountRequestRepository
 from app.ports.accounts import AccountRepository
 from app.ports.audit import AuditRepository
 from app.ports.billing import BillingRepository
+from app.ports.breaches import BreachRepository
 from app.ports.calendar import ClosureRepository
 from app.ports.clients import ClientRepository
 from app.ports.convention import ConventionClockCache, ConventionRepository
@@ -51,6 +52,7 @@ class UnitOfWork(Protocol):
     billing: BillingRepository
     personal_data: PersonalDataRepository
     obligations: ObligationRepository
+    breaches: BreachRepository
 
     async def __aenter__(self) -> UnitOfWork: ...
     async def __aexit__(self, *exc: object) -> None: ...

@@ -164,6 +164,7 @@ RESOURCES: list[tuple[str, str, str]] = [
     ("/api/v1/enrolments/{id}", "id", "school"),
     ("/api/v1/obligations/{obligation_id}", "obligation_id", "school"),
     ("/api/v1/billing/statements/{id}", "id", "private"),
+    ("/api/v1/breaches/{id}", "id", "private"),
     ("/api/v1/jobs/{name}", "name", "private"),
     ("/api/v1/outbox-messages/{id}", "id", "private"),
     ("/api/v1/calendar/closures/{closure_id}", "closure_id", "reference"),
@@ -234,6 +235,10 @@ BODIES: dict[str, object] = {
     "POST /api/v1/obligations/{obligation_id}/evidence": {"occurred_on": TODAY,
                                                           "document_ref": "PV-1"},
     "POST /api/v1/obligations/{obligation_id}/waiver": {"reason": "sans objet"},
+    "POST /api/v1/breaches": {"reference": "VDP-2025-1", "discovered_by": "ut",
+                              "discovered_at": "2025-06-01T10:00:00Z",
+                              "description": "fuite d'un export"},
+    "POST /api/v1/breaches/{id}/dpo-notifications": {"party": "gcs", "informed_at": NOW},
 }
 # Lists that, unconfined, do carry school B's data in this world: the confined caller's
 # copy must not (so the check below can fail).
@@ -242,7 +247,7 @@ LISTS_WITH_OTHER_SCHOOL_DATA = {
     "/api/v1/account-requests", "/api/v1/trainings", "/api/v1/suspensions",
     "/api/v1/support-requests", "/api/v1/support-requests/stats", "/api/v1/enrolments",
     "/api/v1/enrolment-campaigns/{academic_year}/census", "/api/v1/storage/usage",
-    "/api/v1/storage/alerts", "/api/v1/billing/statements",
+    "/api/v1/storage/alerts", "/api/v1/billing/statements", "/api/v1/breaches",
 }
 LIST_QUERIES = {"/api/v1/jobs": {}, "/api/v1/audit-events": {"limit": "500"},
                 "/api/v1/outbox-messages": {"limit": "500"}}
@@ -367,7 +372,10 @@ async def _seed(client: httpx.AsyncClient, clock: FakeClock, admin_now) -> dict[
     notice = await _ok(await post("/api/v1/convention/termination-notices", headers=admin_now(),
                                   json={**BODIES["POST /api/v1/convention/termination-notices"],
                                         "letter_ref": "L-1"}))
+    breach = await _ok(await post("/api/v1/breaches", headers=admin_now(),
+                                  json=BODIES["POST /api/v1/breaches"]))
     return {
+        "/api/v1/breaches/{id}": breach["id"],
         "/api/v1/accounts/{uid}": uid,
         "/api/v1/accounts/{uid}/unlock": locked,
         "/api/v1/account-requests/{id}": pending["id"],

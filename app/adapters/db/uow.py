@@ -8,6 +8,7 @@ from app.adapters.db.account_requests_repo import SqlAccountRequestRepository
 from app.adapters.db.accounts_repo import SqlAccountRepository
 from app.adapters.db.audit_repo import SqlAuditRepository
 from app.adapters.db.billing_repo import SqlBillingRepository
+from app.adapters.db.breaches_repo import SqlBreachRepository
 from app.adapters.db.clients_repo import SqlClientRepository
 from app.adapters.db.closures_repo import SqlClosureRepository
 from app.adapters.db.convention_repo import SqlConventionRepository
@@ -84,6 +85,7 @@ class SqlUnitOfWork:
         self.billing = SqlBillingRepository(session)
         self.personal_data = SqlPersonalDataRepository(session)
         self.obligations = SqlObligationRepository(session)
+        self.breaches = SqlBreachRepository(session)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -23,6 +23,7 @@ from app.adapters.db.tables.platform import (
     OutboxAttemptRow,
     OutboxMessageRow,
 )
+from app.adapters.db.tables.records import BreachNotificationRow, BreachRow
 from app.adapters.db.tables.reference import ApiClientRow, ConventionRow, SchoolRow
 from app.adapters.db.tables.storage import (
     StorageAlertRow,
@@ -40,6 +41,8 @@ __all__ = [
     "AmendmentRow",
     "ApiClientRow",
     "AuditEventRow",
+    "BreachNotificationRow",
+    "BreachRow",
     "ClosureRow",
     "ConventionRow",
     "EnrolmentCampaignRow",
