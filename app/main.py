@@ -26,6 +26,7 @@ from app.api.routes import (
     breaches,
     calendar,
     convention,
+    convention_record,
     enrolments,
     health,
     jobs,
@@ -76,7 +77,7 @@ ROUTERS = (
     convention.router, schools.router, audit.router, calendar.router, outbox.router,
     jobs.router, trainings.router, renewals.router, lifecycle.router, support.router,
     enrolments.router, billing.router, personal_data.router, obligations.router,
-    breaches.router, oauth.jwks_router,
+    breaches.router, convention_record.router, oauth.jwks_router,
 )
 
 

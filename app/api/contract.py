@@ -49,7 +49,9 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("get", "/.well-known/jwks.json"): _op("getSigningKeys"),
     ("post", "/api/v1/oauth/token"): _op("issueToken"),
     ("get", "/api/v1/convention"): _op(
-        "getConvention", "R-CONV-1", "R-CONV-2", "R-CONV-5", "R-GDPR-1"),
+        "getConvention", "R-CONV-1", "R-CONV-2", "R-CONV-5", "R-CONV-6", "R-GDPR-1"),
+    ("post", "/api/v1/convention/signatures"): _op("recordSignature", "R-CONV-6"),
+    ("post", "/api/v1/convention/obligations-contacts"): _op("setObligationsContact"),
     ("get", "/api/v1/schools"): _op("listSchools", "R-SCH-1"),
     ("get", "/api/v1/obligations"): _op("listObligations", *OBLIGATION_RULES, "R-TIME-5"),
     ("get", "/api/v1/obligations/summary"): _op(
@@ -266,7 +268,8 @@ CURSOR_CODES: dict[int, tuple[str, ...]] = {422: ("invalid-cursor",)}
 UNCONFINED_ONLY = frozenset({
     "createClosure", "deleteClosure", "openRenewalCampaign", "closeRenewalCampaign",
     "createSchool", "putEnrolmentCampaign", "createStatement", "recordAmendment",
-    "fileTerminationNotice", "cureTerminationNotice", "recordBreach",
+    "fileTerminationNotice", "cureTerminationNotice", "recordBreach", "recordSignature",
+    "setObligationsContact",
 })
 
 _CODE_IN_TEXT = re.compile(r"\b(4\d\d)\b[^.;()]*?`([a-z0-9]+(?:-[a-z0-9]+)+)`")
@@ -278,7 +281,7 @@ DATED_EVENTS = frozenset({
     "lockAccount", "unlockAccount", "recordStatementPayment", "createSupportRequest",
     "recordSupportFirstResponse", "closeSupportRequest", "fileTerminationNotice",
     "cureTerminationNotice", "suspendSchool", "requestSuspensionRestoration", "liftSuspension",
-    "refuseSuspensionRestoration", "recordBreach", "recordDpoNotification",
+    "refuseSuspensionRestoration", "recordBreach", "recordDpoNotification", "recordSignature",
 })
 
 

@@ -14,6 +14,7 @@ from app.ports.breaches import BreachRepository
 from app.ports.calendar import ClosureRepository
 from app.ports.clients import ClientRepository
 from app.ports.convention import ConventionClockCache, ConventionRepository
+from app.ports.convention_record import PartyRecordRepository
 from app.ports.enrolments import EnrolmentRepository
 from app.ports.jobs import JobRunRepository
 from app.ports.lifecycle import LifecycleRepository
@@ -53,6 +54,7 @@ class UnitOfWork(Protocol):
     personal_data: PersonalDataRepository
     obligations: ObligationRepository
     breaches: BreachRepository
+    party_records: PartyRecordRepository
 
     async def __aenter__(self) -> UnitOfWork: ...
     async def __aexit__(self, *exc: object) -> None: ...

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+
+from app.schemas.accounts import Email
+from app.schemas.common import Input, IsoDate
+
+PartyCode = Literal["region", "ut", "gcs"]
 
 
 class Party(BaseModel):
@@ -12,6 +18,37 @@ class Party(BaseModel):
     name: str
     siret: str | None
     address: str | None = None
+    signed_on: date | None = Field(
+        default=None, description="R-CONV-6: the date this party signed (null until recorded).")
+    obligations_contact: str | None = Field(
+        default=None, description="The e-mail the weekly obligations digest writes to for this "
+        "party (managed by UT; null: the digest skips the party).")
+
+
+class Deliberation(BaseModel):
+    reference: str
+    held_on: date
+    members: int
+    present_or_represented: int
+    votes_for: int
+    votes_against: int
+    abstentions: int
+
+
+class SignatureIn(Input):
+    party: PartyCode
+    signed_on: IsoDate
+
+
+class ObligationsContactIn(Input):
+    party: PartyCode
+    email: Email | None = Field(description="null removes the contact")
+
+
+class PartyRecordOut(BaseModel):
+    party: str
+    signed_on: date | None
+    obligations_contact: str | None
 
 
 class TermsOut(BaseModel):
@@ -60,3 +97,5 @@ class ConventionOut(BaseModel):
     payee: Payee
     dpo_contacts: list[DpoContact]
     platform: Platform
+    deliberation: Deliberation = Field(
+        description="R-CONV-6: the deliberation that approved the convention.")

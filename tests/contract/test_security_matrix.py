@@ -239,6 +239,9 @@ BODIES: dict[str, object] = {
                               "discovered_at": "2025-06-01T10:00:00Z",
                               "description": "fuite d'un export"},
     "POST /api/v1/breaches/{id}/dpo-notifications": {"party": "gcs", "informed_at": NOW},
+    "POST /api/v1/convention/signatures": {"party": "gcs", "signed_on": TODAY},
+    "POST /api/v1/convention/obligations-contacts": {"party": "gcs",
+                                                     "email": "secretariat@gcs.example"},
 }
 # Lists that, unconfined, do carry school B's data in this world: the confined caller's
 # copy must not (so the check below can fail).

@@ -11,6 +11,7 @@ from app.adapters.db.billing_repo import SqlBillingRepository
 from app.adapters.db.breaches_repo import SqlBreachRepository
 from app.adapters.db.clients_repo import SqlClientRepository
 from app.adapters.db.closures_repo import SqlClosureRepository
+from app.adapters.db.convention_record_repo import SqlPartyRecordRepository
 from app.adapters.db.convention_repo import SqlConventionRepository
 from app.adapters.db.enrolments_repo import SqlEnrolmentRepository
 from app.adapters.db.job_runs_repo import SqlJobRunRepository
@@ -86,6 +87,7 @@ class SqlUnitOfWork:
         self.personal_data = SqlPersonalDataRepository(session)
         self.obligations = SqlObligationRepository(session)
         self.breaches = SqlBreachRepository(session)
+        self.party_records = SqlPartyRecordRepository(session)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

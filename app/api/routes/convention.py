@@ -3,7 +3,8 @@ R-CONV-5)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from dataclasses import asdict
+from typing import Annotated, Any
 
 from fastapi import Depends, Query
 
@@ -11,19 +12,29 @@ from app.api.caller import Caller, Router, caller_with
 from app.api.deps import ClockDep, UowDep
 from app.api.responses import problems
 from app.domain.calendar import paris_date
+from app.domain.convention import Party
+from app.domain.convention_record import ConventionRecord
 from app.schemas.common import IsoDate, money_fields
 from app.schemas.convention import ConventionOut
 from app.services.convention import convention_on
+from app.services.convention_record import read_convention_record
 
 router = Router(prefix="/api/v1", tags=["convention"])
+
+
+def party_fields(party: dict[str, Any], record: ConventionRecord) -> dict[str, Any]:
+    entry = record.of(Party(party["code"]))
+    return {**party, "signed_on": entry.signed_on,
+            "obligations_contact": entry.obligations_contact}
 
 
 @router.get(
     "/convention",
     summary="The convention on a date",
     description=(
-        "Reference data, parties, payee, DPO contacts, platform (annex 1), and the terms, "
-        "state and access end in force on `at` (a Paris date, default today)."
+        "Reference data, parties (with their signature dates and obligations contacts, "
+        "R-CONV-6), the deliberation, payee, DPO contacts, platform (annex 1), and the "
+        "terms, state and access end in force on `at` (a Paris date, default today)."
     ),
     response_model=ConventionOut,
     responses=problems(),
@@ -37,12 +48,13 @@ async def get_convention(
     on = at or paris_date(clock.now())
     view = await convention_on(uow, on)
     ref, status = view.reference, view.status
+    record = await read_convention_record(uow)
     return ConventionOut.model_validate(
         {
             "reference": ref.reference,
             "title": ref.title,
             "at": on,
-            "parties": list(ref.parties),
+            "parties": [party_fields(p, record) for p in ref.parties],
             "effective_from": ref.effective_from,
             "ends_on": status.terms.ends_on,
             "state": status.state.value,
@@ -60,5 +72,6 @@ async def get_convention(
             "payee": ref.payee,
             "dpo_contacts": list(ref.dpo_contacts),
             "platform": ref.platform,
+            "deliberation": asdict(record.deliberation),
         }
     )

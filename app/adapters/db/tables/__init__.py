@@ -23,7 +23,7 @@ from app.adapters.db.tables.platform import (
     OutboxAttemptRow,
     OutboxMessageRow,
 )
-from app.adapters.db.tables.records import BreachNotificationRow, BreachRow
+from app.adapters.db.tables.records import BreachNotificationRow, BreachRow, PartyRecordRow
 from app.adapters.db.tables.reference import ApiClientRow, ConventionRow, SchoolRow
 from app.adapters.db.tables.storage import (
     StorageAlertRow,
@@ -53,6 +53,7 @@ __all__ = [
     "ObligationWaiverRow",
     "OutboxAttemptRow",
     "OutboxMessageRow",
+    "PartyRecordRow",
     "PaymentRow",
     "RenewalCampaignRow",
     "RenewalDecisionRow",

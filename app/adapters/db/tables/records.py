@@ -3,7 +3,7 @@ informing of the other parties' DPOs."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -44,3 +44,18 @@ class BreachNotificationRow(SQLModel, table=True):
     reference: str | None = Field(default=None, max_length=128)
     note: str | None = Field(default=None, max_length=2000)
     recorded_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class PartyRecordRow(SQLModel, table=True):
+    """The convention record's entry of one party (R-CONV-6): signature date and
+    obligations contact. One row per party, made by the migration."""
+
+    __tablename__ = "party_records"
+    __table_args__ = (
+        CheckConstraint("party IN ('region', 'ut', 'gcs')", name="party_known"),
+    )
+
+    party: str = Field(primary_key=True, max_length=16)
+    signed_on: date | None = None
+    obligations_contact: str | None = Field(default=None, max_length=320)
+    updated_at: datetime = Field(sa_type=UTCDateTime)

@@ -1,5 +1,6 @@
-"""One winner per breach record and per DPO informed, under N simultaneous calls on
-PostgreSQL, checked on the tables."""
+"""One winner per breach record, per DPO informed and per party's signature, and one
+obligations contact left, under N simultaneous calls on PostgreSQL, checked on the
+tables."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ pytestmark = pytest.mark.postgres_only
 COVERS = {
     ("POST", "/api/v1/breaches"): "identical records; same reference, other content",
     ("POST", "/api/v1/breaches/{id}/dpo-notifications"): "identical; different instants",
+    ("POST", "/api/v1/convention/signatures"): "identical; different dates",
+    ("POST", "/api/v1/convention/obligations-contacts"): "different addresses",
 }
 
 BREACH = {"reference": "VDP-C", "discovered_by": "ut", "discovered_at": "2025-03-01T10:00:00Z",
@@ -62,3 +65,42 @@ async def test_one_dpo_is_recorded_informed_once(app, client, staff):
     audited = await rows(app, "SELECT id FROM audit_events "
                               "WHERE action = 'breach.dpo-informed'")
     assert len(audited) == 2
+
+
+async def test_one_signature_date_wins_for_a_party(app, client, staff, clock):
+    clock.set("2025-05-01T10:00:00+02:00")
+    same = await burst([
+        lambda: client.post("/api/v1/convention/signatures", headers=staff,
+                            json={"party": "region", "signed_on": "2025-04-14"})
+        for _ in range(N)])
+    assert statuses(same) == [200] * (N - 1) + [201]
+    other = await burst([
+        lambda i=i: client.post("/api/v1/convention/signatures", headers=staff,
+                                json={"party": "gcs", "signed_on": f"2025-04-{i + 1:02d}"})
+        for i in range(N)])
+    assert statuses(other) == [201] + [409] * (N - 1)
+    winner = next(r for r in other if r.status_code == 201).json()["signed_on"]
+    stored = await rows(app, "SELECT party, signed_on FROM party_records "
+                             "WHERE party IN ('region', 'gcs') ORDER BY party")
+    assert [(r["party"], r["signed_on"].isoformat()) for r in stored] == [
+        ("gcs", winner), ("region", "2025-04-14")]
+    audited = await rows(app, "SELECT id FROM audit_events "
+                              "WHERE action = 'convention.signature-recorded'")
+    assert len(audited) == 2
+
+
+async def test_concurrent_contacts_chain_in_the_trail_and_the_last_stays(app, client, staff):
+    answers = await burst([
+        lambda i=i: client.post("/api/v1/convention/obligations-contacts", headers=staff,
+                                json={"party": "gcs", "email": f"c{i}@gcs-ifsi.example"})
+        for i in range(N)])
+    assert statuses(answers) == [200] * N
+    [stored] = await rows(app, "SELECT obligations_contact FROM party_records "
+                               "WHERE party = 'gcs'")
+    trail = await rows(app, "SELECT changes FROM audit_events WHERE action = "
+                            "'convention.obligations-contact-set' ORDER BY id")
+    changes = [t["changes"]["obligations_contact"] for t in trail]
+    assert len(changes) == N
+    # Under the row lock the changes form one chain: each starts where the last ended.
+    assert [c["old"] for c in changes] == [None] + [c["new"] for c in changes[:-1]]
+    assert changes[-1]["new"] == stored["obligations_contact"]
