@@ -11,7 +11,7 @@ from app.domain.auth import Principal
 from app.domain.billing import StatementStatus
 from app.domain.convention import TermChanges
 from app.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
-from app.services import billing, lifecycle
+from app.services import billing, billing_reminders, lifecycle
 from app.services.jobs import JobContext
 from tests.unit.services.convention_world import (
     ALBI,
@@ -256,14 +256,14 @@ def _context(uow, at: str) -> JobContext:
 )
 async def test_the_july_jobs_mail_finance_on_their_days(at, reminded, notified):
     uow = _uow()
-    reminder, overdue = billing.billing_jobs(finance_email="finance@univ-tlse3.fr")
+    reminder, overdue = billing_reminders.billing_jobs(finance_email="finance@univ-tlse3.fr")
     assert await reminder.run(_context(uow, at)) == {"reminded": reminded}
     assert await overdue.run(_context(uow, at)) == {"notified": notified}
 
 
 async def test_the_reminder_is_sent_once_a_year_and_not_once_the_statement_is_issued():
     uow = _uow()
-    reminder, overdue = billing.billing_jobs(finance_email="finance@univ-tlse3.fr")
+    reminder, overdue = billing_reminders.billing_jobs(finance_email="finance@univ-tlse3.fr")
     first = await reminder.run(_context(uow, "2026-07-01T06:00:00+00:00"))
     second = await reminder.run(_context(uow, "2026-07-02T06:00:00+00:00"))
     assert (first, second) == ({"reminded": 1}, {"reminded": 0})
