@@ -13,9 +13,20 @@ from app.domain.convention import TermChanges
 from app.domain.errors import InvalidInput, NotFound
 from app.domain.storage import AlertKind, Level
 from app.domain.units import GB, GIB
-from app.services import lifecycle, storage
+from app.services import lifecycle
+from app.services.convention import load_clock
 from app.services.jobs import JobContext
-from app.services.storage import Candidate, ItemError, StoragePolicy
+from app.services.storage import (
+    Candidate,
+    ItemError,
+    StoragePolicy,
+    alerts,
+    ingestion,
+    jobs,
+    policy,
+    reads,
+    size_reading,
+)
 from app.services.storage_ports import POOL_KEY, Snapshot, school_key
 from tests.unit.services.convention_world import (
     ALBI,
@@ -39,7 +50,7 @@ def _snap(sid: str, at: str, used: float, school: str = RODEZ) -> Candidate:
 
 
 async def _ingest(uow, *candidates, at=DST_DAY, principal=UT_ADMIN, policy=POLICY):
-    return await storage.ingest_snapshots(uow, clock_at(at), policy, list(candidates), principal)
+    return await ingestion.ingest_snapshots(uow, clock_at(at), policy, list(candidates), principal)
 
 
 def _world():
@@ -183,7 +194,7 @@ async def test_critical_reminders_follow_measured_time_seven_paris_days_apart_on
     await _ingest(uow, _snap("s2", "2026-03-29T07:59:59+00:00", 41))
 
     def remind(at: str):
-        return storage.send_critical_reminders(lambda: uow, clock_at(at), POLICY)
+        return jobs.send_critical_reminders(lambda: uow, clock_at(at), POLICY)
 
     not_measured_yet = await remind(DST_DAY)
     await _ingest(uow, _snap("s3", "2026-03-29T08:00:00+00:00", 41))
@@ -200,16 +211,16 @@ async def test_critical_reminders_follow_measured_time_seven_paris_days_apart_on
 async def test_the_retrieval_reminder_goes_out_90_days_before_the_access_end_once():
     uow = _world()
     # The access end is 31 August 2029; 90 days before is 2 June 2029.
-    assert await storage.send_retrieval_reminders(
+    assert await jobs.send_retrieval_reminders(
         lambda: uow, clock_at("2029-06-01T21:59:59+00:00"), POLICY
     ) == {"mailed": 0}
-    first = await storage.send_retrieval_reminders(
+    first = await jobs.send_retrieval_reminders(
         lambda: uow, clock_at("2029-06-01T22:00:00+00:00"), POLICY
     )
-    again = await storage.send_retrieval_reminders(
+    again = await jobs.send_retrieval_reminders(
         lambda: uow, clock_at("2029-06-02T06:00:00+00:00"), POLICY
     )
-    after = await storage.send_retrieval_reminders(
+    after = await jobs.send_retrieval_reminders(
         lambda: uow, clock_at("2029-09-01T06:00:00+00:00"), POLICY
     )
     # Every school is reminded; one without a known referent through UT alone.
@@ -223,11 +234,11 @@ async def test_the_retrieval_reminder_goes_out_90_days_before_the_access_end_onc
 
 async def test_no_referent_is_current_after_the_access_end():
     uow = _world()
-    convention = await storage.load_clock(uow)
-    on_last_day = await storage.current_referents(
+    convention = await load_clock(uow)
+    on_last_day = await alerts.current_referents(
         uow, convention, RODEZ, datetime.fromisoformat("2029-08-31T21:59:59+00:00")
     )
-    after = await storage.current_referents(
+    after = await alerts.current_referents(
         uow, convention, RODEZ, datetime.fromisoformat("2029-08-31T22:00:00+00:00")
     )
     assert (on_last_day, after) == (["referente@ifms-rodez.fr"], [])
@@ -241,12 +252,12 @@ async def test_old_snapshots_fold_into_daily_figures_that_history_still_reads():
         _snap("s2", "2026-03-29T10:00:00+00:00", 4),
     )
     later = clock_at("2027-05-04T10:00:00+00:00")
-    assert storage.fold_cutoff(later.now(), 400) == datetime.fromisoformat(
+    assert jobs.fold_cutoff(later.now(), 400) == datetime.fromisoformat(
         "2026-03-29T22:00:00+00:00"
     )  # 30 March 2026, midnight in Paris
-    assert await storage.fold_old_snapshots(lambda: uow, later, POLICY, chunk=1) == {"folded": 2}
+    assert await jobs.fold_old_snapshots(lambda: uow, later, POLICY, chunk=1) == {"folded": 2}
     assert uow.storage.stored == {}
-    found = await storage.history(
+    found = await reads.history(
         uow,
         later,
         UT_ADMIN,
@@ -259,18 +270,18 @@ async def test_old_snapshots_fold_into_daily_figures_that_history_still_reads():
 
 
 def test_the_storage_jobs_describe_their_policy():
-    jobs = storage.storage_jobs(StoragePolicy(retrieval_days=(60, 30, 7)))
-    assert [j.name for j in jobs] == [
-        storage.REMINDERS_JOB,
-        storage.RETRIEVAL_JOB,
-        storage.FOLD_JOB,
+    registered = jobs.storage_jobs(StoragePolicy(retrieval_days=(60, 30, 7)))
+    assert [j.name for j in registered] == [
+        policy.REMINDERS_JOB,
+        policy.RETRIEVAL_JOB,
+        policy.FOLD_JOB,
     ]
-    assert "60, 30 and 7 days" in jobs[1].description
+    assert "60, 30 and 7 days" in registered[1].description
 
 
 async def test_a_storage_job_runs_its_use_case_with_the_jobs_clock():
     uow = _world()
-    fold = storage.storage_jobs(POLICY)[2]
+    fold = jobs.storage_jobs(POLICY)[2]
     clock = clock_at(DST_DAY)
     assert await fold.run(JobContext(at=clock.now(), clock=clock, uow_factory=lambda: uow)) == {
         "folded": 0
@@ -282,8 +293,8 @@ async def test_the_gib_reading_applied_at_start_rewrites_the_figures_and_levels(
     await _ingest(uow, _snap("s1", "2026-03-29T09:00:00+00:00", 41))  # critical in SI
     policy = StoragePolicy(size_unit=GIB, alert_cc=(UT,))
 
-    alerts = await storage.apply_size_reading(uow, clock_at(DST_DAY), actor(), policy)
-    again = await storage.apply_size_reading(uow, clock_at(DST_DAY), actor(), policy)
+    alerts = await size_reading.apply_size_reading(uow, clock_at(DST_DAY), actor(), policy)
+    again = await size_reading.apply_size_reading(uow, clock_at(DST_DAY), actor(), policy)
 
     assert uow.convention.reference.school_alert_threshold_bytes == 41 * GIB
     assert [(a.event.kind, a.event.level_to) for a in alerts] == [
@@ -300,10 +311,10 @@ async def test_usage_shows_the_callers_schools_and_the_whole_pool():
         _snap("r", "2026-03-29T09:00:00+00:00", 10),
         _snap("a", "2026-03-29T09:00:00+00:00", 20, ALBI),
     )
-    seen = await storage.usage(uow, clock_at(DST_DAY), confined_to(RODEZ))
+    seen = await reads.usage(uow, clock_at(DST_DAY), confined_to(RODEZ))
     assert [(s.school_code, s.bytes_used) for s in seen.schools] == [(RODEZ, 10 * GB)]
     assert (seen.total_bytes, seen.capacity_bytes) == (30 * GB, 500 * GB)
-    everyone = await storage.usage(uow, clock_at(DST_DAY), UT_ADMIN)
+    everyone = await reads.usage(uow, clock_at(DST_DAY), UT_ADMIN)
     unmeasured = next(s for s in everyone.schools if s.school_code == "ifsi-millau")
     assert (unmeasured.measured_at, unmeasured.level) == (None, Level.OK)
 
@@ -318,7 +329,7 @@ async def test_usage_shows_the_callers_schools_and_the_whole_pool():
 )
 async def test_a_history_out_of_its_bounds_is_refused(window, start, end):
     with pytest.raises(InvalidInput):
-        await storage.history(
+        await reads.history(
             _world(),
             clock_at(DST_DAY),
             UT_ADMIN,
@@ -332,17 +343,17 @@ async def test_a_history_out_of_its_bounds_is_refused(window, start, end):
 async def test_history_covers_whole_paris_days_and_weeks_and_hides_other_schools():
     uow = _world()
     await _ingest(uow, _snap("s1", "2026-03-28T23:30:00+00:00", 3))  # 29 March in Paris
-    day = await storage.history(
+    day = await reads.history(
         uow, clock_at(DST_DAY), UT_ADMIN, RODEZ, start=None, end=None, window="day"
     )
-    week = await storage.history(
+    week = await reads.history(
         uow, clock_at(DST_DAY), UT_ADMIN, RODEZ, start=None, end=None, window="week"
     )
     assert day.points[-1].period_start == datetime.fromisoformat("2026-03-28T23:00:00+00:00")
     assert week.points[-1].period_start == datetime.fromisoformat("2026-03-22T23:00:00+00:00")
     assert day.latest_measured_at == datetime.fromisoformat("2026-03-28T23:30:00+00:00")
     with pytest.raises(NotFound):
-        await storage.history(
+        await reads.history(
             uow, clock_at(DST_DAY), confined_to(ALBI), RODEZ, start=None, end=None, window="day"
         )
 
@@ -353,7 +364,7 @@ async def test_a_referent_lists_its_schools_alerts_and_no_pool_alert():
     await _ingest(uow, *[_snap(c, "2026-03-29T09:00:00+00:00", 38, c) for c in schools])
 
     def listing(principal, school=None):
-        return storage.list_alerts(
+        return reads.list_alerts(
             uow, principal, school_code=school, since=None, after_id=None, limit=100
         )
 
@@ -364,7 +375,7 @@ async def test_a_referent_lists_its_schools_alerts_and_no_pool_alert():
 
 
 async def test_a_history_of_exactly_1830_days_is_served():
-    found = await storage.history(
+    found = await reads.history(
         _world(),
         clock_at(DST_DAY),
         UT_ADMIN,
@@ -391,8 +402,8 @@ async def test_the_forecast_fits_the_last_30_paris_days_across_the_dst_change():
     last = datetime.fromisoformat("2026-03-29T23:30:00+02:00")
 
     async with uow:
-        found = await storage.school_forecast(uow, RODEZ, last, 41 * GB, Level.WARNING)
-        too_few = await storage.school_forecast(
+        found = await alerts.school_forecast(uow, RODEZ, last, 41 * GB, Level.WARNING)
+        too_few = await alerts.school_forecast(
             uow, RODEZ, datetime.fromisoformat("2026-03-28T23:30:00+01:00"), 41 * GB,
             Level.WARNING)
 
