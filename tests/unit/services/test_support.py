@@ -11,9 +11,10 @@ import pytest
 from app.domain.calendar import Closure, WorkingCalendar
 from app.domain.errors import Conflict, InvalidInput, NotFound
 from app.domain.support import SlaOutcome, SlaState, SupportClosure, SupportStatus
-from app.services import support
 from app.services.jobs import JobContext
-from app.services.support import NewSupportRequest, SupportPolicy
+from app.services.support import jobs, mailbox_import, requests, sla, sla_statistics
+from app.services.support.requests import NewSupportRequest
+from app.services.support.sla import SupportPolicy
 from app.services.support_ports import InboundMail
 from tests.unit.services.convention_world import (
     ALBI,
@@ -48,7 +49,7 @@ def _new(message_id="<m1@ifms-rodez.fr>", received_at=GOOD_FRIDAY, school=RODEZ,
 
 
 async def _create(uow, data=None, clock=None, principal=UT_ADMIN):
-    return await support.create_request(
+    return await requests.create_request(
         uow,
         clock or clock_at("2026-04-03T15:00:00+00:00"),
         actor(principal),
@@ -65,14 +66,14 @@ async def test_the_deadline_counts_two_opening_days_past_a_public_holiday():
     assert view.sla_state is SlaState.on_track
     assert uow.audit.actions() == ["support-request.received"]
     assert (
-        await support.support_deadline(uow, received_at=GOOD_FRIDAY, policy=POLICY)
+        await sla.support_deadline(uow, received_at=GOOD_FRIDAY, policy=POLICY)
         == DUE_AFTER_EASTER
     )
 
 
 async def test_the_deadline_crosses_the_spring_dst_weekend_in_opening_hours():
     # Friday 27 March 2026 16:30 CET → Tuesday 31 March 16:30 CEST.
-    due = await support.support_deadline(
+    due = await sla.support_deadline(
         seeded_uow(), received_at=_utc("2026-03-27T15:30:00+00:00"), policy=POLICY
     )
     assert due == _utc("2026-03-31T14:30:00+00:00")
@@ -82,7 +83,7 @@ async def test_a_closure_moves_open_deadlines_and_leaves_answered_ones():
     uow = seeded_uow()
     open_view, _ = await _create(uow)
     answered_view, _ = await _create(uow, _new("<m2@x>"))
-    await support.record_first_response(
+    await requests.record_first_response(
         uow,
         clock_at("2026-04-03T15:10:00+00:00"),
         actor(),
@@ -92,7 +93,7 @@ async def test_a_closure_moves_open_deadlines_and_leaves_answered_ones():
     )
     calendar = WorkingCalendar([Closure(date(2026, 4, 7), date(2026, 4, 7), "pont")])
     async with uow:
-        changed = await support.SupportDeadlines(POLICY).recompute(
+        changed = await sla.SupportDeadlines(POLICY).recompute(
             uow, calendar=calendar, now=GOOD_FRIDAY
         )
         await uow.commit()
@@ -150,17 +151,17 @@ async def test_a_first_response_before_the_deadline_is_met_and_repeats_answer_as
     uow = seeded_uow()
     view, _ = await _create(uow)
     clock = clock_at("2026-04-08T15:00:00+00:00")
-    answered = await support.record_first_response(
+    answered = await requests.record_first_response(
         uow, clock, actor(), view.request.id, responded_at=DUE_AFTER_EASTER, policy=POLICY
     )
-    again = await support.record_first_response(
+    again = await requests.record_first_response(
         uow, clock, actor(), view.request.id, responded_at=DUE_AFTER_EASTER, policy=POLICY
     )
     assert answered.sla_outcome is SlaOutcome.met  # at the deadline itself
     assert answered.request.business_seconds_to_response == 18 * 3600
     assert again.request == answered.request
     with pytest.raises(Conflict) as other:
-        await support.record_first_response(
+        await requests.record_first_response(
             uow,
             clock,
             actor(),
@@ -176,7 +177,7 @@ async def test_a_response_one_second_late_is_breached_and_one_before_receipt_out
     uow = seeded_uow()
     view, _ = await _create(uow)
     with pytest.raises(InvalidInput) as early:
-        await support.record_first_response(
+        await requests.record_first_response(
             uow,
             clock_at("2026-04-09T00:00:00+00:00"),
             actor(),
@@ -185,7 +186,7 @@ async def test_a_response_one_second_late_is_breached_and_one_before_receipt_out
             policy=POLICY,
         )
     assert early.value.code == "out-of-order"
-    late = await support.record_first_response(
+    late = await requests.record_first_response(
         uow,
         clock_at("2026-04-09T00:00:00+00:00"),
         actor(),
@@ -200,10 +201,10 @@ async def test_closing_without_an_answer_has_no_sla_and_is_repeatable():
     uow = seeded_uow()
     view, _ = await _create(uow)
     clock = clock_at("2026-04-04T10:00:00+00:00")
-    closed = await support.close_request(
+    closed = await requests.close_request(
         uow, clock, actor(), view.request.id, closed_at=clock.now(), policy=POLICY
     )
-    again = await support.close_request(
+    again = await requests.close_request(
         uow, clock, actor(), view.request.id, closed_at=clock.now(), policy=POLICY
     )
     assert (closed.request.status, closed.sla_state, closed.request.closure) == (
@@ -213,7 +214,7 @@ async def test_closing_without_an_answer_has_no_sla_and_is_repeatable():
     )
     assert again.request == closed.request
     with pytest.raises(Conflict) as other:
-        await support.close_request(
+        await requests.close_request(
             uow,
             clock,
             actor(),
@@ -223,7 +224,7 @@ async def test_closing_without_an_answer_has_no_sla_and_is_repeatable():
         )
     assert other.value.code == "already-closed"
     with pytest.raises(Conflict) as answer:
-        await support.record_first_response(
+        await requests.record_first_response(
             uow, clock, actor(), view.request.id, responded_at=clock.now(), policy=POLICY
         )
     assert answer.value.code == "already-closed"
@@ -234,8 +235,8 @@ async def test_another_schools_request_answers_as_a_missing_one():
     view, _ = await _create(uow)
     clock = clock_at("2026-04-04T10:00:00+00:00")
     for call in (
-        support.get_request(uow, clock, confined_to(ALBI), view.request.id, POLICY),
-        support.close_request(
+        requests.get_request(uow, clock, confined_to(ALBI), view.request.id, POLICY),
+        requests.close_request(
             uow,
             clock,
             actor(confined_to(ALBI)),
@@ -246,7 +247,7 @@ async def test_another_schools_request_answers_as_a_missing_one():
     ):
         with pytest.raises(NotFound):
             await call
-    seen = await support.get_request(uow, clock, confined_to(RODEZ), view.request.id, POLICY)
+    seen = await requests.get_request(uow, clock, confined_to(RODEZ), view.request.id, POLICY)
     assert seen.request.id == view.request.id
 
 
@@ -261,7 +262,7 @@ async def test_list_requests_by_sla_state_now_and_by_school():
     clock = clock_at("2026-04-08T12:30:00+00:00")  # 2 h left of 18 on the first one
 
     def listing(principal=UT_ADMIN, **kw):
-        return support.list_requests(
+        return requests.list_requests(
             uow,
             clock,
             principal,
@@ -294,7 +295,7 @@ async def test_statistics_by_school_and_paris_month_count_open_breaches():
         _new("<m2@x>", school=ALBI, received_at=_utc("2026-03-31T21:59:00+00:00")),
         clock=clock_at("2026-04-01T06:00:00+00:00"),
     )
-    await support.record_first_response(
+    await requests.record_first_response(
         uow,
         clock_at("2026-04-01T08:00:00+00:00"),
         actor(),
@@ -302,15 +303,15 @@ async def test_statistics_by_school_and_paris_month_count_open_breaches():
         responded_at=_utc("2026-04-01T07:30:00+00:00"),
         policy=POLICY,
     )
-    stats = await support.statistics(
+    stats = await sla_statistics.statistics(
         uow, clock_at("2026-05-01T00:00:00+00:00"), UT_ADMIN, start=None, end=None, school_code=None
     )
     assert (stats.overall.received, stats.overall.met, stats.overall.open_breached) == (2, 1, 1)
     assert stats.overall.compliance_ratio == 0.5
     assert [m for m, _ in stats.by_month] == ["2026-03", "2026-04"]
     assert [s for s, _ in stats.by_school] == [ALBI, RODEZ]
-    assert support.paris_month(april.request.received_at) == "2026-04"
-    mine = await support.statistics(
+    assert sla_statistics.paris_month(april.request.received_at) == "2026-04"
+    mine = await sla_statistics.statistics(
         uow,
         clock_at("2026-05-01T00:00:00+00:00"),
         confined_to(RODEZ),
@@ -320,7 +321,7 @@ async def test_statistics_by_school_and_paris_month_count_open_breaches():
     )
     assert mine.overall.received == 0
     with pytest.raises(InvalidInput):
-        await support.statistics(
+        await sla_statistics.statistics(
             uow,
             clock_at("2026-05-01T00:00:00+00:00"),
             UT_ADMIN,
@@ -331,9 +332,9 @@ async def test_statistics_by_school_and_paris_month_count_open_breaches():
 
 
 def test_the_sla_filter_splits_at_a_quarter_of_the_budget_in_opening_time():
-    hours = support.opening_clock(WorkingCalendar())
+    hours = sla.opening_clock(WorkingCalendar())
     now = _utc("2026-04-08T12:30:00+00:00")  # Wednesday 14:30 Paris
-    found = support.sla_filter(SlaState.at_risk, now=now, clock=hours, policy=POLICY)
+    found = sla.sla_filter(SlaState.at_risk, now=now, clock=hours, policy=POLICY)
     assert POLICY.risk_threshold_seconds() == 4.5 * 3600
     # 3 h left on Wednesday, 1 h 30 on Thursday from 08:30.
     assert found.risk_until == _utc("2026-04-09T08:00:00+00:00")
@@ -342,16 +343,16 @@ def test_the_sla_filter_splits_at_a_quarter_of_the_budget_in_opening_time():
 async def test_the_digest_lists_requests_at_risk_and_breached_once_an_hour_when_open():
     uow = seeded_uow()
     await _create(uow)
-    job = support.support_digest_job(POLICY, daip_email=DAIP)
+    job = jobs.support_digest_job(POLICY, daip_email=DAIP)
     closed = clock_at("2026-04-06T10:00:00+00:00")  # Easter Monday: DAIP is closed
-    assert await support.send_digest(uow, closed, POLICY, daip_email=DAIP) == {
+    assert await jobs.send_digest(uow, closed, POLICY, daip_email=DAIP) == {
         "outside_opening_hours": 1,
         "queued": 0,
     }
 
     clock = clock_at("2026-04-08T13:00:00+00:00")
     counts = await job.run(JobContext(at=clock.now(), clock=clock, uow_factory=lambda: uow))
-    again = await support.send_digest(uow, clock, POLICY, daip_email=DAIP)
+    again = await jobs.send_digest(uow, clock, POLICY, daip_email=DAIP)
 
     assert counts == {"at_risk": 1, "breached": 0, "queued": 1}
     assert again["queued"] == 0
@@ -362,7 +363,7 @@ async def test_a_silent_answered_request_closes_at_paris_midnight_of_the_31st_da
     uow = seeded_uow()
     view, _ = await _create(uow)
     # Answered on 3 April 2026 at 23:30 Paris: closes on 4 May at 00:00 Paris.
-    await support.record_first_response(
+    await requests.record_first_response(
         uow,
         clock_at("2026-04-08T00:00:00+00:00"),
         actor(),
@@ -371,9 +372,9 @@ async def test_a_silent_answered_request_closes_at_paris_midnight_of_the_31st_da
         policy=POLICY,
     )
     before = clock_at("2026-05-03T21:59:59+00:00")
-    assert await support.close_silent_requests(uow, before, actor()) == {"closed": 0}
+    assert await jobs.close_silent_requests(uow, before, actor()) == {"closed": 0}
 
-    job = support.support_auto_close_job()
+    job = jobs.support_auto_close_job()
     clock = clock_at("2026-05-03T22:15:00+00:00")
     counts = await job.run(JobContext(at=clock.now(), clock=clock, uow_factory=lambda: uow))
 
@@ -408,10 +409,10 @@ async def test_the_mailbox_import_records_requests_responses_and_follow_ups_once
     ]
     clock = clock_at("2026-04-09T00:00:00+00:00")
 
-    report = await support.import_mailbox(
+    report = await mailbox_import.import_mailbox(
         lambda: uow, clock, actor(), mails, POLICY, daip_email=DAIP.upper()
     )
-    rerun = await support.import_mailbox(
+    rerun = await mailbox_import.import_mailbox(
         lambda: uow, clock, actor(), mails, POLICY, daip_email=DAIP
     )
 
