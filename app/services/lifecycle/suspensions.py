@@ -1,30 +1,19 @@
-"""The convention's lifecycle: amendments, termination notices and suspensions
-(R-CONV-2, R-CONV-3, R-CONV-4, R-CONV-5, R-SCH-1, R-SUS-1, R-SUS-2). Their effects flow through the
-convention's clock
-(`load_clock`) and the R-ACC-8 function (suspension covers)."""
+"""Suspensions of a school's access (R-SUS-1, R-SUS-2, R-SUS-2a, R-SUS-2b): suspended,
+restoration requested, refused or lifted, each told to the school's referents; their
+effect on accounts is the R-ACC-8 function (suspension covers)."""
 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import datetime
 
 from app.domain.access import SuspensionScope
 from app.domain.accounts import RoleKind
 from app.domain.auth import Principal
 from app.domain.calendar import ensure_event_date_in_range, ensure_not_ahead, paris_date
-from app.domain.convention import Amendment, TermChanges, TerminationNotice
-from app.domain.errors import Conflict, InvalidInput, NotFound
+from app.domain.errors import InvalidInput
 from app.domain.formatting import french_date
 from app.domain.ids import new_id
-from app.domain.lifecycle import (
-    AmendmentRecord,
-    NoticeRecord,
-    NoticeStatus,
-    check_amendment,
-    check_cure,
-    ensure_notice_receivable,
-    notice_parties,
-)
 from app.domain.suspensions import (
     Ground,
     Suspension,
@@ -38,171 +27,31 @@ from app.ports.audit import Actor
 from app.ports.clock import Clock
 from app.ports.unit_of_work import UnitOfWork
 from app.services import audit
-from app.services.convention import load_clock
 from app.services.mail import queue_mail
-from app.services.visibility import ensure_unconfined, school_filter, school_or_404, visible_or_404
+from app.services.visibility import school_filter, school_or_404, visible_or_404
 
 NO_SUSPENSION = "no such suspension"
-
-# ---------------------------------------------------------------- amendments (R-CONV-2)
-
-
-async def record_amendment(
-    uow: UnitOfWork,
-    clock: Clock,
-    actor: Actor,
-    *,
-    reference: str,
-    signed_on: date,
-    effective_on: date,
-    changes: TermChanges,
-    schools_added: str | None,
-    removes_school_codes: tuple[str, ...] = (),
-) -> AmendmentRecord:
-    ensure_unconfined(actor.principal, "the convention")
-    now = clock.now()
-    amendment = Amendment(reference, signed_on, effective_on, changes,
-                          removes_school_codes=tuple(sorted(set(removes_school_codes))))
-    check_amendment(amendment, schools_added)
-    if signed_on > paris_date(now):
-        raise InvalidInput("signed in the future", code="out-of-order", field="signed_on")
-    async with uow:
-        await uow.lifecycle.lock_for_change()
-        if await uow.lifecycle.amendment(reference) is not None:
-            raise Conflict("an amendment with this reference exists", code="amendment-exists")
-        removed = amendment.removes_school_codes
-        if removed and len(await uow.schools.list(codes=list(removed), after=None,
-                                                  limit=len(removed))) != len(removed):
-            raise InvalidInput("a removed school is not a school of the convention",
-                               code="unknown-school", field="removes_school_codes")
-        await uow.lifecycle.add_amendment(amendment, schools_added=schools_added, now=now)
-        await audit.record(
-            uow, actor, now=now, action="amendment.recorded", resource_type="amendment",
-            resource_id=reference,
-            new={"signed_on": signed_on, "effective_on": effective_on,
-                 "ends_on": changes.ends_on,
-                 "storage_capacity_bytes": changes.storage_capacity_bytes,
-                 "school_alert_threshold_bytes": changes.school_alert_threshold_bytes,
-                 "rate_per_student_cents": changes.rate_per_student_cents,
-                 "schools_added": schools_added,
-                 "removes_school_codes": list(amendment.removes_school_codes)},
-        )
-        stored = await uow.lifecycle.amendment(reference)
-        await uow.commit()
-    assert stored is not None
-    return stored
-
-
-async def list_amendments(uow: UnitOfWork) -> list[AmendmentRecord]:
-    async with uow:
-        return await uow.lifecycle.amendments()
-
-
-# ---------------------------------------------------------------- termination (R-CONV-3, R-CONV-4,
-# R-CONV-5)
-
-
-async def file_notice(
-    uow: UnitOfWork,
-    clock: Clock,
-    actor: Actor,
-    *,
-    notifying_party: str,
-    defaulting_party: str,
-    grounds: str,
-    letter_ref: str,
-    received_on: date,
-) -> tuple[NoticeRecord, bool]:
-    """Record a résiliation notice; (record, created). The same letter again → the
-    stored one. Only a party notifies another party (422 `invalid-notice`); several
-    notices may be pending; one received on or after the governing notice's effective
-    date or after the end date in force → 409 `convention-not-active` (R-CONV-3a)."""
-    ensure_unconfined(actor.principal, "the convention's termination")
-    notifying, defaulting = notice_parties(notifying_party, defaulting_party)
-    now = clock.now()
-    if received_on > paris_date(now):
-        raise InvalidInput("received in the future", code="out-of-order", field="received_on")
-    ensure_event_date_in_range(received_on, "received_on")
-    async with uow:
-        await uow.lifecycle.lock_for_change()
-        existing = await uow.lifecycle.notices()
-        for record in existing:
-            if record.letter_ref == letter_ref:
-                n = record.notice
-                if (n.received_on, n.notifying_party, n.defaulting_party, record.grounds) == (
-                    received_on, notifying, defaulting, grounds
-                ):
-                    return record, False
-                raise Conflict("this letter was recorded with other content",
-                               code="notice-conflict")
-        ensure_notice_receivable(await load_clock(uow, fresh=True), received_on)
-        record = NoticeRecord(
-            notice=TerminationNotice(
-                id=new_id(now), received_on=received_on, notifying_party=notifying,
-                defaulting_party=defaulting,
-            ),
-            grounds=grounds,
-            letter_ref=letter_ref,
-            created_at=now,
-        )
-        await uow.lifecycle.add_notice(record, now=now)
-        await audit.record(
-            uow, actor, now=now, action="termination.notified",
-            resource_type="termination_notice", resource_id=record.notice.id,
-            new={"notifying_party": notifying, "defaulting_party": defaulting,
-                 "letter_ref": letter_ref, "received_on": received_on,
-                 "effective_on": record.notice.effective_on},
-        )
-        await uow.commit()
-    return record, True
-
-
-async def cure_notice(
-    uow: UnitOfWork, clock: Clock, actor: Actor, notice_id: str, *, cured_on: date
-) -> NoticeRecord:
-    ensure_unconfined(actor.principal, "the convention's termination")
-    now = clock.now()
-    if cured_on > paris_date(now):
-        raise InvalidInput("cured in the future", code="out-of-order", field="cured_on")
-    ensure_event_date_in_range(cured_on, "cured_on")
-    async with uow:
-        record = await uow.lifecycle.notice(notice_id, for_update=True)
-        if record is None:
-            raise NotFound("no such termination notice")
-        if not check_cure(record, cured_on):
-            return record
-        await uow.lifecycle.cure_notice(notice_id, cured_on)
-        await audit.record(
-            uow, actor, now=now, action="termination.cured",
-            resource_type="termination_notice", resource_id=notice_id,
-            new={"cured_on": cured_on},
-        )
-        await uow.commit()
-    return replace(record, notice=replace(record.notice, cured_on=cured_on))
-
-
-async def get_notice(uow: UnitOfWork, notice_id: str) -> NoticeRecord:
-    async with uow:
-        record = await uow.lifecycle.notice(notice_id)
-    if record is None:
-        raise NotFound("no such termination notice")
-    return record
-
-
-async def list_notices(uow: UnitOfWork) -> list[NoticeRecord]:
-    async with uow:
-        return await uow.lifecycle.notices()
-
-
-def notice_status(record: NoticeRecord, clock: Clock) -> NoticeStatus:
-    return record.status_on(paris_date(clock.now()))
-
-
-# ---------------------------------------------------------------- suspensions (R-SUS-1, R-SUS-2)
 
 
 async def _referents(uow: UnitOfWork, school_code: str, now: datetime) -> list[str]:
     return await uow.accounts.referent_emails(school_code, paris_date(now))
+
+
+async def _ensure_named_accounts(
+    uow: UnitOfWork, school_code: str, ground: Ground, account_uids: frozenset[str]
+) -> None:
+    """Each named account holds a role in the school (a trainer's, for mass mailing)."""
+    for uid in sorted(account_uids):
+        roles = [r for r in await uow.accounts.roles(uid) if r.school_code == school_code]
+        if ground is Ground.MASS_MAILING:
+            roles = [r for r in roles if r.kind is RoleKind.TRAINER]
+        if not roles:
+            raise InvalidInput(
+                "a named account is not a trainer of this school"
+                if ground is Ground.MASS_MAILING
+                else "a named account has no role in this school",
+                code="invalid-suspension", field="account_uids",
+            )
 
 
 async def suspend(
@@ -232,19 +81,7 @@ async def suspend(
     )
     async with uow:
         school_or_404(actor.principal, await uow.schools.get(school_code))
-        if account_uids:
-            for uid in sorted(account_uids):
-                roles = [r for r in await uow.accounts.roles(uid)
-                         if r.school_code == school_code]
-                if ground is Ground.MASS_MAILING:
-                    roles = [r for r in roles if r.kind is RoleKind.TRAINER]
-                if not roles:
-                    raise InvalidInput(
-                        "a named account is not a trainer of this school"
-                        if ground is Ground.MASS_MAILING
-                        else "a named account has no role in this school",
-                        code="invalid-suspension", field="account_uids",
-                    )
+        await _ensure_named_accounts(uow, school_code, ground, account_uids or frozenset())
         suspension = Suspension(
             id=new_id(now), school_code=school_code, ground=ground, scope=scope,
             kinds=kinds, account_uids=account_uids, starts_at=start,
