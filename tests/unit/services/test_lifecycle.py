@@ -211,7 +211,7 @@ async def _suspend(uow, principal=UT_ADMIN, **kw):
 
 async def test_a_suspension_starts_at_its_notification_and_mails_the_referents():
     uow = seeded_uow()
-    add_referent(uow, RODEZ, "referente@ifms-rodez.fr")
+    await add_referent(uow, RODEZ, "referente@ifms-rodez.fr")
 
     suspension = await _suspend(uow)
 
@@ -233,8 +233,8 @@ async def test_an_art_6_2_suspension_starting_before_its_notification_is_out_of_
 
 async def test_a_mass_mailing_suspension_names_trainers_of_the_school_only():
     uow = seeded_uow()
-    add_role(uow, "trainer1", "trainer", RODEZ)
-    add_role(uow, "referent1", "referent", RODEZ)
+    await add_role(uow, "trainer1", "trainer", RODEZ)
+    await add_role(uow, "referent1", "referent", RODEZ)
     fields = {
         "ground": Ground.MASS_MAILING,
         "scope": SuspensionScope.MESSAGING,
@@ -249,7 +249,8 @@ async def test_a_mass_mailing_suspension_names_trainers_of_the_school_only():
 
     assert suspension.kinds == frozenset({RoleKind.TRAINER})
     assert suspension.starts_at == CLOCK.now()  # no prior notice (art. 6.1)
-    assert uow.outbox.messages == {}  # no referent to tell
+    (mail,) = uow.outbox.messages.values()  # the school's referent is told
+    assert mail.recipients == ("referent1@ifms.fr",)
 
 
 async def test_another_schools_suspension_answers_as_a_missing_one():
@@ -274,7 +275,7 @@ async def test_another_schools_suspension_answers_as_a_missing_one():
 
 async def test_restoration_requested_then_refused_then_lifted():
     uow = seeded_uow()
-    add_referent(uow, RODEZ, "referente@ifms-rodez.fr")
+    await add_referent(uow, RODEZ, "referente@ifms-rodez.fr")
     s = await _suspend(uow)
     requested_at = datetime.fromisoformat("2028-03-01T08:00:00+00:00")
 

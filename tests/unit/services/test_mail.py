@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from app.domain.errors import Conflict, InvalidInput, NotFound
+from app.ports.outbox import DeliveryError
 from app.services.jobs import JobContext
 from app.services.mail import (
     OutboxPolicy,
@@ -23,7 +24,6 @@ from app.services.mail import (
     requeue_dead,
     requeue_message,
 )
-from app.services.ports import DeliveryError
 from tests.unit.services.convention_world import (
     RODEZ,
     UT_ADMIN,

@@ -6,9 +6,9 @@ from dataclasses import replace
 from datetime import datetime
 
 from app.domain.storage import Level, LevelState
+from app.ports.outbox import OutgoingMail
+from app.ports.storage import POOL_KEY, StoredLevel, school_key
 from app.services.operations import operational_state
-from app.services.ports import OutgoingMail
-from app.services.storage_ports import POOL_KEY, StoredLevel, school_key
 from tests.unit.services.convention_world import RODEZ, seeded_uow
 
 NOW = datetime.fromisoformat("2026-03-29T01:30:00+00:00")  # the spring DST night in Paris

@@ -11,8 +11,9 @@ import pytest
 
 from app.domain.convention import TermChanges
 from app.domain.errors import InvalidInput, NotFound
-from app.domain.storage import AlertKind, Level
+from app.domain.storage import AlertKind, Level, Snapshot
 from app.domain.units import GB, GIB
+from app.ports.storage import POOL_KEY, school_key
 from app.services import lifecycle
 from app.services.convention import load_clock
 from app.services.jobs import JobContext
@@ -27,7 +28,6 @@ from app.services.storage import (
     reads,
     size_reading,
 )
-from app.services.storage_ports import POOL_KEY, Snapshot, school_key
 from tests.unit.services.convention_world import (
     ALBI,
     RODEZ,
@@ -53,14 +53,14 @@ async def _ingest(uow, *candidates, at=DST_DAY, principal=UT_ADMIN, policy=POLIC
     return await ingestion.ingest_snapshots(uow, clock_at(at), policy, list(candidates), principal)
 
 
-def _world():
+async def _world():
     uow = seeded_uow()
-    add_referent(uow, RODEZ, "referente@ifms-rodez.fr")
+    await add_referent(uow, RODEZ, "referente@ifms-rodez.fr")
     return uow
 
 
 async def test_a_rise_to_warning_is_mailed_to_the_referents_with_ut_in_copy():
-    uow = _world()
+    uow = await _world()
     report = await _ingest(uow, _snap("s1", "2026-03-29T09:00:00+00:00", 36.9))
 
     assert [r.status for r in report.results] == ["accepted"]
@@ -82,7 +82,7 @@ async def test_a_rise_to_warning_is_mailed_to_the_referents_with_ut_in_copy():
 
 
 async def test_one_byte_below_the_warning_threshold_is_no_alert():
-    uow = _world()
+    uow = await _world()
     report = await _ingest(
         uow,
         Candidate(
@@ -97,7 +97,7 @@ async def test_one_byte_below_the_warning_threshold_is_no_alert():
 
 
 async def test_a_late_snapshot_is_stored_but_changes_neither_usage_nor_alerts():
-    uow = _world()
+    uow = await _world()
     await _ingest(uow, _snap("s2", "2026-03-29T09:00:00+00:00", 10))
     report = await _ingest(uow, _snap("s1", "2026-03-29T08:00:00+00:00", 41))
     assert [r.status for r in report.results] == ["accepted"]
@@ -107,7 +107,7 @@ async def test_a_late_snapshot_is_stored_but_changes_neither_usage_nor_alerts():
 
 
 async def test_a_resent_snapshot_is_a_duplicate_and_other_content_a_conflict():
-    uow = _world()
+    uow = await _world()
     await _ingest(uow, _snap("s1", "2026-03-29T09:00:00+00:00", 10))
     # The same instant written with the Paris offset is the same snapshot.
     same = Candidate(
@@ -128,7 +128,7 @@ async def test_a_resent_snapshot_is_a_duplicate_and_other_content_a_conflict():
     ],
 )
 async def test_an_item_breaking_a_rule_is_rejected_alone(candidate, code):
-    uow = _world()
+    uow = await _world()
     report = await _ingest(
         uow, candidate, _snap("ok", "2026-03-29T09:00:00+00:00", 1), principal=confined_to(RODEZ)
     )
@@ -138,12 +138,12 @@ async def test_an_item_breaking_a_rule_is_rejected_alone(candidate, code):
 
 
 async def test_a_snapshot_at_the_oldest_allowed_instant_is_accepted():
-    report = await _ingest(_world(), _snap("s", "2026-02-22T10:00:00+00:00", 1))
+    report = await _ingest(await _world(), _snap("s", "2026-02-22T10:00:00+00:00", 1))
     assert report.results[0].status == "accepted"
 
 
 async def test_a_school_added_by_amendment_is_measured_from_its_effective_date():
-    uow = _world()
+    uow = await _world()
     await lifecycle.record_amendment(
         uow,
         clock_at("2026-03-01T10:00:00+00:00"),
@@ -177,7 +177,7 @@ async def test_an_item_the_edge_could_not_parse_is_rejected_with_its_errors():
 
 
 async def test_the_pool_raises_once_the_schools_total_reaches_its_warning():
-    uow = _world()
+    uow = await _world()
     schools = sorted(uow.schools.rows)[:12]  # 12 × 38 GB = 456 GB ≥ 90 % of 500 GB
     report = await _ingest(uow, *[_snap(c, "2026-03-29T09:00:00+00:00", 38, c) for c in schools])
     pool = [a for a in report.alerts if a.scope == "pool"]
@@ -187,7 +187,7 @@ async def test_the_pool_raises_once_the_schools_total_reaches_its_warning():
 
 
 async def test_critical_reminders_follow_measured_time_seven_paris_days_apart_once_each():
-    uow = _world()
+    uow = await _world()
     raised = "2026-03-22T09:00:00+00:00"  # 10:00 in Paris (UTC+1)
     await _ingest(uow, _snap("s1", raised, 41), at=raised)
     # Seven Paris days later is 29 March, 10:00 in Paris, already UTC+2: 08:00 UTC.
@@ -209,7 +209,7 @@ async def test_critical_reminders_follow_measured_time_seven_paris_days_apart_on
 
 
 async def test_the_retrieval_reminder_goes_out_90_days_before_the_access_end_once():
-    uow = _world()
+    uow = await _world()
     # The access end is 31 August 2029; 90 days before is 2 June 2029.
     assert await jobs.send_retrieval_reminders(
         lambda: uow, clock_at("2029-06-01T21:59:59+00:00"), POLICY
@@ -233,7 +233,7 @@ async def test_the_retrieval_reminder_goes_out_90_days_before_the_access_end_onc
 
 
 async def test_no_referent_is_current_after_the_access_end():
-    uow = _world()
+    uow = await _world()
     convention = await load_clock(uow)
     on_last_day = await alerts.current_referents(
         uow, convention, RODEZ, datetime.fromisoformat("2029-08-31T21:59:59+00:00")
@@ -245,7 +245,7 @@ async def test_no_referent_is_current_after_the_access_end():
 
 
 async def test_old_snapshots_fold_into_daily_figures_that_history_still_reads():
-    uow = _world()
+    uow = await _world()
     await _ingest(
         uow,
         _snap("s1", "2026-03-29T09:00:00+00:00", 5),
@@ -280,7 +280,7 @@ def test_the_storage_jobs_describe_their_policy():
 
 
 async def test_a_storage_job_runs_its_use_case_with_the_jobs_clock():
-    uow = _world()
+    uow = await _world()
     fold = jobs.storage_jobs(POLICY)[2]
     clock = clock_at(DST_DAY)
     assert await fold.run(JobContext(at=clock.now(), clock=clock, uow_factory=lambda: uow)) == {
@@ -289,7 +289,7 @@ async def test_a_storage_job_runs_its_use_case_with_the_jobs_clock():
 
 
 async def test_the_gib_reading_applied_at_start_rewrites_the_figures_and_levels():
-    uow = _world()
+    uow = await _world()
     await _ingest(uow, _snap("s1", "2026-03-29T09:00:00+00:00", 41))  # critical in SI
     policy = StoragePolicy(size_unit=GIB, alert_cc=(UT,))
 
@@ -305,7 +305,7 @@ async def test_the_gib_reading_applied_at_start_rewrites_the_figures_and_levels(
 
 
 async def test_usage_shows_the_callers_schools_and_the_whole_pool():
-    uow = _world()
+    uow = await _world()
     await _ingest(
         uow,
         _snap("r", "2026-03-29T09:00:00+00:00", 10),
@@ -330,7 +330,7 @@ async def test_usage_shows_the_callers_schools_and_the_whole_pool():
 async def test_a_history_out_of_its_bounds_is_refused(window, start, end):
     with pytest.raises(InvalidInput):
         await reads.history(
-            _world(),
+            await _world(),
             clock_at(DST_DAY),
             UT_ADMIN,
             RODEZ,
@@ -341,7 +341,7 @@ async def test_a_history_out_of_its_bounds_is_refused(window, start, end):
 
 
 async def test_history_covers_whole_paris_days_and_weeks_and_hides_other_schools():
-    uow = _world()
+    uow = await _world()
     await _ingest(uow, _snap("s1", "2026-03-28T23:30:00+00:00", 3))  # 29 March in Paris
     day = await reads.history(
         uow, clock_at(DST_DAY), UT_ADMIN, RODEZ, start=None, end=None, window="day"
@@ -359,7 +359,7 @@ async def test_history_covers_whole_paris_days_and_weeks_and_hides_other_schools
 
 
 async def test_a_referent_lists_its_schools_alerts_and_no_pool_alert():
-    uow = _world()
+    uow = await _world()
     schools = sorted(uow.schools.rows)[:12]
     await _ingest(uow, *[_snap(c, "2026-03-29T09:00:00+00:00", 38, c) for c in schools])
 
@@ -376,7 +376,7 @@ async def test_a_referent_lists_its_schools_alerts_and_no_pool_alert():
 
 async def test_a_history_of_exactly_1830_days_is_served():
     found = await reads.history(
-        _world(),
+        await _world(),
         clock_at(DST_DAY),
         UT_ADMIN,
         RODEZ,
@@ -388,7 +388,7 @@ async def test_a_history_of_exactly_1830_days_is_served():
 
 
 async def test_the_forecast_fits_the_last_30_paris_days_across_the_dst_change():
-    uow = _world()
+    uow = await _world()
     # One snapshot a day at 23:30 Paris, 30 GB on 23 March growing 1 GB a day: the
     # clocks change on the 29th, the Paris days stay days.
     days = [date(2026, 3, 23 + n) for n in range(7)]

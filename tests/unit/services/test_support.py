@@ -4,6 +4,7 @@ statistics, the digest and the mailbox import."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -11,16 +12,18 @@ import pytest
 from app.domain.calendar import Closure, WorkingCalendar
 from app.domain.errors import Conflict, InvalidInput, NotFound
 from app.domain.support import SlaOutcome, SlaState, SupportClosure, SupportStatus
+from app.ports.support import InboundMail
 from app.services.jobs import JobContext
 from app.services.support import jobs, mailbox_import, requests, sla, sla_statistics
 from app.services.support.requests import NewSupportRequest
 from app.services.support.sla import SupportPolicy
-from app.services.support_ports import InboundMail
 from tests.unit.services.convention_world import (
     ALBI,
     RODEZ,
     UT_ADMIN,
     actor,
+    add_referent,
+    add_role,
     clock_at,
     confined_to,
     seeded_uow,
@@ -116,8 +119,11 @@ async def test_the_same_message_again_is_the_stored_request_other_content_confli
 
 async def test_without_a_school_the_senders_single_school_is_taken():
     uow = seeded_uow()
-    uow.support_requests.senders["prof@ifms-albi.fr"] = {ALBI}
-    uow.support_requests.senders["deux@ecoles.fr"] = {ALBI, RODEZ}
+    await add_referent(uow, ALBI, "prof@ifms-albi.fr")
+    await add_role(uow, "deux", "trainer", ALBI)
+    await add_role(uow, "deux-bis", "trainer", RODEZ)
+    for uid in ("deux", "deux-bis"):
+        uow.accounts.rows[uid] = replace(uow.accounts.rows[uid], email="deux@ecoles.fr")
     view, _ = await _create(uow, _new(school=None, from_email="Prof@ifms-albi.fr"))
     assert view.request.school_code == ALBI
     unknown, _ = await _create(uow, _new("<m2@x>", school=None, from_email="deux@ecoles.fr"))

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from app.domain.billing import Payment, Statement, StatementStatus
-from app.services.billing_ports import StatementPage
+from app.ports.billing import StatementPage
 from tests.unit.services.fakes.store import FakeRepository, serves
 
 

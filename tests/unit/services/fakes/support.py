@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from app.domain.support import SupportStatus
-from app.services.support_ports import SlaFilter, SupportRequest
+from app.domain.support import SupportRequest, SupportStatus
+from app.ports.support import SlaFilter
 from tests.unit.services.fakes.store import FakeRepository, serves
 
 
@@ -32,8 +32,6 @@ def _matches(r: SupportRequest, sla: SlaFilter) -> bool:
 class FakeSupportRequestRepository(FakeRepository):
     def __init__(self) -> None:
         self.requests: dict[str, SupportRequest] = {}
-        self.senders: dict[str, set[str]] = {}
-        """Lower-cased e-mail → schools where that (not erased) account holds roles."""
 
     async def get(self, request_id: str) -> SupportRequest | None:
         return self.requests.get(request_id)
@@ -110,4 +108,10 @@ class FakeSupportRequestRepository(FakeRepository):
         )
 
     async def sender_schools(self, email: str) -> set[str]:
-        return set(self.senders.get(email.lower(), set()))
+        """As the SQL join: roles of the (not erased) accounts with this e-mail."""
+        accounts = self.uow.accounts
+        return {
+            role.school_code for role in accounts.role_rows.values()
+            if accounts.rows[role.uid].email.lower() == email.lower()
+            and accounts.rows[role.uid].erased_at is None
+        }
