@@ -11,9 +11,9 @@ import pytest
 
 from app.domain.convention import TermChanges
 from app.domain.errors import InvalidInput, NotFound
-from app.domain.storage import AlertKind, Level, Snapshot
+from app.domain.storage import AlertEvent, AlertKind, Level, LevelState, Snapshot
 from app.domain.units import GB, GIB
-from app.ports.storage import POOL_KEY, school_key
+from app.ports.storage import POOL_KEY, StoredLevel, school_key
 from app.services import lifecycle
 from app.services.convention import load_clock
 from app.services.jobs import JobContext
@@ -410,3 +410,37 @@ async def test_the_forecast_fits_the_last_30_paris_days_across_the_dst_change():
     assert (found.slope_bytes_per_day, found.points_used) == (GB, 7)
     assert found.critical_on == date(2026, 4, 3)  # 36 GB on the 29th + 5 days
     assert (too_few.slope_bytes_per_day, too_few.critical_on) == (None, None)
+
+
+def test_mail_goes_to_the_referents_with_ut_in_copy_or_to_ut_alone():
+    assert alerts.addressees(["r@ifms.fr"], [UT, "r@ifms.fr"]) == (["r@ifms.fr"], [UT])
+    assert alerts.addressees([], [UT]) == ([UT], [])
+
+
+async def test_the_terms_of_an_instant_are_those_of_its_paris_day():
+    uow = await _world()
+    await lifecycle.record_amendment(
+        uow, clock_at("2028-01-10T10:00:00+00:00"), actor(), reference="AV-SEUIL",
+        signed_on=date(2028, 1, 10), effective_on=date(2028, 2, 29),
+        changes=TermChanges(school_alert_threshold_bytes=50 * GB), schools_added=None)
+    convention = await load_clock(uow, fresh=True)
+    before = alerts.terms_at(convention, datetime.fromisoformat("2028-02-28T22:59:59+00:00"))
+    leap_day = alerts.terms_at(convention, datetime.fromisoformat("2028-02-28T23:00:00+00:00"))
+    assert (before.school_alert_threshold_bytes, leap_day.school_alert_threshold_bytes) == (
+        41 * GB, 50 * GB)
+
+
+async def test_a_clearing_is_recorded_without_mail_and_a_rise_mailed():
+    uow = await _world()
+    convention = await load_clock(uow)
+    at = datetime.fromisoformat(DST_DAY)
+    level = StoredLevel(school_key(RODEZ), LevelState(Level.OK, measured_at=at), GB, 41 * GB)
+    cleared = AlertEvent(AlertKind.CLEARED, Level.WARNING, Level.OK, GB, 41 * GB, at)
+    raised = AlertEvent(AlertKind.RAISED, Level.OK, Level.WARNING, 37 * GB, 41 * GB, at)
+    async with uow:
+        recorded = await alerts.record_alerts(
+            uow, at, POLICY, convention, [(RODEZ, cleared, level), (RODEZ, raised, level)])
+        await uow.commit()
+    assert [a.recipients_count for a in recorded] == [0, 1]
+    assert uow.outbox.templates() == ["storage-alert"]
+    assert len(uow.storage.alerts) == 2

@@ -433,3 +433,28 @@ async def test_the_mailbox_import_records_requests_responses_and_follow_ups_once
     (request,) = uow.support_requests.requests.values()
     assert request.responded_at == _utc("2026-04-07T08:00:00+00:00")
     assert request.last_message == _utc("2026-04-08T08:00:00+00:00")
+
+
+def test_instants_utc_cannot_hold_are_refused_as_out_of_range():
+    year_one = datetime.fromisoformat("0001-01-01T00:30:00+01:00")
+    with pytest.raises(InvalidInput) as refused:
+        sla.utc_instant(year_one, "received_at")
+    assert refused.value.code == "instant-out-of-range"
+    hours = sla.opening_clock(WorkingCalendar())
+    with pytest.raises(InvalidInput) as no_deadline:
+        sla.response_deadline(_utc("9999-12-31T16:00:00+00:00"), hours, POLICY.reading)
+    assert no_deadline.value.code == "instant-out-of-range"
+
+
+async def test_a_request_closed_unanswered_has_no_sla_state_nor_outcome():
+    uow = seeded_uow()
+    view, _ = await _create(uow)
+    closed = replace(view.request, status=SupportStatus.closed,
+                     closed_at=_utc("2026-04-04T10:00:00+00:00"))
+    hours = sla.opening_clock(WorkingCalendar())
+    now = _utc("2026-04-10T10:00:00+00:00")
+    single = sla.sla_view(closed, hours, now, POLICY)
+    async with uow:
+        (listed,) = await sla.sla_views(uow, [view.request], now, POLICY)
+    assert (single.sla_state, single.sla_outcome) == (None, None)
+    assert listed.sla_state is SlaState.breached  # open and past its deadline
