@@ -8,8 +8,8 @@ import pytest
 
 from app.domain.convention import Amendment, ConventionState, TermChanges
 from app.domain.errors import NotFound
+from app.ports.convention import ConventionClockCache
 from app.services.convention import (
-    ConventionClockCache,
     convention_on,
     initial_terms,
     load_clock,
