@@ -7,7 +7,8 @@ from datetime import date, datetime
 
 import pytest
 
-from app.domain.accounts import RoleKind, SuspensionScope
+from app.domain.access import SuspensionScope
+from app.domain.accounts import RoleKind
 from app.domain.convention import TermChanges
 from app.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.domain.lifecycle import NoticeStatus

@@ -5,16 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
-from app.domain.storage import (
-    Fold,
-    Level,
-    LevelState,
-    Point,
-    Snapshot,
-    bucket_start,
-    fold,
-    points_of,
-)
+from app.domain.storage import Level, LevelState, Snapshot
+from app.domain.storage_history import Fold, Point, bucket_start, fold, points_of
 from app.ports.storage import POOL_KEY, StorageAlert, StoredLevel
 from tests.unit.services.fakes.store import FakeRepository, serves
 
