@@ -8,13 +8,12 @@ from datetime import datetime, timedelta
 import pytest
 
 from app.domain.errors import Conflict, InvalidInput, NotFound
+from app.domain.formatting import french_date, french_datetime
 from app.ports.outbox import DeliveryError
 from app.services.jobs import JobContext
 from app.services.mail import (
     OutboxPolicy,
     dispatch_outbox,
-    french_date,
-    french_datetime,
     list_messages,
     message_id_for,
     outbox_job,
