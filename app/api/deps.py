@@ -9,7 +9,8 @@ import binascii
 import json
 import re
 from collections.abc import Callable, Sequence
-from typing import Annotated, Any, TypeVar
+from types import UnionType
+from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 
 from fastapi import Depends, Query, Request
 
@@ -181,18 +182,34 @@ def required_if_match(request: Request) -> Precondition:
     return parse_if_match(value)
 
 
-_QUERY_NAMES: dict[int, frozenset[str]] = {}
+_QUERY_NAMES: dict[int, tuple[frozenset[str], frozenset[str]]] = {}
 
 
-def _query_names(dependant: Any) -> set[str]:
+def _takes_several(annotation: Any) -> bool:
+    """Whether a query parameter so annotated is a list (`?x=1&x=2`)."""
+    origin = get_origin(annotation)
+    if origin in (Union, UnionType):
+        return any(_takes_several(arg) for arg in get_args(annotation))
+    return isinstance(origin, type) and issubclass(origin, (list, tuple, set, frozenset))
+
+
+def _query_names(dependant: Any) -> tuple[set[str], set[str]]:
+    """The route's query parameters, and those of them that take one value."""
     names = {p.alias for p in dependant.query_params}
+    single = {
+        p.alias for p in dependant.query_params
+        if not _takes_several(p.field_info.annotation)
+    }
     for sub in dependant.dependencies:
-        names |= _query_names(sub)
-    return names
+        sub_names, sub_single = _query_names(sub)
+        names |= sub_names
+        single |= sub_single
+    return names, single
 
 
 async def forbid_unknown_query(request: Request) -> None:
-    """Unknown query parameters are refused (422), as unknown body fields are.
+    """Unknown query parameters are refused (422), as unknown body fields are; so is a
+    parameter of one value given several times (which one would count is a guess).
 
     Dependencies of every request are `async def`: FastAPI runs a plain `def` one in
     the thread pool, a thread hop per dependency and per request."""
@@ -202,14 +219,25 @@ async def forbid_unknown_query(request: Request) -> None:
     dependant = getattr(route, "dependant", None)
     if dependant is None:
         return
-    names = _QUERY_NAMES.get(id(route))
-    if names is None:
-        names = frozenset(_query_names(dependant))
-        _QUERY_NAMES[id(route)] = names
-    unknown = sorted({k for k in request.query_params if k not in names})
+    known = _QUERY_NAMES.get(id(route))
+    if known is None:
+        names, single = _query_names(dependant)
+        known = (frozenset(names), frozenset(single))
+        _QUERY_NAMES[id(route)] = known
+    names, single = known
+    given = [k for k, _ in request.query_params.multi_items()]
+    unknown = sorted({k for k in given if k not in names})
     if unknown:
         raise ProblemException(
             422, "unknown query parameter(s)", code="validation-error",
             errors=[{"field": "query", "code": "extra_forbidden",
                      "message": f"{len(unknown)} unknown parameter(s)"}],
+        )
+    repeated = sorted({k for k in given if k in single and given.count(k) > 1})
+    if repeated:
+        raise ProblemException(
+            422, "a query parameter of one value is given several times",
+            code="validation-error",
+            errors=[{"field": f"query.{name}", "code": "repeated_parameter",
+                     "message": "give this parameter once"} for name in repeated],
         )

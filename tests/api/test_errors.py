@@ -160,3 +160,24 @@ async def test_problem_type_is_built_from_the_base_url_and_code(client):
     response = await client.get("/api/v1/nothing-here")
     body = json.loads(response.text)
     assert body["type"].endswith("/problems/not-found")
+
+
+@pytest.mark.parametrize("query", [
+    "resource_type=account_request&resource_type=school",
+    "limit=5&limit=6",
+])
+async def test_a_parameter_of_one_value_given_twice_is_a_422(client, admin_headers, query):
+    response = await client.get(f"/api/v1/audit-events?{query}", headers=admin_headers)
+    assert response.status_code == 422
+    body = response.json()
+    assert body["code"] == "validation-error"
+    name = query.split("=")[0]
+    assert body["errors"] == [{"field": f"query.{name}", "code": "repeated_parameter",
+                               "message": "give this parameter once"}]
+
+
+async def test_a_list_parameter_may_be_given_several_times(client, make_token):
+    headers = {"Authorization": f"Bearer {make_token('obligations:read', 'obligations:write')}"}
+    response = await client.get("/api/v1/obligations?state=overdue&state=upcoming",
+                                headers=headers)
+    assert response.status_code == 200
