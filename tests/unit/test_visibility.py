@@ -36,12 +36,26 @@ def test_a_confined_caller_sees_its_schools_and_nothing_of_no_school(school, sta
 
 def test_another_schools_resource_raises_the_very_error_of_a_missing_one():
     with pytest.raises(NotFound) as other:
-        visible_or_404(RODEZ, {"school": "ifms-albi"}, lambda r: r["school"], "no such thing")
+        visible_or_404(RODEZ, {"school": "ifms-albi"}, "no such thing", lambda r: r["school"])
     with pytest.raises(NotFound) as missing:
-        visible_or_404(RODEZ, None, lambda r: r["school"], "no such thing")
+        visible_or_404(RODEZ, None, "no such thing", lambda r: r["school"])
     assert (other.value.code, other.value.detail) == (missing.value.code, missing.value.detail)
     own = {"school": "ifms-rodez"}
-    assert visible_or_404(RODEZ, own, lambda r: r["school"], "no such thing") is own
+    assert visible_or_404(RODEZ, own, "no such thing", lambda r: r["school"]) is own
+
+
+def test_a_resource_is_judged_by_its_school_code_unless_told_otherwise():
+    class Resource:
+        def __init__(self, school_code: str | None):
+            self.school_code = school_code
+
+    own = Resource("ifms-rodez")
+    assert visible_or_404(RODEZ, own, "no such thing") is own
+    with pytest.raises(NotFound):
+        visible_or_404(RODEZ, Resource("ifms-albi"), "no such thing")
+    with pytest.raises(NotFound):
+        visible_or_404(RODEZ, Resource(None), "no such thing")
+    assert visible_or_404(STAFF, Resource(None), "no such thing").school_code is None
 
 
 def test_a_list_filter_is_none_for_staff_and_the_callers_schools_otherwise():
